@@ -1,0 +1,119 @@
+"""Command line: `python -m cjsperf {check,query,sample} ...` (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from cjsperf.db import Warehouse, default_data_dir
+from cjsperf.queries import QueryError, list_queries
+
+
+def _format_problem(p) -> str:
+    where = p.file
+    if p.line == p.line and p.line is not None:  # NaN-safe: pandas gives NaN for a missing line
+        where += f", line {int(p.line)}"
+    if isinstance(p.column, str) and p.column:
+        where += f", column {p.column}"
+    found = p.value if isinstance(p.value, str) else ""
+    text = f"{p.severity.upper():7} {where}: "
+    text += f"found {found!r}; expected {p.expected}" if found else f"expected {p.expected}"
+    return text
+
+
+def check(data_dir: Path) -> int:
+    """Load everything from scratch and report; exit 1 if anything was rejected or unreadable."""
+    if not data_dir.is_dir():
+        print(f"No data folder at {data_dir}", file=sys.stderr)
+        return 2
+    wh = Warehouse(data_dir, db_path=None)
+    report = wh.sync()
+    summary = wh.summary()
+    problems = wh.problems()
+    print(f"Data folder: {data_dir}  (loaded in {report.seconds:.1f} s)\n")
+    header = (
+        f"{'extract':18} {'files':>5} {'not loaded':>10} {'rows loaded':>12} "
+        f"{'rows rejected':>13} {'warnings':>8}  period"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in summary.itertuples():
+        period = (
+            f"{r.first_date:%Y-%m-%d} to {r.last_date:%Y-%m-%d}"
+            if r.first_date == r.first_date and r.first_date is not None
+            else "no rows"
+        )
+        print(
+            f"{r.extract:18} {r.files:5d} {r.files_not_loaded:10d} {r.rows_loaded:12,d} "
+            f"{r.rows_rejected:13,d} {r.warnings:8,d}  {period}"
+        )
+    if len(problems):
+        errors = int((problems.severity == "error").sum())
+        print(
+            f"\n{len(problems):,} problems ({errors:,} errors, {len(problems) - errors:,} warnings):"
+        )
+        for p in problems.itertuples():
+            print("  " + _format_problem(p))
+        return 1
+    print("\nNo problems: every row of every file loaded.")
+    return 0
+
+
+def query(name: str | None, pairs: list[str], show_list: bool) -> int:
+    if show_list or not name:
+        for q in list_queries():
+            print(f"{q.name}\n    {q.summary}\n    grain: {q.grain}")
+            for p in q.params:
+                print(f"    {p.name} (default {p.default!r}): {p.description}")
+            print(f"    returns: {q.returns}\n")
+        return 0
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            print(f"Parameters are key=value; got {pair!r}", file=sys.stderr)
+            return 2
+        params[key] = value
+    wh = Warehouse()
+    if wh.notice:
+        print(wh.notice, file=sys.stderr)
+    wh.sync()
+    try:
+        df = wh.run_query(name, **params)
+    except QueryError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"{name}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    df.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cjsperf", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_check = sub.add_parser("check", help="load every extract and report what loaded and why not")
+    p_check.add_argument("data_dir", nargs="?", help="data folder (default: CJSPERF_DATA or data/)")
+    p_query = sub.add_parser("query", help="run queries/NAME.sql and print CSV")
+    p_query.add_argument("name", nargs="?")
+    p_query.add_argument("params", nargs="*", metavar="key=value")
+    p_query.add_argument("--list", action="store_true", help="list the queries and parameters")
+    sub.add_parser("sample", help="write the synthetic sample extracts", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sample":
+        from cjsperf import sample
+
+        return sample.main(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    if args.command == "check":
+        return check(Path(args.data_dir).resolve() if args.data_dir else default_data_dir())
+    return query(args.name, args.params, args.list)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

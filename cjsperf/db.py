@@ -1,0 +1,718 @@
+"""The warehouse: CSV extracts in `data/` → DuckDB raw tables → staged, typed tables, and queries.
+
+Data flows one way (see README "Architecture"):
+
+1. `sync()` lists the files of every extract and compares them (size, modification time) with what
+   the database already holds. Only extracts whose files were added, changed or removed are read
+   again; the rest is reused from the persisted DuckDB file.
+2. Each file is first checked as a file (empty, a spreadsheet or other binary saved as .csv, its
+   header against the contract, its encoding), then read by DuckDB, all text, into `raw_<extract>`
+   with its file name and physical line number.
+3. `queries/staging/<extract>.sql` renames, casts and validates in SQL. Its result carries a
+   `problems` list per row; rows with an error go to `load_problems` (file, line, column, value found,
+   what was expected) and not into `stg_<extract>`; warnings are recorded and the row still loads.
+4. `run_query(name, **params)` runs `queries/<name>.sql` with DuckDB parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cjsperf.extracts import (
+    BY_NAME,
+    CASE_OUTCOMES,
+    EXTRACTS,
+    FIXED_VOCABULARIES,
+    REFERENCES,
+    Extract,
+)
+from cjsperf.queries import QUERIES_DIR, load_query
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STAGING_DIR = QUERIES_DIR / "staging"
+SCHEMA_VERSION = "1"
+OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
+NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
+    )
+}
+
+
+def default_data_dir() -> Path:
+    """The folder named by CJSPERF_DATA, else the repository's data/."""
+    env = os.environ.get("CJSPERF_DATA")
+    return Path(env).expanduser().resolve() if env else REPO_ROOT / "data"
+
+
+@dataclass
+class FileProblem:
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+    severity: str = "error"
+
+
+@dataclass
+class SyncReport:
+    changed_extracts: list[str]
+    seconds: float
+
+
+def _raw_name(extract: Extract, index: int) -> str:
+    name = extract.columns[index].name
+    return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else f"c{index}"
+
+
+def _open_text_head(path: Path, limit: int = 65536) -> bytes:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        return fh.read(limit)
+
+
+def case_outcome_month(path: Path) -> str | None:
+    """Month (YYYY-MM) of a published case outcomes file, from its name and, failing that, its folder.
+
+    `principal_offence_category_january_2016.csv` → 2016-01;
+    `2018/Principal_Offence_Category_Mar.csv` → 2018-03.
+    """
+    stem = path.name.lower().split(".")[0]
+    m = re.fullmatch(r"principal_offence_category_([a-z]+)(?:_(\d{4}))?", stem)
+    if not m:
+        return None
+    word, year = m.group(1), m.group(2)
+    month = MONTHS.get(word) or next((n for k, n in MONTHS.items() if k[:3] == word), None)
+    if month is None:
+        return None
+    if year is None:
+        folder = path.parent.name
+        if not re.fullmatch(r"(19|20)\d\d", folder):
+            return None
+        year = folder
+    return f"{year}-{month:02d}"
+
+
+class Warehouse:
+    """One DuckDB database built from one data folder. Thread-safe: queries use their own cursor."""
+
+    def __init__(
+        self, data_dir: Path | str | None = None, db_path: Path | str | None = ":default:"
+    ):
+        self.data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
+        if db_path == ":default:":
+            db_path = os.environ.get("CJSPERF_DB") or self.data_dir / ".cjsperf.duckdb"
+        self.db_path = None if db_path in (None, ":memory:") else Path(db_path)
+        self.notice: str | None = None
+        self.con = self._connect()
+        self._lock = threading.RLock()
+        self.version = ""
+        self._setup()
+
+    # ---------------------------------------------------------------- connection
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self.db_path is not None:
+            try:
+                return duckdb.connect(str(self.db_path))
+            except (duckdb.IOException, OSError) as exc:
+                # Locked by another process or not writable: work in memory, and say so.
+                self.notice = f"Could not open {self.db_path} ({exc}); working in memory."
+                self.db_path = None
+        return duckdb.connect()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _setup(self) -> None:
+        con = self.con
+        code_hash = hashlib.sha256(
+            (
+                SCHEMA_VERSION + "".join(p.read_text() for p in sorted(STAGING_DIR.glob("*.sql")))
+            ).encode()
+        ).hexdigest()[:16]
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        row = con.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
+        if row is None or row[0] != code_hash:
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
+            ).fetchall():
+                con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            con.execute("INSERT INTO meta VALUES ('code', ?)", [code_hash])
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS load_files (
+                extract VARCHAR, file VARCHAR, size BIGINT, mtime_ns BIGINT, modified TIMESTAMP,
+                period VARCHAR, encoding VARCHAR, rows_read BIGINT, status VARCHAR)"""
+        )
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS file_problems (
+                extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
+                expected VARCHAR, severity VARCHAR)"""
+        )
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS row_problems (
+                extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
+                expected VARCHAR, severity VARCHAR, record VARCHAR)"""
+        )
+        con.execute(
+            """CREATE OR REPLACE VIEW load_problems AS
+               SELECT extract, file, line, "column", value, expected, severity, NULL AS record
+               FROM file_problems
+               UNION ALL BY NAME SELECT * FROM row_problems"""
+        )
+        con.execute(
+            """CREATE OR REPLACE MACRO problem(col, val, expected) AS
+               {'column': col, 'value': val, 'expected': expected, 'severity': 'error'}"""
+        )
+        con.execute(
+            """CREATE OR REPLACE MACRO warning(col, val, expected) AS
+               {'column': col, 'value': val, 'expected': expected, 'severity': 'warning'}"""
+        )
+        # Percent with one decimal, rounded half-up as CPS publishes it (17 of 80 → 21.3), in exact
+        # integer arithmetic; NULL when there is nothing to divide by.
+        con.execute(
+            """CREATE OR REPLACE MACRO rate_half_up(num, den) AS
+               CASE WHEN den > 0 THEN ((2000 * num::HUGEINT + den) // (2 * den))::BIGINT / 10.0 END"""
+        )
+        con.execute("CREATE TABLE IF NOT EXISTS vocab (kind VARCHAR, value VARCHAR)")
+        for name, cols in REFERENCES.items():
+            col_sql = ", ".join(f'"{c}" VARCHAR' for c in cols)
+            con.execute(f"CREATE TABLE IF NOT EXISTS ref_{name} ({col_sql})")
+        # Is v one of the allowed values of kind (a fixed vocabulary or a reference list)?
+        con.execute(
+            """CREATE OR REPLACE MACRO known(k, v) AS
+               coalesce(v IN (SELECT value FROM vocab WHERE kind = k), false)"""
+        )
+        con.execute(
+            """CREATE OR REPLACE MACRO one_of(k) AS
+               'one of: ' || (SELECT string_agg(value, '; ') FROM vocab WHERE kind = k)"""
+        )
+        con.execute(
+            """CREATE OR REPLACE MACRO parse_date(v) AS
+               try_strptime(trim(v), '%Y-%m-%d')::DATE"""
+        )
+        con.execute(
+            """CREATE OR REPLACE MACRO parse_money(v) AS
+               try_cast(replace(replace(trim(v), '£', ''), ',', '') AS DECIMAL(14, 2))"""
+        )
+        # Does force area f belong to area a: a force as CPS spells it, 'CPS <Area>' (its forces),
+        # or 'National' (the published National row)?
+        con.execute(
+            """CREATE OR REPLACE MACRO in_area(f, a) AS
+               CASE WHEN a = 'National' THEN f = 'National'
+                    ELSE f IN (SELECT force_area FROM ref_force_areas
+                               WHERE force_area = a OR 'CPS ' || cps_area = a) END"""
+        )
+        # First day of a YYYY-MM month parameter.
+        con.execute("CREATE OR REPLACE MACRO month_start(m) AS strptime(m, '%Y-%m')::DATE")
+        con.execute(
+            """CREATE OR REPLACE MACRO parse_count(v) AS
+               try_cast(replace(trim(v), ',', '') AS BIGINT)"""
+        )
+        for extract in EXTRACTS:
+            cols = ", ".join(
+                f'"{_raw_name(extract, i)}" VARCHAR' for i in range(len(extract.columns))
+            )
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS raw_{extract.name} "
+                f"(file VARCHAR, line BIGINT, {cols}, _fields INTEGER)"
+            )
+
+    # ---------------------------------------------------------------- listing
+    def list_files(self, extract: Extract) -> list[Path]:
+        seen = sorted({p for p in self.data_dir.glob(extract.glob) if p.is_file()})
+        return [p for p in seen if not p.name.startswith(".")]
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.data_dir).as_posix()
+
+    def _reference_signature(self) -> str:
+        parts = []
+        for name in REFERENCES:
+            p = self.data_dir / "reference" / f"{name}.csv"
+            st = p.stat() if p.exists() else None
+            parts.append(f"{name}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}")
+        return "|".join(parts)
+
+    # ---------------------------------------------------------------- sync
+    def sync(self, force: bool = False) -> SyncReport:
+        """Bring the database up to date with the data folder; read only what changed."""
+        with self._lock:
+            t0 = time.perf_counter()
+            con = self.con
+            ref_sig = self._reference_signature()
+            row = con.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
+            refs_changed = force or row is None or row[0] != ref_sig
+            if refs_changed:
+                self._load_references()
+                con.execute("DELETE FROM meta WHERE key = 'references'")
+                con.execute("INSERT INTO meta VALUES ('references', ?)", [ref_sig])
+            changed = []
+            for extract in EXTRACTS:
+                if self._sync_extract(extract, force) or refs_changed:
+                    self._stage(extract)
+                    changed.append(extract.name)
+            self.version = self._compute_version()
+            return SyncReport(changed, time.perf_counter() - t0)
+
+    def _compute_version(self) -> str:
+        rows = self.con.execute(
+            "SELECT string_agg(file || ':' || size || ':' || mtime_ns, '|' ORDER BY file) "
+            "FROM load_files"
+        ).fetchone()
+        return hashlib.sha1(f"{rows[0]}|{self._reference_signature()}".encode()).hexdigest()[:12]
+
+    def _sync_extract(self, extract: Extract, force: bool) -> bool:
+        con = self.con
+        current = {}
+        for p in self.list_files(extract):
+            st = p.stat()
+            current[self._rel(p)] = (p, st.st_size, st.st_mtime_ns)
+        stored = {
+            f: (s, m)
+            for f, s, m in con.execute(
+                "SELECT file, size, mtime_ns FROM load_files WHERE extract = ?", [extract.name]
+            ).fetchall()
+        }
+        stale = [f for f in stored if force or f not in current or stored[f] != current[f][1:]]
+        fresh = [f for f in current if force or f not in stored or stored[f] != current[f][1:]]
+        if not stale and not fresh:
+            return False
+        for f in stale:
+            con.execute("DELETE FROM load_files WHERE file = ?", [f])
+            con.execute("DELETE FROM file_problems WHERE file = ?", [f])
+            con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [f])
+        for f in fresh:
+            path, size, mtime_ns = current[f]
+            self._ingest_file(extract, path, f, size, mtime_ns)
+        return True
+
+    # ---------------------------------------------------------------- one file
+    def _ingest_file(self, extract: Extract, path: Path, rel: str, size: int, mtime_ns: int):
+        con = self.con
+        problems: list[FileProblem] = []
+        period = None
+        if extract is CASE_OUTCOMES:
+            period = case_outcome_month(path)
+            if period is None:
+                problems.append(
+                    FileProblem(
+                        rel,
+                        None,
+                        None,
+                        path.name,
+                        "a file name that gives the month, like "
+                        "principal_offence_category_april_2018.csv, or "
+                        "Principal_Offence_Category_Apr.csv inside a folder named for the year",
+                    )
+                )
+        status, encoding, rows_read = "rejected", None, 0
+        mapping = None
+        if not problems:
+            mapping, header_problems = self._check_file(extract, path, rel)
+            problems += header_problems
+        if mapping is not None and not any(p.severity == "error" for p in problems):
+            encoding, rows_read, read_problems = self._read_raw(extract, path, rel, mapping)
+            problems += read_problems
+            status = "loaded"
+            if rows_read == 0:
+                status = "empty"
+                problems.append(
+                    FileProblem(rel, 2, None, "(no rows)", "at least one data row after the header")
+                )
+        con.execute(
+            "INSERT INTO load_files VALUES (?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?)",
+            [extract.name, rel, size, mtime_ns, mtime_ns, period, encoding, rows_read, status],
+        )
+        for p in problems:
+            con.execute(
+                "INSERT INTO file_problems VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [extract.name, p.file, p.line, p.column, p.value, p.expected, p.severity],
+            )
+
+    def _check_file(
+        self, extract: Extract, path: Path, rel: str
+    ) -> tuple[list[str | None] | None, list[FileProblem]]:
+        """Check a file as a whole; return how its columns map to the contract, and problems."""
+        try:
+            head = _open_text_head(path)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            return None, [FileProblem(rel, None, None, None, f"a readable file ({exc})")]
+        if not head.strip():
+            return None, [
+                FileProblem(rel, 1, None, "(empty file)", "a header line naming the columns")
+            ]
+        if head.startswith(b"PK\x03\x04"):
+            return None, [
+                FileProblem(
+                    rel,
+                    None,
+                    None,
+                    "an Excel workbook (.xlsx) saved with a .csv name",
+                    "a CSV file: in Excel use Save As > CSV UTF-8 (Comma delimited)",
+                )
+            ]
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            return None, [
+                FileProblem(
+                    rel,
+                    None,
+                    None,
+                    "an old Excel workbook (.xls) saved with a .csv name",
+                    "a CSV file: in Excel use Save As > CSV UTF-8 (Comma delimited)",
+                )
+            ]
+        if b"\x00" in head:
+            return None, [
+                FileProblem(rel, None, None, "binary content (NUL bytes)", "a CSV text file")
+            ]
+        first = head.split(b"\n", 1)[0].rstrip(b"\r")
+        if first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:]
+        try:
+            text = first.decode("utf-8")
+        except UnicodeDecodeError:
+            text = first.decode("cp1252", errors="replace")
+        header = next(csv.reader([text]), [])
+        header = [h.strip() for h in header]
+        expected = list(extract.column_names)
+        problems: list[FileProblem] = []
+        missing = [c for c in expected if c not in header]
+        extra = [(i, h) for i, h in enumerate(header) if h not in expected]
+        if missing:
+            if len(missing) == 1 and len(extra) == 1 and len(header) == len(expected):
+                i, found = extra[0]
+                problems.append(
+                    FileProblem(
+                        rel,
+                        1,
+                        f"column {i + 1}",
+                        found,
+                        f"the column '{missing[0]}' (renamed? the header must match "
+                        "data/README.md)",
+                    )
+                )
+            else:
+                for name in missing:
+                    problems.append(
+                        FileProblem(
+                            rel,
+                            1,
+                            name or "(first column, unnamed)",
+                            "(missing)",
+                            f"a column named '{name}' in the header"
+                            if name
+                            else "an unnamed first column with the police force area",
+                        )
+                    )
+                for i, found in extra:
+                    problems.append(
+                        FileProblem(
+                            rel,
+                            1,
+                            f"column {i + 1}",
+                            found,
+                            "only the columns listed in data/README.md",
+                        )
+                    )
+            return None, problems
+        for i, found in extra:
+            problems.append(
+                FileProblem(
+                    rel,
+                    1,
+                    f"column {i + 1}",
+                    found,
+                    "only the columns in data/README.md: this extra column was ignored",
+                    "warning",
+                )
+            )
+        dupes = {h for h in header if header.count(h) > 1}
+        if dupes:
+            return None, [
+                FileProblem(rel, 1, d or "(unnamed)", "(twice)", "each column once in the header")
+                for d in sorted(dupes)
+            ]
+        index = {name: i for i, name in enumerate(extract.column_names)}
+        mapping = [_raw_name(extract, index[h]) if h in index else None for h in header]
+        return mapping, problems
+
+    def _read_raw(
+        self, extract: Extract, path: Path, rel: str, mapping: list[str | None]
+    ) -> tuple[str, int, list[FileProblem]]:
+        con = self.con
+        problems: list[FileProblem] = []
+        file_cols = [m or f"_extra_{i}" for i, m in enumerate(mapping)]
+        file_cols += [f"_overflow_{i}" for i in range(OVERFLOW_COLUMNS)]
+        columns_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in file_cols) + "}"
+        contract = [_raw_name(extract, i) for i in range(len(extract.columns))]
+        field_list = ", ".join(f'"{c}"' for c in file_cols)
+        select_cols = ", ".join(f'"{c}"' for c in contract)
+        table = f"raw_{extract.name}"
+
+        def attempt(encoding: str) -> list[tuple]:
+            con.execute("DROP TABLE IF EXISTS reject_errors")
+            con.execute("DROP TABLE IF EXISTS reject_scans")
+            con.execute(
+                f"""INSERT INTO {table} (file, line, {select_cols}, _fields)
+                SELECT $rel, line, {select_cols}, _fields FROM (
+                    SELECT row_number() OVER () AS line, *,
+                           len(list_filter([{field_list}], lambda x: x IS NOT NULL)) AS _fields
+                    FROM read_csv($path, header = false, auto_detect = false, delim = ',',
+                        quote = '"', escape = '"', null_padding = true, nullstr = $nullmark,
+                        encoding = $encoding, store_rejects = true, ignore_errors = true,
+                        strict_mode = false, columns = {columns_sql})
+                ) WHERE line > 1""",
+                {"rel": rel, "path": str(path), "nullmark": NULL_MARK, "encoding": encoding},
+            )
+            return con.execute(
+                "SELECT line, column_idx, error_type::VARCHAR, csv_line, error_message "
+                "FROM reject_errors ORDER BY line"
+            ).fetchall()
+
+        encoding = "utf-8"
+        rejects = attempt(encoding)
+        if any(r[2] == "INVALID ENCODING" for r in rejects):
+            con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
+            first_bad = min(r[0] for r in rejects if r[2] == "INVALID ENCODING")
+            encoding = "latin-1"
+            rejects = attempt(encoding)
+            problems.append(
+                FileProblem(
+                    rel,
+                    first_bad,
+                    None,
+                    "bytes that are not UTF-8 (first at this line)",
+                    "UTF-8 text; read as Windows-1252 (an Excel export), so £ and accents load: "
+                    "check them, or save as CSV UTF-8",
+                    "warning",
+                )
+            )
+        skipped = sorted({int(r[0]) for r in rejects})
+        for line, col_idx, etype, csv_line, message in rejects:
+            col = file_cols[col_idx] if col_idx is not None and col_idx < len(file_cols) else None
+            problems.append(
+                FileProblem(
+                    rel,
+                    int(line),
+                    col,
+                    (csv_line or "")[:200],
+                    f"a well-formed CSV line ({etype.lower()}: {message.splitlines()[0]})",
+                )
+            )
+        skipped += self._blank_lines(path)
+        if skipped:
+            self._renumber(table, rel, sorted(set(skipped)))
+        rows_read = con.execute(f"SELECT count(*) FROM {table} WHERE file = ?", [rel]).fetchone()[0]
+        return encoding, rows_read, problems
+
+    @staticmethod
+    def _blank_lines(path: Path) -> list[int]:
+        """Physical numbers of blank lines, which the CSV reader skips (plain files only)."""
+        if path.name.endswith(".gz"):
+            return []
+        data = path.read_bytes()
+        if b"\n\n" not in data and b"\n\r\n" not in data:
+            return []
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        return [i + 1 for i, line in enumerate(lines) if not line.strip()]
+
+    def _renumber(self, table: str, rel: str, skipped: list[int]) -> None:
+        """Give rows their physical line numbers where the reader skipped some lines."""
+        n = self.con.execute(f"SELECT max(line) FROM {table} WHERE file = ?", [rel]).fetchone()[0]
+        if not n:
+            return
+        physical, skip, line = [], set(skipped), 0
+        while len(physical) < n:
+            line += 1
+            if line not in skip:
+                physical.append(line)
+        df = pd.DataFrame({"logical": range(1, n + 1), "physical": physical})
+        self.con.register("_renumber", df)
+        self.con.execute(
+            f"UPDATE {table} SET line = m.physical FROM _renumber m "
+            f"WHERE {table}.file = ? AND {table}.line = m.logical",
+            [rel],
+        )
+        self.con.unregister("_renumber")
+
+    # ---------------------------------------------------------------- references
+    def _load_references(self) -> None:
+        con = self.con
+        con.execute("DELETE FROM file_problems WHERE extract = 'reference'")
+        for name, cols in REFERENCES.items():
+            path = self.data_dir / "reference" / f"{name}.csv"
+            col_sql = ", ".join(f'"{c}" VARCHAR' for c in cols)
+            con.execute(f"CREATE OR REPLACE TABLE ref_{name} ({col_sql})")
+            if not path.exists():
+                self._file_problem(
+                    "reference",
+                    f"reference/{name}.csv",
+                    None,
+                    "(missing)",
+                    "this reference list, with header " + ",".join(cols),
+                )
+                continue
+            try:
+                con.execute(
+                    f"INSERT INTO ref_{name} SELECT {', '.join(cols)} FROM "
+                    "read_csv($p, header = true, all_varchar = true, auto_detect = true)",
+                    {"p": str(path)},
+                )
+            except duckdb.Error as exc:
+                self._file_problem(
+                    "reference",
+                    f"reference/{name}.csv",
+                    1,
+                    None,
+                    f"header {','.join(cols)} ({str(exc).splitlines()[0]})",
+                )
+        con.execute(
+            "CREATE OR REPLACE TABLE ref_offence_categories AS SELECT offence_category, "
+            "cps_order::INTEGER AS cps_order, short_name FROM ref_offence_categories"
+        )
+        vocab = [(kind, v) for kind, values in FIXED_VOCABULARIES.items() for v in values]
+        con.execute("CREATE OR REPLACE TABLE vocab (kind VARCHAR, value VARCHAR)")
+        con.executemany("INSERT INTO vocab VALUES (?, ?)", vocab)
+        con.execute(
+            "INSERT INTO vocab SELECT 'offence_category', offence_category "
+            "FROM ref_offence_categories UNION ALL "
+            "SELECT 'force_area', force_area FROM ref_force_areas UNION ALL "
+            "SELECT 'court_centre', court_centre FROM ref_court_centres"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE ref_targets AS SELECT measure, label, "
+            "try_cast(target AS DOUBLE) AS target, try_cast(amber_margin AS DOUBLE) AS "
+            "amber_margin, direction, unit FROM ref_targets"
+        )
+
+    def _file_problem(self, extract, file, line, value, expected, severity="error"):
+        self.con.execute(
+            "INSERT INTO file_problems VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            [extract, file, line, value, expected, severity],
+        )
+
+    # ---------------------------------------------------------------- staging
+    def _stage(self, extract: Extract) -> None:
+        con = self.con
+        sql = (STAGING_DIR / f"{extract.name}.sql").read_text()
+        n = len(extract.columns)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _checked AS
+            SELECT * REPLACE (
+                CASE WHEN _fields <> {n} THEN list_prepend(
+                    problem('(whole line)', _fields::VARCHAR || ' fields',
+                            '{n} fields as in the header'
+                            || CASE WHEN _fields < {n} THEN ' (the line looks truncated)'
+                                    ELSE ' (an unquoted comma?)' END), problems)
+                ELSE problems END AS problems)
+            FROM ({sql.strip().rstrip(";")})"""
+        )
+        con.execute("DELETE FROM row_problems WHERE extract = ?", [extract.name])
+        raw_cols = [_raw_name(extract, i) for i in range(n)]
+        record = "concat_ws(',', " + ", ".join(f"coalesce(r.\"{c}\", '')" for c in raw_cols) + ")"
+        con.execute(
+            f"""INSERT INTO row_problems
+            SELECT DISTINCT ?, c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
+            FROM (SELECT file, line, unnest(problems) AS p FROM _checked
+                  WHERE len(problems) > 0) c
+            JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line""",
+            [extract.name],
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TABLE stg_{extract.name} AS
+            SELECT * EXCLUDE (problems, _fields) FROM _checked
+            WHERE len(list_filter(problems, lambda p: p.severity = 'error')) = 0"""
+        )
+        con.execute("DROP TABLE _checked")
+
+    # ---------------------------------------------------------------- reporting
+    def summary(self) -> pd.DataFrame:
+        """Per extract: files, rows loaded and rejected, warnings, period covered, last change."""
+        parts = []
+        for e in EXTRACTS:
+            parts.append(
+                f"""SELECT '{e.name}' AS extract,
+                (SELECT count(*) FROM load_files WHERE extract = '{e.name}') AS files,
+                (SELECT count(*) FROM load_files WHERE extract = '{e.name}'
+                    AND status <> 'loaded') AS files_not_loaded,
+                (SELECT count(*) FROM (SELECT DISTINCT file, line FROM stg_{e.name}))
+                    AS rows_loaded,
+                (SELECT count(*) FROM (SELECT DISTINCT file, line FROM row_problems
+                    WHERE extract = '{e.name}' AND severity = 'error')) AS rows_rejected,
+                (SELECT count(*) FROM load_problems WHERE extract = '{e.name}'
+                    AND severity = 'warning') AS warnings,
+                (SELECT min({e.period_column}) FROM stg_{e.name})::DATE AS first_date,
+                (SELECT max({e.period_column}) FROM stg_{e.name})::DATE AS last_date,
+                (SELECT max(modified) FROM load_files WHERE extract = '{e.name}')
+                    AS last_changed"""
+            )
+        return self.sql(" UNION ALL ".join(parts))
+
+    def problems(self) -> pd.DataFrame:
+        """Every problem found, errors first, in file and line order."""
+        return self.sql(
+            """SELECT severity, extract, file, line, "column", value, expected, record
+            FROM load_problems
+            ORDER BY severity, extract, file, line NULLS FIRST, "column"
+            """
+        )
+
+    # ---------------------------------------------------------------- queries
+    def run_query(self, name: str, **params) -> pd.DataFrame:
+        query = load_query(name)
+        values = query.bind(params)
+        cur = self.con.cursor()
+        try:
+            return cur.execute(query.sql, values).df()
+        finally:
+            cur.close()
+
+    def sql(self, sql: str, params: Iterable | dict | None = None) -> pd.DataFrame:
+        """Run ad-hoc SQL on a fresh cursor (for tests, the CLI and the data quality page)."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+
+def open_warehouse(data_dir: Path | str | None = None, db_path=":default:") -> Warehouse:
+    wh = Warehouse(data_dir, db_path)
+    wh.sync()
+    return wh
+
+
+def extract_for(name: str) -> Extract:
+    return BY_NAME[name]

@@ -1,0 +1,238 @@
+"""The data contract: every extract the dashboard reads, where its files live and what columns they hold.
+
+This module is the single source of truth for the contract. The ingest (`cjsperf.db`), the sample
+generator (`cjsperf.sample`) and `data/README.md` all follow it. Allowed values that belong to a
+reference list (offence categories, force areas, court centres) live in `data/reference/*.csv`; the
+fixed vocabularies below are the ones no manager is expected to edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The 12 principal offence categories in CPS's published order.
+OFFENCE_CATEGORIES: tuple[str, ...] = (
+    "Homicide",
+    "Offences Against The Person",
+    "Sexual Offences",
+    "Burglary",
+    "Robbery",
+    "Theft And Handling",
+    "Fraud And Forgery",
+    "Criminal Damage",
+    "Drugs Offences",
+    "Public Order Offences",
+    "All Other Offences (excluding Motoring)",
+    "Motoring Offences",
+)
+
+FLAGS: tuple[str, ...] = ("Hate crime", "Domestic abuse")
+ALL_CRIME = "All crime"
+# Every value the shared "crime type" filter can take, in the order it is offered.
+CRIME_TYPES: tuple[str, ...] = (ALL_CRIME, *FLAGS, *OFFENCE_CATEGORIES)
+
+AREA_FORCES: tuple[str, ...] = ("Staffordshire", "Warwickshire", "West Mercia", "West Midlands")
+HOME_AREA = "CPS West Midlands"
+
+COURT_TYPES: tuple[str, ...] = ("Magistrates' court", "Crown Court")
+SPEND_TYPES: tuple[str, ...] = ("Agent session fee", "External counsel fee")
+SITTINGS: tuple[str, ...] = ("AM", "PM")
+LIST_TYPES: tuple[str, ...] = (
+    "TSJ anticipated guilty plea",
+    "TSJ anticipated not guilty plea",
+    "Remand",
+    "Trial",
+    "Youth",
+    "Motoring",
+    "Specialist domestic abuse",
+)
+PROSECUTORS: tuple[str, ...] = ("In-house", "Agent")
+TEAMS: tuple[str, ...] = (
+    "Magistrates' Court Unit Birmingham",
+    "Magistrates' Court Unit Stoke",
+    "Crown Court Unit Birmingham",
+    "Crown Court Unit Stoke",
+    "RASSO",
+    "Complex Casework",
+)
+TASK_TYPES: tuple[str, ...] = (
+    "Case review",
+    "Correspondence",
+    "Court result",
+    "Victim letter",
+    "Disclosure",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # how staging reads it: text, int, money, date, month
+    description: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Extract:
+    name: str  # also the folder under data/ and the staging file queries/staging/<name>.sql
+    title: str
+    glob: str  # relative to the data folder; .csv and .csv.gz
+    grain: str
+    columns: tuple[Column, ...]
+    synthetic: bool
+    source: str
+    period_column: str  # in stg_<name>: the date that places a row in time
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _case_outcome_columns() -> tuple[Column, ...]:
+    cols = [
+        Column("", "text", "Police force area as CPS spells it, or National (header cell empty)")
+    ]
+    for cat in OFFENCE_CATEGORIES:
+        cols += [
+            Column(f"Number of {cat} Convictions", "int", f"{cat}: defendants convicted"),
+            Column(f"Percentage of {cat} Convictions", "pct", f"{cat}: published conviction rate"),
+            Column(f"Number of {cat} Unsuccessful", "int", f"{cat}: defendants not convicted"),
+            Column(
+                f"Percentage of {cat} Unsuccessful", "pct", f"{cat}: published unsuccessful rate"
+            ),
+        ]
+    cols += [
+        Column("Number of Admin Finalised Unsuccessful", "int", "Administratively finalised cases"),
+        Column(
+            "Percentage of L Motoring Offences Unsuccessful",
+            "pct",
+            "Mislabelled by CPS: really the admin-finalised percentage, always 100.0% or -; ignored",
+        ),
+    ]
+    return tuple(cols)
+
+
+CASE_OUTCOMES = Extract(
+    name="case_outcomes",
+    title="Case outcomes by principal offence category (CPS, published)",
+    glob="case_outcomes/**/*.csv*",
+    grain="one file per calendar month; one row per police force area plus National",
+    columns=_case_outcome_columns(),
+    period_column="month",
+    synthetic=False,
+    source=(
+        "Crown Prosecution Service, Case Outcomes by Principal Offence Category (data.gov.uk). "
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    ),
+    notes=(
+        "Month from the file name; year from the file name or, for names like "
+        "Principal_Offence_Category_Mar.csv, from the folder (case_outcomes/2018/).",
+    ),
+)
+
+FLAGGED_OUTCOMES = Extract(
+    name="flagged_outcomes",
+    title="Hate crime and domestic abuse flagged case outcomes (sample)",
+    glob="flagged_outcomes/*.csv*",
+    grain="one row per month, police force area, court type, flag and offence category",
+    columns=(
+        Column("month", "month", "Month of finalisation, YYYY-MM"),
+        Column("force_area", "force", "Police force area (data/reference/force_areas.csv)"),
+        Column("court_type", "court_type", "Magistrates' court or Crown Court"),
+        Column("flag", "flag", "Hate crime or Domestic abuse"),
+        Column("offence_category", "category", "Principal offence category"),
+        Column("convictions", "int", "Defendants convicted"),
+        Column("unsuccessful", "int", "Defendants not convicted (admin finalised included)"),
+    ),
+    period_column="month",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+)
+
+AGENT_SPEND = Extract(
+    name="agent_spend",
+    title="Agent and external counsel spend (sample)",
+    glob="agent_spend/*.csv*",
+    grain="one row per payment",
+    columns=(
+        Column("payment_id", "text", "Unique payment reference"),
+        Column("payment_date", "date", "Date of the session (agents) or fee (counsel), YYYY-MM-DD"),
+        Column("court_centre", "court", "Court centre (data/reference/court_centres.csv)"),
+        Column("force_area", "force", "Police force area of the court centre"),
+        Column("spend_type", "spend_type", "Agent session fee or External counsel fee"),
+        Column("offence_category", "category", "Offence category where known", required=False),
+        Column("sessions", "int", "Court sessions covered (agents); 0 for counsel fees"),
+        Column("amount_gbp", "money", "Amount paid in pounds, VAT excluded, e.g. 150.00"),
+    ),
+    period_column="payment_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+)
+
+COURT_SESSIONS = Extract(
+    name="court_sessions",
+    title="Court sessions listed and who prosecuted them (sample)",
+    glob="court_sessions/*.csv*",
+    grain="one row per court session",
+    columns=(
+        Column("session_id", "text", "Unique session reference"),
+        Column("session_date", "date", "Date the court sat, YYYY-MM-DD"),
+        Column("court_centre", "court", "Court centre (data/reference/court_centres.csv)"),
+        Column("court_type", "court_type", "Magistrates' court or Crown Court"),
+        Column("sitting", "sitting", "AM or PM"),
+        Column("list_type", "list_type", "Type of list"),
+        Column("prosecutor", "prosecutor", "In-house or Agent"),
+    ),
+    period_column="session_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+)
+
+TASKS = Extract(
+    name="tasks",
+    title="Case management tasks (sample)",
+    glob="tasks/*.csv*",
+    grain="one row per task",
+    columns=(
+        Column("task_id", "text", "Unique task id"),
+        Column("team", "team", "Team that owns the task"),
+        Column("task_type", "task_type", "Kind of task"),
+        Column("offence_category", "category", "Principal offence category of the case"),
+        Column("created_date", "date", "Date the task was created, YYYY-MM-DD"),
+        Column("due_date", "date", "Date the task is due, on or after created_date"),
+        Column("completed_date", "date", "Date completed; empty while open", required=False),
+    ),
+    period_column="created_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+)
+
+EXTRACTS: tuple[Extract, ...] = (
+    CASE_OUTCOMES,
+    FLAGGED_OUTCOMES,
+    AGENT_SPEND,
+    COURT_SESSIONS,
+    TASKS,
+)
+BY_NAME = {e.name: e for e in EXTRACTS}
+
+# Reference lists: data/reference/<name>.csv with these exact headers.
+REFERENCES: dict[str, tuple[str, ...]] = {
+    "offence_categories": ("offence_category", "cps_order", "short_name"),
+    "force_areas": ("force_area", "cps_area"),
+    "court_centres": ("court_centre", "court_type", "force_area"),
+    "targets": ("measure", "label", "target", "amber_margin", "direction", "unit"),
+}
+
+# The fixed vocabularies, by the name staging SQL uses for them (`known('team', team)`).
+FIXED_VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "court_type": COURT_TYPES,
+    "flag": FLAGS,
+    "spend_type": SPEND_TYPES,
+    "sitting": SITTINGS,
+    "list_type": LIST_TYPES,
+    "prosecutor": PROSECUTORS,
+    "team": TEAMS,
+    "task_type": TASK_TYPES,
+}

@@ -1,0 +1,94 @@
+"""The query files in `queries/`: one result per file, described by its header comment.
+
+A query file starts with comment lines:
+
+    -- <what it returns, one sentence>
+    -- grain: one row per month
+    -- param area: CPS West Midlands | a police force area, "CPS <Area>" or National
+    -- returns: month, convictions, unsuccessful, conviction_rate
+
+Each `param NAME: DEFAULT | description` becomes a DuckDB parameter `$NAME`. Values reach SQL only
+as parameters; a name the file does not declare is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+
+
+class QueryError(ValueError):
+    """A query name or parameter that does not exist."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+    summary: str
+    grain: str
+    returns: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def bind(self, values: dict) -> dict[str, str]:
+        known = {p.name for p in self.params}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise QueryError(
+                f"{self.name} has no parameter {', '.join(unknown)}; "
+                f"it takes {', '.join(sorted(known)) or 'none'}"
+            )
+        return {p.name: str(values.get(p.name, p.default)) for p in self.params}
+
+
+def parse_query(name: str, text: str) -> Query:
+    summary, grain, returns, params = "", "", "", []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        body = line[2:].strip()
+        if m := re.fullmatch(r"param (\w+):\s*(.*?)\s*(?:\|\s*(.*))?", body):
+            params.append(Param(m.group(1), m.group(2), m.group(3) or ""))
+        elif body.startswith("grain:"):
+            grain = body[6:].strip()
+        elif body.startswith("returns:"):
+            returns = body[8:].strip()
+        elif not summary:
+            summary = body
+    used = set(re.findall(r"\$(\w+)", text))
+    declared = {p.name for p in params}
+    if used != declared:
+        raise QueryError(
+            f"queries/{name}.sql: parameters used {sorted(used)} differ from those declared "
+            f"{sorted(declared)}"
+        )
+    return Query(name, text, summary, grain, returns, tuple(params))
+
+
+@cache
+def _load(path: Path, mtime_ns: int) -> Query:
+    return parse_query(path.stem, path.read_text())
+
+
+def load_query(name: str) -> Query:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"no query named {name!r}")
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.exists():
+        raise QueryError(f"no query named {name!r}; see `python -m cjsperf query --list`")
+    return _load(path, path.stat().st_mtime_ns)
+
+
+def list_queries() -> list[Query]:
+    return [load_query(p.stem) for p in sorted(QUERIES_DIR.glob("*.sql"))]
