@@ -1,0 +1,250 @@
+"""DataFrame → Plotly figure, one function per kind of chart. Never calls Streamlit.
+
+Every chart follows the Analysis Function guidance: a headline that states the finding and a
+subtitle with measure, geography and period; white background, light horizontal gridlines only,
+horizontal text, thousands separators; the palette in `cjsperf.theme`. Hover text shows the counts
+behind a rate, passed as `hover` columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cjsperf import theme
+
+
+@dataclass(frozen=True)
+class Hover:
+    """A column shown in the hover text: `label: value` with a d3 format such as ',' or '.1f'."""
+
+    column: str
+    label: str
+    fmt: str = ","
+
+
+def _title(headline: str, subtitle: str) -> dict:
+    return {
+        "text": f"<b>{headline}</b><br><span style='font-size:14px;color:#505A5F'>"
+        f"{subtitle}</span>",
+        "x": 0,
+        "xanchor": "left",
+        "y": 0.97,
+        "yanchor": "top",
+        "font": {"size": 19},
+    }
+
+
+def _hover_template(
+    name_part: str,
+    x_label: str,
+    y_label: str,
+    y_fmt: str,
+    suffix: str,
+    hover: Sequence[Hover],
+    first_custom: int = 0,
+) -> str:
+    lines = [name_part, f"{x_label}: %{{x}}", f"{y_label}: %{{y:{y_fmt}}}{suffix}"]
+    for i, h in enumerate(hover):
+        lines.append(f"{h.label}: %{{customdata[{first_custom + i}]:{h.fmt}}}")
+    return "<br>".join(line for line in lines if line) + "<extra></extra>"
+
+
+def _base_layout(
+    fig: go.Figure, headline: str, subtitle: str, x_title: str, y_title: str, height: int
+) -> go.Figure:
+    fig.update_layout(
+        template=theme.TEMPLATE_NAME,
+        title=_title(headline, subtitle),
+        height=height,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+    )
+    return fig
+
+
+def line_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    headline: str,
+    subtitle: str,
+    series: str | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    y_suffix: str = "",
+    y_format: str = ",",
+    hover: Sequence[Hover] = (),
+    colors: Mapping[str, str] | None = None,
+    dashed: Sequence[str] = (),
+    y_range: Sequence[float] | None = None,
+    height: int = 430,
+) -> go.Figure:
+    """One line per value of `series` (or a single line), in the order the values first appear."""
+    fig = go.Figure()
+    groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
+    palette = iter(theme.CATEGORICAL)
+    for name, part in groups:
+        color = (colors or {}).get(name) if name is not None else theme.DARK_BLUE
+        color = color or next(palette)
+        fig.add_trace(
+            go.Scatter(
+                x=part[x],
+                y=part[y],
+                name=str(name) if name is not None else y_title,
+                mode="lines+markers",
+                line={"color": color, "width": 3, "dash": "dash" if name in dashed else "solid"},
+                marker={"size": 6},
+                connectgaps=False,
+                customdata=part[[h.column for h in hover]].to_numpy() if hover else None,
+                hovertemplate=_hover_template(
+                    f"<b>{name}</b>" if name is not None else "",
+                    x_title or x,
+                    y_title or y,
+                    y_format,
+                    y_suffix,
+                    hover,
+                ),
+            )
+        )
+    _base_layout(fig, headline, subtitle, x_title, y_title, height)
+    fig.update_layout(showlegend=series is not None, hovermode="closest")
+    if y_suffix:
+        fig.update_yaxes(ticksuffix=y_suffix)
+    if y_format != ",":
+        fig.update_yaxes(tickformat=y_format)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig
+
+
+def bar_chart(
+    df: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    headline: str,
+    subtitle: str,
+    series: str | None = None,
+    horizontal: bool = True,
+    stacked: bool = False,
+    value_title: str = "",
+    category_title: str = "",
+    value_suffix: str = "",
+    value_prefix: str = "",
+    value_format: str = ",",
+    hover: Sequence[Hover] = (),
+    colors: Mapping[str, str] | None = None,
+    highlight: Sequence[str] = (),
+    text: bool = True,
+    height: int | None = None,
+) -> go.Figure:
+    """Bars by `category` (kept in the frame's order), grouped or stacked by `series`.
+
+    With no series, `highlight` picks categories drawn in dark blue against grey (a focus series).
+    """
+    fig = go.Figure()
+    groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
+    palette = iter(theme.TWO_SERIES if len(groups) == 2 else theme.CATEGORICAL)
+    for name, part in groups:
+        if name is None:
+            color = (
+                [theme.DARK_BLUE if c in highlight else theme.FOCUS_GREY for c in part[category]]
+                if highlight
+                else theme.DARK_BLUE
+            )
+        else:
+            color = (colors or {}).get(name) or next(palette)
+        values, cats = part[value], part[category]
+        label_fmt = value_format.replace(",", ",") if value_format else ","
+        fig.add_trace(
+            go.Bar(
+                x=values if horizontal else cats,
+                y=cats if horizontal else values,
+                orientation="h" if horizontal else "v",
+                name=str(name) if name is not None else value_title,
+                marker={"color": color},
+                text=values if text else None,
+                texttemplate=f"{value_prefix}%{{{'x' if horizontal else 'y'}:{label_fmt}}}"
+                f"{value_suffix}"
+                if text
+                else None,
+                textposition="auto",
+                insidetextanchor="end",
+                customdata=part[[h.column for h in hover]].to_numpy() if hover else None,
+                hovertemplate=(
+                    (f"<b>{name}</b><br>" if name is not None else "")
+                    + f"%{{{'y' if horizontal else 'x'}}}<br>{value_title or value}: {value_prefix}"
+                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}{value_suffix}"
+                    + "".join(
+                        f"<br>{h.label}: %{{customdata[{i}]:{h.fmt}}}" for i, h in enumerate(hover)
+                    )
+                    + "<extra></extra>"
+                ),
+            )
+        )
+    n_cats = df[category].nunique() if len(df) else 1
+    auto_height = max(300, 130 + n_cats * (34 if series is None or stacked else 22 * len(groups)))
+    _base_layout(
+        fig,
+        headline,
+        subtitle,
+        value_title if horizontal else category_title,
+        category_title if horizontal else value_title,
+        height or (auto_height if horizontal else 430),
+    )
+    fig.update_layout(
+        barmode="stack" if stacked else "group",
+        showlegend=series is not None,
+        hovermode="closest",
+    )
+    value_axis = fig.update_xaxes if horizontal else fig.update_yaxes
+    value_axis(ticksuffix=value_suffix, tickprefix=value_prefix, tickformat=value_format)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", showgrid=False)
+        fig.update_xaxes(showgrid=True, gridcolor=theme.GRID)
+    return fig
+
+
+def sparkline(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    color: str = theme.DARK_BLUE,
+    y_suffix: str = "",
+    y_format: str = ",",
+) -> go.Figure:
+    """A small trend line with no axes, for an overview tile; the last point is marked."""
+    fig = go.Figure(
+        go.Scatter(
+            x=df[x],
+            y=df[y],
+            mode="lines",
+            line={"color": color, "width": 2},
+            hovertemplate=f"%{{x}}: %{{y:{y_format}}}{y_suffix}<extra></extra>",
+        )
+    )
+    if len(df):
+        fig.add_trace(
+            go.Scatter(
+                x=df[x].iloc[-1:],
+                y=df[y].iloc[-1:],
+                mode="markers",
+                marker={"color": color, "size": 7},
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        template=theme.TEMPLATE_NAME,
+        height=70,
+        margin={"l": 0, "r": 0, "t": 4, "b": 4},
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return fig

@@ -1,0 +1,83 @@
+"""Words for charts and tiles, computed from the data: headlines, changes, statuses against target."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A rate resting on fewer cases than this is flagged as too few to compare.
+FEW_CASES = 50
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """94.9 '%' → '94.9%'; 351234.5 '£' → '£351,235'; 1234 'tasks' → '1,234 tasks'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "£":
+        return f"£{value:,.0f}"
+    if unit:
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.0f}"
+
+
+def change_headline(subject: str, values: Sequence[float], unit: str) -> str:
+    """'Drugs conviction rate rose to 94.9%' from the last two values of a series (NaNs skipped).
+
+    Ten words or fewer where the subject allows; 'was' when there is only one value.
+    """
+    clean = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not clean:
+        return f"No data for {subject.lower()}"
+    latest = clean[-1]
+    if len(clean) == 1:
+        return f"{subject} was {fmt_value(latest, unit)}"
+    previous = clean[-2]
+    shown_latest, shown_prev = fmt_value(latest, unit), fmt_value(previous, unit)
+    if shown_latest == shown_prev:
+        return f"{subject} held at {shown_latest}"
+    verb = "rose" if latest > previous else "fell"
+    return f"{subject} {verb} to {shown_latest}"
+
+
+def change(latest: float | None, before: float | None, unit: str) -> str | None:
+    """'+1.2 points' for rates, '-4.1%' for amounts and counts; None when either is missing."""
+    if (
+        latest is None
+        or before is None
+        or any(isinstance(v, float) and math.isnan(v) for v in (latest, before))
+    ):
+        return None
+    if unit == "%":
+        return f"{latest - before:+.1f} points"
+    if before == 0:
+        return None
+    return f"{(latest - before) / before * 100:+.1f}%"
+
+
+@dataclass(frozen=True)
+class Status:
+    word: str  # Green, Amber, Red or No target
+    explanation: str
+
+
+def rag_status(
+    value: float | None, target: float | None, margin: float | None, direction: str, unit: str
+) -> Status:
+    """Green when the target is met; Amber within `margin` of it; Red beyond.
+
+    `direction` is 'higher' (higher is better) or 'lower'.
+    """
+    if value is None or target is None or (isinstance(value, float) and math.isnan(value)):
+        return Status("No target", "no value or no target to compare")
+    margin = margin or 0.0
+    gap = value - target if direction == "higher" else target - value
+    t = fmt_value(target, unit)
+    better = "at least" if direction == "higher" else "at most"
+    if gap >= 0:
+        return Status("Green", f"meets the target of {better} {t}")
+    if gap >= -margin:
+        return Status("Amber", f"within {fmt_value(margin, unit)} of the target of {better} {t}")
+    return Status("Red", f"misses the target of {better} {t}")

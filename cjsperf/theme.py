@@ -1,0 +1,59 @@
+"""Colours and chart style of the UK Government Analysis Function's data visualisation guidance."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+DARK_BLUE = "#12436D"
+TURQUOISE = "#28A197"
+DARK_PINK = "#801650"
+ORANGE = "#F46A25"
+DARK_GREY = "#3D3D3D"
+LIGHT_PURPLE = "#A285D1"
+FOCUS_GREY = "#BFBFBF"
+GRID = "#E5E5E5"
+TEXT = "#0B0C0C"
+
+CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE)
+TWO_SERIES = (DARK_BLUE, ORANGE)
+
+# Red / amber / green statuses: the word always travels with the colour.
+RAG = {"Green": "#00703C", "Amber": "#F47738", "Red": "#D4351C", "No target": DARK_GREY}
+
+FONT = "Arial, Helvetica, sans-serif"
+
+TEMPLATE_NAME = "analysis_function"
+
+pio.templates[TEMPLATE_NAME] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT, "size": 15, "color": TEXT},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(CATEGORICAL),
+        separators=".,",  # decimal point, thousands comma
+        xaxis={
+            "showgrid": False,
+            "linecolor": DARK_GREY,
+            "ticks": "outside",
+            "tickcolor": DARK_GREY,
+            "tickangle": 0,
+            "automargin": True,
+            "title": {"standoff": 8},
+        },
+        yaxis={
+            "showgrid": True,
+            "gridcolor": GRID,
+            "zeroline": False,
+            "linecolor": DARK_GREY,
+            "tickformat": ",",
+            "automargin": True,
+            "title": {"standoff": 8},
+        },
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": {"text": ""}},
+        hoverlabel={"font": {"family": FONT, "size": 14}},
+        margin={"l": 10, "r": 20, "t": 110, "b": 10},
+        bargap=0.25,
+        bargroupgap=0.05,
+    )
+)

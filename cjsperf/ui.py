@@ -1,0 +1,217 @@
+"""Streamlit building blocks the pages share: the warehouse, cached queries, filters, chart blocks.
+
+Pages read top to bottom: filters → `query()` → a figure from `cjsperf.charts` → `chart_block()`,
+which shows the chart, its data table, and the downloads of exactly that table.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from cjsperf import downloads
+from cjsperf.db import Warehouse
+from cjsperf.extracts import CASE_OUTCOMES
+from cjsperf.filters import Filters, Options, render_sidebar
+from cjsperf.queries import QueryError
+
+SYNC_EVERY_SECONDS = 2.0
+SAMPLE_SOURCE = "Synthetic sample extract made by `python -m cjsperf sample` (not real CPS data)"
+CPS_SOURCE = "Crown Prosecution Service, Case Outcomes by Principal Offence Category"
+CPS_CAVEAT = (
+    "CPS case outcomes are provisional management information, not official statistics. "
+    "From mid June 2015 CPS introduced a new data assurance regime which may explain some "
+    "unexpected variance."
+)
+
+
+@st.cache_resource(show_spinner="Loading the extracts…")
+def _warehouse() -> Warehouse:
+    wh = Warehouse()
+    wh.sync()
+    wh.last_check = time.monotonic()
+    return wh
+
+
+def warehouse() -> Warehouse:
+    """The shared warehouse, brought up to date with the data folder at most every 2 s."""
+    wh = _warehouse()
+    now = time.monotonic()
+    if now - getattr(wh, "last_check", 0.0) > SYNC_EVERY_SECONDS:
+        wh.last_check = now
+        wh.sync()
+    return wh
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached_query(name: str, version: str, params: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return _warehouse().run_query(name, **dict(params))
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql, cached by its parameters and the data version. On failure, a plain
+    message and an empty frame: never a traceback."""
+    wh = warehouse()
+    try:
+        return _cached_query(
+            name, wh.version, tuple(sorted((k, str(v)) for k, v in params.items()))
+        )
+    except QueryError as exc:
+        st.error(f"This view could not be drawn: {exc}")
+    except Exception as exc:  # a broken query must not take the page down
+        st.error(f"This view could not be drawn ({name}): {str(exc).splitlines()[0]}")
+    return pd.DataFrame()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _options(version: str) -> Options:
+    wh = _warehouse()
+    months = wh.sql(
+        """SELECT DISTINCT strftime(m, '%Y-%m') AS month FROM (
+            SELECT month AS m FROM stg_case_outcomes UNION ALL
+            SELECT month FROM stg_flagged_outcomes UNION ALL
+            SELECT date_trunc('month', payment_date) FROM stg_agent_spend UNION ALL
+            SELECT date_trunc('month', session_date) FROM stg_court_sessions UNION ALL
+            SELECT date_trunc('month', created_date) FROM stg_tasks) ORDER BY 1"""
+    )["month"].tolist()
+    if months:  # fill gaps so the slider is continuous
+        all_months, m = [], months[0]
+        while m <= months[-1]:
+            all_months.append(m)
+            y, mo = int(m[:4]), int(m[5:])
+            m = f"{y + mo // 12:04d}-{mo % 12 + 1:02d}"
+        months = all_months
+    areas = wh.sql(
+        "SELECT DISTINCT 'CPS ' || cps_area AS a FROM ref_force_areas "
+        "WHERE cps_area <> 'West Midlands' ORDER BY 1"
+    )["a"].tolist()
+    forces = wh.sql("SELECT force_area FROM ref_force_areas ORDER BY 1")["force_area"].tolist()
+    return Options(tuple(months) or ("2018-03",), ("National", *areas, *forces))
+
+
+def filters() -> Filters:
+    """Draw the shared filters in the sidebar (the entrypoint does this once per run), show any
+    notice about the link's values, and remember them for the page."""
+    opts = _options(warehouse().version)
+    f = render_sidebar(opts)
+    for notice in f.notices:
+        st.warning(notice, icon="⚠️")
+    st.session_state["_current_filters"] = f
+    return f
+
+
+def current_filters() -> Filters:
+    """The filters the entrypoint drew for this run (drawn here if a page runs on its own)."""
+    f = st.session_state.get("_current_filters")
+    return f if isinstance(f, Filters) else filters()
+
+
+def page_header(title: str, intro: str, *, synthetic: bool, real: bool = False) -> None:
+    """Page title, one-line purpose, and the provenance of the data the page shows."""
+    st.title(title)
+    st.markdown(intro)
+    if synthetic:
+        st.info(
+            "**Sample data.** The figures on this page come from synthetic extracts made by the "
+            "project's generator to show how the dashboard works. They are not real CPS figures.",
+            icon="🧪",
+        )
+    if real:
+        st.caption(f"Source: {CPS_SOURCE}. {downloads.OGL} {CPS_CAVEAT}")
+
+
+def no_crime_type_note(f: Filters, what: str) -> None:
+    """Say so when a crime type is chosen but this data has no crime-type dimension."""
+    if f.crime_type != "All crime":
+        st.caption(
+            f"ℹ️ {what} are not recorded by crime type, so this shows all crime, not {f.crime_type}."
+        )
+
+
+def empty_note(f: Filters, what: str) -> None:
+    st.info(
+        f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}. "
+        "Choose a wider period or another crime type."
+    )
+
+
+def chart_block(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    title: str,
+    subtitle: str,
+    f: Filters,
+    source: str,
+    synthetic: bool,
+    definitions: Sequence[str] = (),
+    column_labels: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> None:
+    """A chart with its text alternative (the data table, one click away) and the downloads of
+    exactly the frame it was drawn from, as CSV and as an accessible Excel workbook."""
+    st.plotly_chart(
+        fig,
+        key=f"chart_{key}",
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {
+                "format": "png",
+                "filename": downloads.slug(title),
+                "scale": 2,
+            },
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        },
+    )
+    for note in notes:
+        st.caption(note)
+    shown = data.rename(columns=dict(column_labels or {}))
+    with st.expander("Data table and downloads", expanded=False):
+        st.dataframe(shown, hide_index=True, width="stretch")
+        names = f.for_file()
+        left, right, _ = st.columns([1, 1, 2])
+        left.download_button(
+            "Download CSV",
+            data=downloads.csv_bytes(data),
+            file_name=downloads.file_name(key, names, "csv"),
+            mime="text/csv",
+            key=f"csv_{key}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        right.download_button(
+            "Download Excel",
+            data=_excel_maker(data, title, subtitle, source, names, definitions, synthetic),
+            file_name=downloads.file_name(key, names, "xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"xlsx_{key}",
+            on_click="ignore",
+            icon=":material/table_view:",
+        )
+        st.caption(f"Source: {source}." + (" Synthetic sample data." if synthetic else ""))
+
+
+def _excel_maker(
+    data, title, subtitle, source, names, definitions, synthetic
+) -> Callable[[], bytes]:
+    def make() -> bytes:
+        return downloads.excel_bytes(
+            data,
+            title=title,
+            subtitle=subtitle,
+            source=source,
+            filters=names,
+            definitions=definitions,
+            synthetic=synthetic,
+        )
+
+    return make
+
+
+def is_real(extract_name: str) -> bool:
+    return extract_name == CASE_OUTCOMES.name
