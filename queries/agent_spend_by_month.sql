@@ -1,0 +1,24 @@
+-- Agent and external counsel spend by month for one area (sample extract; no crime-type dimension for agent session fees).
+-- grain: one row per month that has payments
+-- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
+-- param start: 2015-04 | first month, YYYY-MM
+-- param end: 2018-03 | last month, YYYY-MM
+-- returns: month (YYYY-MM), agent_fees (£), counsel_fees (£), total_spend (£), agent_sessions (sessions paid to agents), cost_per_agent_session (£, agent fees ÷ agent sessions, 2 dp), payments
+SELECT
+    strftime(date_trunc('month', payment_date), '%Y-%m') AS month,
+    sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee')::DOUBLE AS agent_fees,
+    coalesce(sum(amount_gbp) FILTER (WHERE spend_type = 'External counsel fee'), 0)::DOUBLE
+        AS counsel_fees,
+    sum(amount_gbp)::DOUBLE AS total_spend,
+    coalesce(sum(sessions) FILTER (WHERE spend_type = 'Agent session fee'), 0)::BIGINT
+        AS agent_sessions,
+    round(sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee')
+          / nullif(sum(sessions) FILTER (WHERE spend_type = 'Agent session fee'), 0), 2)::DOUBLE
+        AS cost_per_agent_session,
+    count(*) AS payments
+FROM stg_agent_spend
+WHERE in_area(force_area, $area)
+  AND payment_date >= month_start($start)
+  AND payment_date < month_start($end) + INTERVAL 1 MONTH
+GROUP BY 1
+ORDER BY 1
