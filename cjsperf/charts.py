@@ -82,14 +82,26 @@ def line_chart(
     colors: Mapping[str, str] | None = None,
     dashed: Sequence[str] = (),
     y_range: Sequence[float] | None = None,
+    months: Sequence[str] | None = None,
     height: int = 430,
 ) -> go.Figure:
-    """One line per value of `series` (or a single line), in the order the values first appear."""
+    """One line per value of `series` (or a single line), in the order the values first appear.
+
+    With `months` (every YYYY-MM of the period), a month missing from a series leaves a gap in its
+    line instead of a straight line drawn across it.
+    """
     fig = go.Figure()
     groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
-    palette = iter(theme.CATEGORICAL)
+    given = dict(colors or {})
+    palette = iter(
+        [c for c in (theme.ORANGE, *theme.CATEGORICAL) if c not in given.values()]
+        if len(groups) > 1
+        else theme.CATEGORICAL
+    )
     for name, part in groups:
-        color = (colors or {}).get(name) if name is not None else theme.DARK_BLUE
+        if months is not None:
+            part = part.set_index(x).reindex(list(months)).rename_axis(x).reset_index()
+        color = given.get(name) if name is not None else theme.DARK_BLUE
         color = color or next(palette)
         fig.add_trace(
             go.Scatter(

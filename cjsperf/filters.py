@@ -97,6 +97,15 @@ class Filters:
     def period(self) -> str:
         return period_label(self.start, self.end)
 
+    @property
+    def months(self) -> list[str]:
+        """Every month of the period, YYYY-MM."""
+        out, m = [], self.start
+        while m and m <= self.end:
+            out.append(m)
+            m = shift_month(m, 1)
+        return out
+
     def params(self, **extra) -> dict[str, str]:
         """The common query parameters."""
         return {

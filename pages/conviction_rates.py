@@ -83,12 +83,9 @@ fig = charts.line_chart(
     y_format=".1f",
     hover=(*HOVER, Hover("cases", "Cases")),
     colors=colors,
+    months=f.months,
 )
-missing = [
-    m
-    for m in pd.period_range(f.start, f.end, freq="M").strftime("%Y-%m")
-    if m not in set(home["month"])
-]
+missing = [m for m in f.months if m not in set(home["month"])]
 notes = []
 if missing:
     notes.append(
