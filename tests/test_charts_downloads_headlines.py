@@ -1,0 +1,182 @@
+"""Chart functions on three-row frames; downloads (CSV and workbook); headline and status words."""
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from cjsperf import charts, theme
+from cjsperf.charts import Hover
+from cjsperf.downloads import csv_bytes, excel_bytes, file_name
+from cjsperf.headlines import change, change_headline, fmt_value, rag_status
+
+THREE = pd.DataFrame(
+    {
+        "month": ["2018-01", "2018-02", "2018-03"],
+        "convictions": [251, 247, 223],
+        "unsuccessful": [13, 9, 12],
+        "conviction_rate": [95.1, 96.5, 94.9],
+    }
+)
+
+
+def test_line_chart_three_rows():
+    fig = charts.line_chart(
+        THREE,
+        x="month",
+        y="conviction_rate",
+        headline="Drugs conviction rate fell to 94.9%",
+        subtitle="Conviction rate by month (%), West Midlands, Jan 2018 to Mar 2018",
+        y_suffix="%",
+        hover=(Hover("convictions", "Convictions"),),
+    )
+    assert len(fig.data) == 1
+    trace = fig.data[0]
+    assert trace.type == "scatter"
+    assert list(trace.x) == ["2018-01", "2018-02", "2018-03"]
+    assert list(trace.y) == [95.1, 96.5, 94.9]
+    assert list(trace.customdata[:, 0]) == [251, 247, 223]
+    assert "Convictions: %{customdata[0]:,}" in trace.hovertemplate
+    assert "Drugs conviction rate fell to 94.9%" in fig.layout.title.text
+    assert "West Midlands, Jan 2018 to Mar 2018" in fig.layout.title.text
+    assert fig.layout.template.layout.plot_bgcolor == "white"
+    assert fig.layout.template.layout.yaxis.showgrid is True
+    assert fig.layout.template.layout.xaxis.showgrid is False
+
+
+def test_line_chart_series_colours_and_month_gaps():
+    df = pd.concat([THREE.assign(area="West Midlands"), THREE.assign(area="National")])
+    df = df[~((df["area"] == "National") & (df["month"] == "2018-02"))]
+    fig = charts.line_chart(
+        df,
+        x="month",
+        y="conviction_rate",
+        series="area",
+        headline="h",
+        subtitle="s",
+        colors={"West Midlands": theme.DARK_BLUE},
+        months=["2018-01", "2018-02", "2018-03"],
+    )
+    assert [t.name for t in fig.data] == ["West Midlands", "National"]
+    assert fig.data[0].line.color == theme.DARK_BLUE
+    assert fig.data[1].line.color == theme.ORANGE  # two series: dark blue and orange
+    national = list(fig.data[1].y)
+    assert national[0] == 95.1 and national[2] == 94.9
+    assert pd.isna(national[1])  # a missing month is a gap, not a straight line across it
+
+
+def test_bar_chart_highlight_and_stack():
+    fig = charts.bar_chart(
+        THREE,
+        category="month",
+        value="convictions",
+        headline="h",
+        subtitle="s",
+        highlight=("2018-03",),
+    )
+    bar = fig.data[0]
+    assert bar.type == "bar" and bar.orientation == "h"
+    assert list(bar.marker.color) == [theme.FOCUS_GREY, theme.FOCUS_GREY, theme.DARK_BLUE]
+    long = THREE.melt(id_vars="month", value_vars=["convictions", "unsuccessful"])
+    fig2 = charts.bar_chart(
+        long,
+        category="month",
+        value="value",
+        series="variable",
+        headline="h",
+        subtitle="s",
+        stacked=True,
+        horizontal=False,
+    )
+    assert fig2.layout.barmode == "stack"
+    assert [t.name for t in fig2.data] == ["convictions", "unsuccessful"]
+    assert [t.marker.color for t in fig2.data] == [theme.DARK_BLUE, theme.ORANGE]
+    assert list(fig2.data[1].y) == [13, 9, 12]
+
+
+def test_sparkline_marks_the_last_point():
+    fig = charts.sparkline(THREE, x="month", y="conviction_rate")
+    assert list(fig.data[1].y) == [94.9]
+    assert fig.layout.xaxis.visible is False
+
+
+def test_csv_download_is_the_frame():
+    text = csv_bytes(THREE).decode()
+    assert text.splitlines()[0] == "month,convictions,unsuccessful,conviction_rate"
+    assert text.splitlines()[3] == "2018-03,223,12,94.9"
+
+
+def test_file_name_carries_the_filters():
+    name = file_name(
+        "conviction-rate-by-month",
+        {
+            "Crime type": "Drugs Offences",
+            "Geography": "West Midlands",
+            "Period": "2018-03 to 2018-03",
+        },
+        "csv",
+    )
+    assert name == "conviction-rate-by-month_drugs-offences_west-midlands_2018-03-to-2018-03.csv"
+
+
+def test_excel_workbook_is_accessible():
+    data = excel_bytes(
+        THREE,
+        title="Drugs conviction rate fell to 94.9%",
+        subtitle="Conviction rate by month",
+        source="CPS",
+        filters={"Crime type": "Drugs Offences"},
+        definitions=("Conviction rate = convictions ÷ (convictions + unsuccessful).",),
+    )
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    workbook = zf.read("xl/workbook.xml").decode()
+    assert 'name="Cover"' in workbook and 'name="Data"' in workbook and 'name="Notes"' in workbook
+    strings = zf.read("xl/sharedStrings.xml").decode()
+    assert "Drugs Offences" in strings and "Open Government Licence" in strings
+    sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+    for name in sheets:
+        assert "<mergeCell" not in zf.read(name).decode()
+    data_sheet = zf.read(sheets[-1]).decode()
+    assert "<v>223</v>" in data_sheet
+    assert len([n for n in zf.namelist() if n.startswith("xl/tables/")]) >= 1
+
+
+@pytest.mark.parametrize(
+    ("values", "unit", "expected"),
+    [
+        ([93.0, 96.5, 94.9], "%", "Drugs rate fell to 94.9%"),
+        ([94.9], "%", "Drugs rate was 94.9%"),
+        ([90.0, float("nan"), 94.9], "%", "Drugs rate rose to 94.9%"),
+        ([94.91, 94.94], "%", "Drugs rate held at 94.9%"),
+        ([], "%", "No data for drugs rate"),
+    ],
+)
+def test_change_headline(values, unit, expected):
+    assert change_headline("Drugs rate", values, unit) == expected
+
+
+def test_values_and_changes():
+    assert fmt_value(351235.7, "£") == "£351,236"
+    assert fmt_value(1234, "tasks") == "1,234 tasks"
+    assert change(86.4, 85.2, "%") == "+1.2 points"
+    assert change(90, 100, "£") == "-10.0%"
+    assert change(None, 100, "£") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "margin", "direction", "word"),
+    [
+        (86.4, 85.0, 2.0, "higher", "Green"),
+        (84.0, 85.0, 2.0, "higher", "Amber"),
+        (82.9, 85.0, 2.0, "higher", "Red"),
+        (12.7, 15.0, 3.0, "lower", "Green"),
+        (17.5, 15.0, 3.0, "lower", "Amber"),
+        (18.1, 15.0, 3.0, "lower", "Red"),
+        (None, 15.0, 3.0, "lower", "No target"),
+    ],
+)
+def test_rag_status(value, target, margin, direction, word):
+    status = rag_status(value, target, margin, direction, "%")
+    assert status.word == word
+    assert status.explanation

@@ -1,0 +1,129 @@
+"""The shared filters: period choices, URL parsing (valid and invalid values), labels."""
+
+import pytest
+
+from cjsperf.filters import (
+    Filters,
+    Options,
+    financial_year,
+    month_label,
+    parse_query_params,
+    period_choices,
+    period_label,
+    shift_month,
+    to_query_params,
+)
+
+MONTHS = tuple(f"{y}-{m:02d}" for y in (2014, 2015, 2016, 2017, 2018) for m in range(1, 13))[:51]
+OPTIONS = Options(MONTHS, ("National", "CPS Wessex", "Kent", "West Midlands"))
+
+
+@pytest.mark.parametrize(
+    ("month", "fy"),
+    [
+        ("2018-03", "2017-18"),
+        ("2017-04", "2017-18"),
+        ("2017-03", "2016-17"),
+        ("2014-01", "2013-14"),
+    ],
+)
+def test_financial_year_runs_april_to_march(month, fy):
+    assert financial_year(month) == fy
+
+
+@pytest.mark.parametrize(
+    ("month", "n", "expected"),
+    [("2018-03", -11, "2017-04"), ("2017-12", 1, "2018-01"), ("2016-01", -1, "2015-12")],
+)
+def test_shift_month(month, n, expected):
+    assert shift_month(month, n) == expected
+
+
+def test_labels():
+    assert MONTHS[-1] == "2018-03"
+    assert month_label("2018-03") == "Mar 2018"
+    assert period_label("2018-03", "2018-03") == "Mar 2018"
+    assert period_label("2017-04", "2018-03") == "FY 2017-18 (Apr 2017 to Mar 2018)"
+    assert period_label("2017-01", "2018-03") == "Jan 2017 to Mar 2018"
+    assert Filters(start="2017-11", end="2018-02").months == [
+        "2017-11",
+        "2017-12",
+        "2018-01",
+        "2018-02",
+    ]
+
+
+def test_period_choices_cover_years_and_quarters_clipped_to_the_data():
+    choices = period_choices(MONTHS)
+    assert choices["Latest month (Mar 2018)"] == ("2018-03", "2018-03")
+    assert choices["Latest 12 months"] == ("2017-04", "2018-03")
+    assert choices["FY 2017-18"] == ("2017-04", "2018-03")
+    assert choices["FY 2015-16"] == ("2015-04", "2016-03")
+    # The data starts in January 2014: FY 2013-14 is clipped to its last quarter.
+    assert choices["FY 2013-14"] == ("2014-01", "2014-03")
+    assert choices["2017-18 Q3 (Oct to Dec 2017)"] == ("2017-10", "2017-12")
+    assert choices["2017-18 Q1 (Apr to Jun 2017)"] == ("2017-04", "2017-06")
+    assert "2018-19 Q1 (Apr to Jun 2018)" not in choices
+
+
+def test_url_values_are_taken_when_valid():
+    qp = {
+        "crime_type": ["Drugs Offences"],
+        "geography": ["West Midlands"],
+        "compare": ["National", "CPS Wessex"],
+        "start": ["2018-03"],
+        "end": ["2018-03"],
+    }
+    state, notices = parse_query_params(qp, OPTIONS)
+    assert notices == []
+    assert state == {
+        "crime_type": "Drugs Offences",
+        "geography": "West Midlands",
+        "compare": ["National", "CPS Wessex"],
+        "start": "2018-03",
+        "end": "2018-03",
+    }
+    assert to_query_params(state)["compare"] == ["National", "CPS Wessex"]
+
+
+def test_defaults_without_url():
+    state, notices = parse_query_params({}, OPTIONS)
+    assert notices == []
+    assert state["crime_type"] == "All crime"
+    assert state["geography"] == "CPS West Midlands"
+    assert state["compare"] == ["National"]
+    assert (state["start"], state["end"]) == ("2017-04", "2018-03")
+
+
+@pytest.mark.parametrize(
+    ("qp", "field", "fallback", "words"),
+    [
+        ({"crime_type": ["Nonsense"]}, "crime_type", "All crime", "'Nonsense'"),
+        ({"geography": ["Kent"]}, "geography", "CPS West Midlands", "'Kent'"),
+        ({"start": ["2030-01"], "end": ["2030-02"]}, "start", "2017-04", "2030-01"),
+        ({"start": ["2018-03"], "end": ["2017-01"]}, "end", "2018-03", "2018-03 to 2017-01"),
+        ({"start": ["March"]}, "start", "2017-04", "March"),
+    ],
+)
+def test_invalid_url_values_are_ignored_with_a_notice(qp, field, fallback, words):
+    state, notices = parse_query_params(qp, OPTIONS)
+    assert state[field] == fallback
+    assert len(notices) == 1 and words in notices[0]
+
+
+def test_unknown_comparison_is_dropped_and_the_rest_kept():
+    state, notices = parse_query_params({"compare": ["Kent", "Atlantis"]}, OPTIONS)
+    assert state["compare"] == ["Kent"]
+    assert len(notices) == 1 and "'Atlantis'" in notices[0]
+
+
+def test_filters_params_and_file_names():
+    f = Filters("Drugs Offences", "West Midlands", ("National",), "2018-03", "2018-03")
+    assert f.params() == {
+        "crime_type": "Drugs Offences",
+        "area": "West Midlands",
+        "start": "2018-03",
+        "end": "2018-03",
+    }
+    assert f.for_file()["Period"] == "2018-03 to 2018-03"
+    assert f.period == "Mar 2018"
