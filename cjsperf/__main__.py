@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from cjsperf.db import Warehouse, default_data_dir
 from cjsperf.queries import QueryError, list_queries
@@ -14,10 +15,12 @@ from cjsperf.queries import QueryError, list_queries
 
 def _format_problem(p) -> str:
     where = p.file
-    if p.line == p.line and p.line is not None:  # NaN-safe: pandas gives NaN for a missing line
+    if pd.notna(p.line):  # a missing line is NA (pandas nullable Int64), NaN or None
         where += f", line {int(p.line)}"
     if isinstance(p.column, str) and p.column:
-        where += f", column {p.column}"
+        # 'column 8' and '(whole line)' already say what they are
+        named = p.column.startswith(("column ", "("))
+        where += f", {p.column}" if named else f", column {p.column}"
     found = p.value if isinstance(p.value, str) else ""
     text = f"{p.severity.upper():7} {where}: "
     text += f"found {found!r}; expected {p.expected}" if found else f"expected {p.expected}"

@@ -42,7 +42,7 @@ from cjsperf.queries import QUERIES_DIR, load_query
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING_DIR = QUERIES_DIR / "staging"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
 
@@ -171,7 +171,8 @@ class Warehouse:
         con.execute(
             """CREATE TABLE IF NOT EXISTS load_files (
                 extract VARCHAR, file VARCHAR, size BIGINT, mtime_ns BIGINT, modified TIMESTAMP,
-                period VARCHAR, encoding VARCHAR, rows_read BIGINT, status VARCHAR)"""
+                period VARCHAR, encoding VARCHAR, rows_read BIGINT, status VARCHAR,
+                fields INTEGER)"""
         )
         con.execute(
             """CREATE TABLE IF NOT EXISTS file_problems (
@@ -350,8 +351,20 @@ class Warehouse:
                     FileProblem(rel, 2, None, "(no rows)", "at least one data row after the header")
                 )
         con.execute(
-            "INSERT INTO load_files VALUES (?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?)",
-            [extract.name, rel, size, mtime_ns, mtime_ns, period, encoding, rows_read, status],
+            "INSERT INTO load_files VALUES "
+            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?)",
+            [
+                extract.name,
+                rel,
+                size,
+                mtime_ns,
+                mtime_ns,
+                period,
+                encoding,
+                rows_read,
+                status,
+                len(mapping) if mapping is not None else None,
+            ],
         )
         for p in problems:
             con.execute(
@@ -546,11 +559,14 @@ class Warehouse:
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        return [i + 1 for i, line in enumerate(lines) if not line.strip()]
+        # Only truly empty lines: the reader keeps a line of spaces as a row (and reports it).
+        return [i + 1 for i, line in enumerate(lines) if line in (b"", b"\r")]
 
     def _renumber(self, table: str, rel: str, skipped: list[int]) -> None:
         """Give rows their physical line numbers where the reader skipped some lines."""
-        n = self.con.execute(f"SELECT max(line) FROM {table} WHERE file = ?", [rel]).fetchone()[0]
+        # fetchall, not fetchone: DuckDB refuses register() while a result is still unfinished.
+        rows = self.con.execute(f"SELECT max(line) FROM {table} WHERE file = ?", [rel]).fetchall()
+        n = rows[0][0]
         if not n:
             return
         physical, skip, line = [], set(skipped), 0
@@ -628,16 +644,27 @@ class Warehouse:
         con = self.con
         sql = (STAGING_DIR / f"{extract.name}.sql").read_text()
         n = len(extract.columns)
+        # A line must have as many fields as its file's header, which may hold an extra column
+        # (ignored, with a warning) on top of the contract's n.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _checked AS
-            SELECT * REPLACE (
-                CASE WHEN _fields <> {n} THEN list_prepend(
-                    problem('(whole line)', _fields::VARCHAR || ' fields',
-                            '{n} fields as in the header'
-                            || CASE WHEN _fields < {n} THEN ' (the line looks truncated)'
-                                    ELSE ' (an unquoted comma?)' END), problems)
+            SELECT * EXCLUDE (_width) REPLACE (
+                CASE WHEN _fields <> _width THEN list_prepend(
+                    problem('(whole line)',
+                            -- the reader keeps only {OVERFLOW_COLUMNS} fields beyond the header
+                            CASE WHEN _fields >= _width + {OVERFLOW_COLUMNS} THEN 'at least '
+                                 ELSE '' END || _fields::VARCHAR || ' fields',
+                            _width::VARCHAR || ' fields as in the header'
+                            || CASE WHEN _fields < _width THEN ' (the line looks truncated)'
+                                    ELSE ' (an unquoted comma?)' END),
+                    -- on a short line, the fields it lacks (NULL) need no message each
+                    CASE WHEN _fields < _width
+                         THEN list_filter(problems, lambda p: p.value IS NOT NULL)
+                         ELSE problems END)
                 ELSE problems END AS problems)
-            FROM ({sql.strip().rstrip(";")})"""
+            FROM (SELECT s.*, coalesce(f.fields, {n}) AS _width
+                  FROM ({sql.strip().rstrip(";")}) s
+                  LEFT JOIN load_files f ON f.file = s.file)"""
         )
         con.execute("DELETE FROM row_problems WHERE extract = ?", [extract.name])
         raw_cols = [_raw_name(extract, i) for i in range(n)]
@@ -652,8 +679,12 @@ class Warehouse:
         )
         con.execute(
             f"""CREATE OR REPLACE TABLE stg_{extract.name} AS
-            SELECT * EXCLUDE (problems, _fields) FROM _checked
-            WHERE len(list_filter(problems, lambda p: p.severity = 'error')) = 0"""
+            SELECT * EXCLUDE (problems, _fields) FROM _checked c
+            -- a line with an error loads none of its rows (case outcomes: one per category)
+            WHERE NOT EXISTS (SELECT 1 FROM row_problems p
+                              WHERE p.extract = ? AND p.severity = 'error'
+                                AND p.file = c.file AND p.line = c.line)""",
+            [extract.name],
         )
         con.execute("DROP TABLE _checked")
 

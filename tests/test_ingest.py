@@ -1,0 +1,917 @@
+"""Ingest and validation: every bad input is reported where it is, and nothing good is lost.
+
+Each bad-input case starts from a small good data folder (two real case outcome files, the reference
+lists, and hand-written sample extracts that follow the contract in cjsperf/extracts.py), corrupts one
+thing, and checks: the problem reported (file, physical line, column, value found, reason), that every
+other row and file still loaded, that rows loaded + rows rejected = rows read, and that
+`python -m cjsperf check DIR` exits 1 and prints the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cjsperf.__main__ import main
+from cjsperf.db import Warehouse
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+CO_JAN = "case_outcomes/2016/principal_offence_category_january_2016.csv"
+CO_MAR = "case_outcomes/2018/Principal_Offence_Category_Mar.csv"
+
+TASKS_HEADER = "task_id,team,task_type,offence_category,created_date,due_date,completed_date"
+TASKS = [
+    "T1,RASSO,Case review,Sexual Offences,2017-10-02,2017-10-09,2017-10-05",
+    "T2,Complex Casework,Disclosure,Fraud And Forgery,2017-10-03,2017-10-10,",
+    "T3,Crown Court Unit Stoke,Victim letter,Robbery,2017-10-04,2017-10-05,2017-10-05",
+]
+T4 = "T4,Magistrates' Court Unit Birmingham,Court result,Burglary,2017-11-01,2017-11-02,"
+T6 = "T6,RASSO,Correspondence,Sexual Offences,2017-11-03,2017-11-10,2017-11-04"
+SPEND_HEADER = "payment_id,payment_date,court_centre,force_area,spend_type,offence_category,sessions,amount_gbp"
+SPEND = [
+    "P1,2017-10-02,Birmingham Magistrates' Court,West Midlands,Agent session fee,,2,300.00",
+    "P2,2017-10-03,Stafford Crown Court,Staffordshire,External counsel fee,Robbery,0,1250.50",
+    "P3,2017-10-04,Worcester Justice Centre,West Mercia,Agent session fee,Motoring Offences,1,150.00",
+]
+P4 = "P4,2017-11-01,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,155.00"
+SESSIONS_HEADER = "session_id,session_date,court_centre,court_type,sitting,list_type,prosecutor"
+SESSIONS = [
+    "S1,2017-10-02,Birmingham Magistrates' Court,Magistrates' court,AM,Trial,Agent",
+    "S2,2017-10-02,Birmingham Magistrates' Court,Magistrates' court,PM,Remand,In-house",
+    "S3,2017-10-03,Nuneaton Justice Centre,Magistrates' court,AM,TSJ anticipated guilty plea,In-house",
+]
+FLAGGED_HEADER = "month,force_area,court_type,flag,offence_category,convictions,unsuccessful"
+FLAGGED = [
+    "2017-10,West Midlands,Magistrates' court,Hate crime,Public Order Offences,40,8",
+    "2017-10,Staffordshire,Crown Court,Domestic abuse,Offences Against The Person,12,3",
+]
+FLAGGED_GOOD_NOV = "2017-11,Warwickshire,Magistrates' court,Hate crime,Public Order Offences,9,2"
+
+
+def areas_in(rel: str) -> list[str]:
+    """Force areas (and National) of a real file, in file order, read with the csv module."""
+    with open(DATA / rel, newline="", encoding="utf-8") as fh:
+        return [r[0] for r in list(csv.reader(fh))[1:]]
+
+
+BASE_KEYS: dict[str, set] = {
+    "case_outcomes": {("2016-01", a) for a in areas_in(CO_JAN)}
+    | {("2018-03", a) for a in areas_in(CO_MAR)},
+    "tasks": {"T1", "T2", "T3"},
+    "agent_spend": {"P1", "P2", "P3"},
+    "court_sessions": {"S1", "S2", "S3"},
+    "flagged_outcomes": {"West Midlands/Hate crime", "Staffordshire/Domestic abuse"},
+}
+KEY_SQL = {
+    "case_outcomes": "SELECT DISTINCT strftime(month, '%Y-%m') AS m, force_area FROM stg_case_outcomes",
+    "tasks": "SELECT task_id FROM stg_tasks",
+    "agent_spend": "SELECT payment_id FROM stg_agent_spend",
+    "court_sessions": "SELECT session_id FROM stg_court_sessions",
+    "flagged_outcomes": "SELECT force_area || '/' || flag FROM stg_flagged_outcomes",
+}
+
+
+def write(root: Path, rel: str, lines: list[str], newline: str = "\n", encoding="utf-8"):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("".join(line + newline for line in lines).encode(encoding))
+
+
+def make_base(root: Path) -> Path:
+    shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
+    for rel in (CO_JAN, CO_MAR):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DATA / rel, root / rel)
+    write(root, "tasks/tasks_2017_10.csv", [TASKS_HEADER, *TASKS])
+    write(root, "agent_spend/agent_spend_2017_10.csv", [SPEND_HEADER, *SPEND])
+    write(root, "court_sessions/court_sessions_2017_10.csv", [SESSIONS_HEADER, *SESSIONS])
+    write(root, "flagged_outcomes/flagged_outcomes_2017_10.csv", [FLAGGED_HEADER, *FLAGGED])
+    return root
+
+
+def loaded_keys(wh: Warehouse) -> dict[str, set]:
+    return {
+        name: {tuple(r) if len(r) > 1 else r[0] for r in wh.sql(sql).itertuples(index=False)}
+        for name, sql in KEY_SQL.items()
+    }
+
+
+def edit_cell(root: Path, rel: str, area: str, column: str, value: str) -> None:
+    """Change one cell of a real case outcomes file, keeping its CRLF lines and quoting."""
+    path = root / rel
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    col = rows[0].index(column)
+    (row,) = [r for r in rows if r[0] == area]
+    row[col] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8", newline="")
+
+
+def truncate_last_line(root: Path, rel: str, keep_fields: int) -> None:
+    path = root / rel
+    lines = path.read_bytes().rstrip(b"\r\n").split(b"\r\n")
+    lines[-1] = b",".join(lines[-1].split(b",")[:keep_fields])
+    path.write_bytes(b"\r\n".join(lines))  # cut off: no line ending at the end
+
+
+def repeat_last_line(root: Path, rel: str) -> None:
+    path = root / rel
+    data = path.read_bytes()
+    last = data.rstrip(b"\r\n").rsplit(b"\r\n", 1)[1]
+    path.write_bytes(data + last + b"\r\n")
+
+
+def write_xlsx(root: Path, rel: str) -> None:
+    import xlsxwriter
+
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(root / rel))
+    sheet = book.add_worksheet()
+    for i, line in enumerate([TASKS_HEADER, T4]):
+        for j, v in enumerate(line.split(",")):
+            sheet.write(i, j, v)
+    book.close()
+
+
+@dataclass
+class Case:
+    id: str
+    corrupt: Callable[[Path], None]
+    # the problem that must be reported: severity, file, line, column, value found, reason
+    severity: str
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    gone: dict[str, set] = field(default_factory=dict)  # keys no longer loaded
+    added: dict[str, set] = field(default_factory=dict)  # keys loaded from the new rows
+    verify: Callable[[Warehouse], None] | None = None  # anything else to check
+    n_problems: int = 1  # all problems reported, this one included
+
+
+def _extra_column_verify(wh):
+    row = wh.sql("SELECT * FROM stg_tasks WHERE task_id = 'T5'").iloc[0]
+    assert (row.team, row.task_type, row.offence_category) == ("RASSO", "Case review", "Robbery")
+    assert str(row.due_date.date()) == "2017-11-09"
+
+
+def _latin1_verify(wh):
+    amounts = wh.sql("SELECT payment_id, amount_gbp FROM stg_agent_spend ORDER BY 1")
+    assert dict(zip(amounts.payment_id, amounts.amount_gbp, strict=True))["P5"] == Decimal("150.00")
+    enc = wh.sql(
+        "SELECT encoding FROM load_files WHERE file = 'agent_spend/agent_spend_2017_11.csv'"
+    )
+    assert list(enc.encoding) == ["latin-1"]
+
+
+def _same_month_verify(wh):
+    # 2016-01 loaded once, from the first file in path order ('P' sorts before 'p').
+    files = wh.sql("SELECT DISTINCT file FROM stg_case_outcomes WHERE month = DATE '2016-01-01'")
+    assert list(files.file) == ["case_outcomes/2016/Principal_Offence_Category_Jan.csv"]
+    errors = wh.problems().query("severity == 'error'")
+    assert list(errors.line) == list(range(2, 45))  # every line of the second file, once
+
+
+def _duplicate_id_verify(wh):
+    t2 = wh.sql("SELECT file, line FROM stg_tasks WHERE task_id = 'T2'")
+    assert list(t2.itertuples(index=False, name=None)) == [("tasks/tasks_2017_10.csv", 3)]
+
+
+def _physical_lines_verify(wh):
+    lines = wh.sql("SELECT task_id, line FROM stg_tasks WHERE file = 'tasks/tasks_2017_11.csv'")
+    assert dict(zip(lines.task_id, lines.line, strict=True)) == {"T4": 2, "T6": 6}
+
+
+def _blank_lines_case(id_: str, filler: str, newline: str) -> Case:
+    bad = "T5,RASSO,Case review,Sexual Offences,2017-11-02,2017-10-32,"
+    return Case(
+        id_,
+        lambda d: write(
+            d, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T4, "", filler, bad, T6], newline
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        5,
+        "due_date",
+        "2017-10-32",
+        "a real date as YYYY-MM-DD",
+        added={"tasks": {"T4", "T6"}},
+        verify=_physical_lines_verify,
+    )
+
+
+CASES = [
+    Case(
+        "empty file",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", []),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        1,
+        None,
+        "(empty file)",
+        "a header line naming the columns",
+    ),
+    Case(
+        "header only",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", [TASKS_HEADER]),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        2,
+        None,
+        "(no rows)",
+        "at least one data row after the header",
+    ),
+    Case(
+        "missing column",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [
+                "task_id,team,task_type,offence_category,created_date,completed_date",
+                "T4,RASSO,Case review,Robbery,2017-11-01,",
+            ],
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        1,
+        "due_date",
+        "(missing)",
+        "a column named 'due_date' in the header",
+    ),
+    Case(
+        "renamed column",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [TASKS_HEADER.replace("due_date", "date_due"), T4],
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        1,
+        "column 6",
+        "date_due",
+        "the column 'due_date' (renamed?",
+    ),
+    Case(
+        "extra column (warning; the file loads)",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [
+                "task_id,team,notes,task_type,offence_category,created_date,due_date,completed_date",
+                "T4,RASSO,chased twice,Case review,Robbery,2017-11-01,2017-11-08,",
+                "T5,RASSO,,Case review,Robbery,2017-11-02,2017-11-09,2017-11-03",
+            ],
+        ),
+        "warning",
+        "tasks/tasks_2017_11.csv",
+        1,
+        "column 3",
+        "notes",
+        "this extra column was ignored",
+        added={"tasks": {"T4", "T5"}},
+        verify=_extra_column_verify,
+    ),
+    Case(
+        "Windows-1252 file with a pound sign",
+        lambda d: write(
+            d,
+            "agent_spend/agent_spend_2017_11.csv",
+            [
+                SPEND_HEADER,
+                P4,
+                "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,"
+                "Agent session fee,,1,£150.00",
+            ],
+            newline="\r\n",
+            encoding="cp1252",
+        ),
+        "warning",
+        "agent_spend/agent_spend_2017_11.csv",
+        3,
+        None,
+        "bytes that are not UTF-8 (first at this line)",
+        "UTF-8 text",
+        added={"agent_spend": {"P4", "P5"}},
+        verify=_latin1_verify,
+    ),
+    Case(
+        "non-numeric count in a case outcomes file",
+        lambda d: edit_cell(
+            d, CO_JAN, "West Midlands", "Number of Offences Against The Person Convictions", "n/a"
+        ),
+        "error",
+        CO_JAN,
+        42,
+        "Number of Offences Against The Person Convictions",
+        "n/a",
+        "a whole number of defendants, 0 or more",
+        gone={"case_outcomes": {("2016-01", "West Midlands")}},
+    ),
+    Case(
+        "non-numeric count in a sample extract",
+        lambda d: write(
+            d,
+            "flagged_outcomes/flagged_outcomes_2017_11.csv",
+            [
+                FLAGGED_HEADER,
+                FLAGGED_GOOD_NOV,
+                "2017-11,West Mercia,Crown Court,Hate crime,Robbery,twelve,1",
+            ],
+        ),
+        "error",
+        "flagged_outcomes/flagged_outcomes_2017_11.csv",
+        3,
+        "convictions",
+        "twelve",
+        "a whole number of defendants, 0 or more",
+        added={"flagged_outcomes": {"Warwickshire/Hate crime"}},
+    ),
+    Case(
+        "negative count in a case outcomes file",
+        lambda d: edit_cell(d, CO_MAR, "Warwickshire", "Number of Homicide Convictions", "-1"),
+        "error",
+        CO_MAR,
+        40,
+        "Number of Homicide Convictions",
+        "-1",
+        "a whole number of defendants, 0 or more",
+        gone={"case_outcomes": {("2018-03", "Warwickshire")}},
+    ),
+    Case(
+        "negative count in a sample extract",
+        lambda d: write(
+            d,
+            "flagged_outcomes/flagged_outcomes_2017_11.csv",
+            [
+                FLAGGED_HEADER,
+                "2017-11,West Mercia,Crown Court,Hate crime,Robbery,4,-3",
+                FLAGGED_GOOD_NOV,
+            ],
+        ),
+        "error",
+        "flagged_outcomes/flagged_outcomes_2017_11.csv",
+        2,
+        "unsuccessful",
+        "-3",
+        "a whole number of defendants, 0 or more",
+        added={"flagged_outcomes": {"Warwickshire/Hate crime"}},
+    ),
+    Case(
+        "negative amount",
+        lambda d: write(
+            d,
+            "agent_spend/agent_spend_2017_11.csv",
+            [
+                SPEND_HEADER,
+                P4,
+                "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,"
+                "Agent session fee,,1,-150.00",
+            ],
+        ),
+        "error",
+        "agent_spend/agent_spend_2017_11.csv",
+        3,
+        "amount_gbp",
+        "-150.00",
+        "an amount of 0 or more",
+        added={"agent_spend": {"P4"}},
+    ),
+    Case(
+        # 727 convictions, 175 unsuccessful: 727 / 902 = 80.598…% → 80.6%, as CPS published.
+        "published percentage disagrees with its counts (warning; row loads)",
+        lambda d: edit_cell(
+            d,
+            CO_JAN,
+            "West Midlands",
+            "Percentage of Offences Against The Person Convictions",
+            "80.7%",
+        ),
+        "warning",
+        CO_JAN,
+        42,
+        "Percentage of Offences Against The Person Convictions",
+        "80.7%",
+        "80.6% = 727 ÷ (727 + 175), rounded half-up",
+    ),
+    Case(
+        "bad date",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [TASKS_HEADER, "T5,RASSO,Case review,Robbery,2017-13-01,2017-11-09,", T4],
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        2,
+        "created_date",
+        "2017-13-01",
+        "a real date as YYYY-MM-DD",
+        added={"tasks": {"T4"}},
+    ),
+    Case(
+        "impossible date",
+        lambda d: write(
+            d,
+            "court_sessions/court_sessions_2017_11.csv",
+            [
+                SESSIONS_HEADER,
+                "S4,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+                "S5,2017-02-30,Warwick Crown Court,Crown Court,PM,Trial,In-house",
+            ],
+        ),
+        "error",
+        "court_sessions/court_sessions_2017_11.csv",
+        3,
+        "session_date",
+        "2017-02-30",
+        "a real date as YYYY-MM-DD",
+        added={"court_sessions": {"S4"}},
+    ),
+    Case(
+        "unknown offence category",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [TASKS_HEADER, T4, "T5,RASSO,Case review,Jaywalking,2017-11-02,2017-11-09,"],
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        3,
+        "offence_category",
+        "Jaywalking",
+        "one of the 12 CPS offence categories",
+        added={"tasks": {"T4"}},
+    ),
+    Case(
+        "unknown court",
+        lambda d: write(
+            d,
+            "agent_spend/agent_spend_2017_11.csv",
+            [
+                SPEND_HEADER,
+                "P5,2017-11-02,Gotham Magistrates' Court,West Midlands,Agent session fee,,1,150.00",
+                P4,
+            ],
+        ),
+        "error",
+        "agent_spend/agent_spend_2017_11.csv",
+        2,
+        "court_centre",
+        "Gotham Magistrates' Court",
+        "a court centre in data/reference/court_centres.csv",
+        added={"agent_spend": {"P4"}},
+    ),
+    Case(
+        "unknown force in a case outcomes file",
+        lambda d: edit_cell(d, CO_JAN, "West Mercia", "", "West Murcia"),
+        "error",
+        CO_JAN,
+        41,
+        "(first column)",
+        "West Murcia",
+        "a police force area as CPS spells it",
+        gone={"case_outcomes": {("2016-01", "West Mercia")}},
+    ),
+    Case(
+        "unknown force in a sample extract",
+        lambda d: write(
+            d,
+            "flagged_outcomes/flagged_outcomes_2017_11.csv",
+            [
+                FLAGGED_HEADER,
+                FLAGGED_GOOD_NOV,
+                "2017-11,Gotham,Crown Court,Hate crime,Robbery,4,1",
+            ],
+        ),
+        "error",
+        "flagged_outcomes/flagged_outcomes_2017_11.csv",
+        3,
+        "force_area",
+        "Gotham",
+        "a police force area in data/reference/force_areas.csv",
+        added={"flagged_outcomes": {"Warwickshire/Hate crime"}},
+    ),
+    Case(
+        # Path order is byte order: 'Principal_…' sorts before 'principal_…', so the original
+        # file is the second and is the one rejected.
+        "the same month twice",
+        lambda d: shutil.copyfile(
+            d / CO_JAN, d / "case_outcomes/2016/Principal_Offence_Category_Jan.csv"
+        ),
+        "error",
+        CO_JAN,
+        2,
+        "(whole file)",
+        CO_JAN,
+        "one file per month: 2016-01 is already loaded from "
+        "case_outcomes/2016/Principal_Offence_Category_Jan.csv",
+        verify=_same_month_verify,
+        n_problems=43,  # one per line of the file
+    ),
+    Case(
+        "a force twice in one case outcomes file",
+        lambda d: repeat_last_line(d, CO_MAR),  # Wiltshire, line 44, again as line 45
+        "error",
+        CO_MAR,
+        45,
+        "(first column)",
+        "Wiltshire",
+        "each force once per file; Wiltshire is already at line 44",
+    ),
+    Case(
+        "duplicate task id",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [TASKS_HEADER, T4, "T2,RASSO,Case review,Robbery,2017-11-02,2017-11-09,"],
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        3,
+        "task_id",
+        "T2",
+        "each task id once; already at tasks/tasks_2017_10.csv line 3",
+        added={"tasks": {"T4"}},
+        verify=_duplicate_id_verify,
+    ),
+    Case(
+        "truncated last line of a sample extract",
+        lambda d: (d / "tasks/tasks_2017_11.csv").write_text(
+            f"{TASKS_HEADER}\n{T4}\nT5,RASSO,Case rev"
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        3,
+        "(whole line)",
+        "3 fields",
+        "7 fields as in the header (the line looks truncated)",
+        added={"tasks": {"T4"}},
+        n_problems=2,  # and the task type 'Case rev'; no message for each field it lacks
+    ),
+    Case(
+        "truncated last line of a case outcomes file",
+        lambda d: truncate_last_line(d, CO_MAR, keep_fields=5),
+        "error",
+        CO_MAR,
+        44,
+        "(whole line)",
+        "5 fields",
+        "51 fields as in the header (the line looks truncated)",
+        gone={"case_outcomes": {("2018-03", "Wiltshire")}},
+    ),
+    Case(
+        "unquoted thousands separator (one field too many)",
+        lambda d: write(
+            d,
+            "agent_spend/agent_spend_2017_11.csv",
+            [
+                SPEND_HEADER,
+                P4,
+                "P5,2017-11-02,Warwick Crown Court,Warwickshire,External counsel fee,Robbery,0,"
+                "1,250.50",
+            ],
+        ),
+        "error",
+        "agent_spend/agent_spend_2017_11.csv",
+        3,
+        "(whole line)",
+        "9 fields",
+        "8 fields as in the header (an unquoted comma?)",
+        added={"agent_spend": {"P4"}},
+    ),
+    Case(
+        # 15 fields; the reader keeps the 7 of the header and 4 more, so it cannot say exactly.
+        "far too many fields",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T4, T6 + ",a,b,c,d,e,f,g,h"]),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        3,
+        "(whole line)",
+        "at least 11 fields",
+        "7 fields as in the header (an unquoted comma?)",
+        added={"tasks": {"T4"}},
+    ),
+    Case(
+        "spreadsheet saved with a .csv name",
+        lambda d: write_xlsx(d, "tasks/tasks_2017_11.csv"),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        None,
+        None,
+        "an Excel workbook (.xlsx) saved with a .csv name",
+        "Save As > CSV UTF-8",
+    ),
+    _blank_lines_case("blank lines in the middle (LF)", "", "\n"),
+    _blank_lines_case("blank lines in the middle (CRLF)", "", "\r\n"),
+    Case(
+        "a line of spaces after a blank line",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [
+                TASKS_HEADER,
+                T4,
+                "",
+                "   ",
+                "T5,RASSO,Case review,Robbery,2017-11-02,2017-10-32,",
+                T6,
+            ],
+        ),
+        "error",
+        "tasks/tasks_2017_11.csv",
+        4,
+        "(whole line)",
+        "1 fields",
+        "7 fields as in the header (the line looks truncated)",
+        added={"tasks": {"T4", "T6"}},
+        verify=_physical_lines_verify,
+        n_problems=3,  # and line 4's empty task id, and line 5's due date
+    ),
+    Case(
+        "case outcomes file name gives no month",
+        lambda d: shutil.copyfile(d / CO_JAN, d / "case_outcomes/2016/outcomes_jan.csv"),
+        "error",
+        "case_outcomes/2016/outcomes_jan.csv",
+        None,
+        None,
+        "outcomes_jan.csv",
+        "a file name that gives the month",
+    ),
+    Case(
+        "short case outcomes file name outside a year folder",
+        lambda d: shutil.copytree(
+            d / "case_outcomes/2018", d / "case_outcomes/latest", dirs_exist_ok=True
+        ),
+        "error",
+        "case_outcomes/latest/Principal_Offence_Category_Mar.csv",
+        None,
+        None,
+        "Principal_Offence_Category_Mar.csv",
+        "inside a folder named for the year",
+    ),
+]
+
+
+def _matches(p, case: Case) -> bool:
+    def same(got, want):
+        return pd.isna(got) if want is None else got == want
+
+    return p.file == case.file and same(p.line, case.line) and same(p.column, case.column)
+
+
+def where(case: Case) -> str:
+    """How `check` locates a problem: file, line, column."""
+    text = case.file
+    if case.line is not None:
+        text += f", line {case.line}"
+    if case.column in ("column 3", "column 6", "(whole line)", "(whole file)", "(first column)"):
+        text += f", {case.column}"
+    elif case.column:
+        text += f", column {case.column}"
+    return text
+
+
+@pytest.fixture
+def base(tmp_path) -> Path:
+    return make_base(tmp_path / "data")
+
+
+def test_the_good_folder_loads_with_no_problems(base, capsys):
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    assert wh.problems().empty
+    assert loaded_keys(wh) == BASE_KEYS
+    assert main(["check", str(base)]) == 0
+    assert "No problems: every row of every file loaded." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_reported_and_nothing_good_is_lost(base, case, capsys):
+    case.corrupt(base)
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    problems = wh.problems()
+
+    # The problem, where it is and why.
+    found = [p for p in problems.itertuples() if _matches(p, case)]
+    assert len(found) == 1, problems.drop(columns="record").to_string()
+    p = found[0]
+    assert p.severity == case.severity
+    assert p.value == case.value
+    assert case.reason in p.expected
+    # Problems are confined to the file at fault, and not buried among consequential ones.
+    assert set(problems.file) == {case.file}
+    assert len(problems) == case.n_problems, problems.drop(columns="record").to_string()
+
+    # Everything else loaded: the good rows of the same file, the other files, other extracts.
+    expected = {
+        name: (keys - case.gone.get(name, set())) | case.added.get(name, set())
+        for name, keys in BASE_KEYS.items()
+    }
+    assert loaded_keys(wh) == expected
+    if case.verify:
+        case.verify(wh)
+
+    # Nothing lost: each line read is either loaded or rejected (and so listed as a problem).
+    summary = wh.summary().set_index("extract")
+    read = wh.sql("SELECT extract, sum(rows_read)::BIGINT AS n FROM load_files GROUP BY ALL")
+    for name, n in zip(read.extract, read.n, strict=True):
+        s = summary.loc[name]
+        assert s.rows_loaded + s.rows_rejected == n, name
+        assert s.rows_loaded == len(expected[name]), name
+
+    # The command line says so, and fails.
+    capsys.readouterr()
+    assert main(["check", str(base)]) == 1
+    out = capsys.readouterr().out
+    lines = [x.strip() for x in out.splitlines() if where(case) + ": " in x]
+    assert lines, out
+    line = lines[0]
+    assert line.startswith(case.severity.upper())
+    assert repr(case.value) in line and case.reason in line
+
+
+def test_edit_cell_changes_only_that_cell(base):
+    before = (base / CO_JAN).read_bytes()
+    edit_cell(
+        base, CO_JAN, "National", "Number of Offences Against The Person Convictions", "11,741"
+    )
+    assert (base / CO_JAN).read_bytes() == before
+    edit_cell(base, CO_JAN, "National", "Number of Offences Against The Person Convictions", "7")
+    after = (base / CO_JAN).read_bytes()
+    assert after == before.replace(
+        b'National,88,81.5%,20,18.5%,"11,741",', b"National,88,81.5%,20,18.5%,7,"
+    )
+
+
+def test_check_refuses_a_missing_folder(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nowhere")]) == 2
+    assert "No data folder at" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- incremental sync
+
+
+@pytest.fixture
+def persisted(base, tmp_path):
+    """A warehouse in a database file, with every file it ingests recorded in `.ingested`."""
+    opened = []
+
+    def open_wh() -> Warehouse:
+        wh = Warehouse(base, db_path=tmp_path / "wh.duckdb")
+        wh.ingested = []
+        real = wh._ingest_file
+
+        def spy(extract, path, rel, size, mtime_ns):
+            wh.ingested.append(rel)
+            return real(extract, path, rel, size, mtime_ns)
+
+        wh._ingest_file = spy
+        opened.append(wh)
+        return wh
+
+    yield open_wh
+    for wh in opened:
+        wh.close()
+
+
+ALL_FILES = sorted(
+    [
+        CO_JAN,
+        CO_MAR,
+        "agent_spend/agent_spend_2017_10.csv",
+        "court_sessions/court_sessions_2017_10.csv",
+        "flagged_outcomes/flagged_outcomes_2017_10.csv",
+        "tasks/tasks_2017_10.csv",
+    ]
+)
+ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks"]
+
+
+def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):
+    wh = persisted()
+    assert wh.sync().changed_extracts == ALL_EXTRACTS
+    assert sorted(wh.ingested) == ALL_FILES
+    wh.ingested.clear()
+    assert wh.sync().changed_extracts == []
+    assert wh.ingested == []
+    wh.close()
+
+    again = persisted()  # a new process on the same database file
+    assert again.sync().changed_extracts == []
+    assert again.ingested == []
+    assert loaded_keys(again) == BASE_KEYS
+
+
+def _touch(path: Path):
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def _append_t4(path: Path):
+    with path.open("a") as fh:
+        fh.write(T4 + "\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "tasks"),
+    [(_touch, {"T1", "T2", "T3"}), (_append_t4, {"T1", "T2", "T3", "T4"})],
+    ids=["touched", "modified"],
+)
+def test_a_changed_file_reingests_only_its_extract(base, persisted, change, tasks):
+    wh = persisted()
+    wh.sync()
+    wh.ingested.clear()
+    change(base / "tasks/tasks_2017_10.csv")
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.ingested == ["tasks/tasks_2017_10.csv"]
+    assert loaded_keys(wh) == {**BASE_KEYS, "tasks": tasks}
+
+
+def test_a_removed_file_takes_its_rows_with_it(base, persisted):
+    wh = persisted()
+    wh.sync()
+    (base / CO_MAR).unlink()
+    (base / "tasks/tasks_2017_10.csv").unlink()
+    assert wh.sync().changed_extracts == ["case_outcomes", "tasks"]
+    keys = loaded_keys(wh)
+    assert keys["case_outcomes"] == {k for k in BASE_KEYS["case_outcomes"] if k[0] == "2016-01"}
+    assert keys["tasks"] == set()
+    assert list(wh.run_query("conviction_rate_by_month").month) == ["2016-01"]
+    assert sorted(wh.sql("SELECT file FROM load_files").file) == [
+        f for f in ALL_FILES if f not in (CO_MAR, "tasks/tasks_2017_10.csv")
+    ]
+
+
+def test_next_months_file_appears_in_the_query(base, persisted):
+    wh = persisted()
+    wh.sync()
+    wh.ingested.clear()
+    april = "case_outcomes/2018/principal_offence_category_april_2018.csv"
+    shutil.copyfile(base / CO_MAR, base / april)
+    assert wh.sync().changed_extracts == ["case_outcomes"]
+    assert wh.ingested == [april]
+    df = wh.run_query("conviction_rate_by_month", end="2018-04")
+    # A copy of March: CPS West Midlands Area 86.4% (published for March 2018).
+    assert list(zip(df.month, df.conviction_rate, strict=True)) == [
+        ("2016-01", 85.2),
+        ("2018-03", 86.4),
+        ("2018-04", 86.4),
+    ]
+
+
+def test_resolving_a_duplicate_month_loads_the_other_file(base, persisted):
+    wh = persisted()
+    copy = "case_outcomes/2016/Principal_Offence_Category_Jan.csv"
+    shutil.copyfile(base / CO_JAN, base / copy)
+    wh.sync()
+    assert set(wh.problems().file) == {CO_JAN}
+    (base / copy).unlink()  # the second file (in path order) is now the only one
+    wh.sync()
+    assert wh.problems().empty
+    files = wh.sql("SELECT DISTINCT file FROM stg_case_outcomes WHERE month = DATE '2016-01-01'")
+    assert list(files.file) == [CO_JAN]
+
+
+def test_fixing_a_reference_list_revalidates_unchanged_extracts(base, persisted):
+    write(
+        base,
+        "agent_spend/agent_spend_2017_11.csv",
+        [
+            SPEND_HEADER,
+            "P5,2017-11-02,Solihull Magistrates' Court,West Midlands,Agent session fee,,1,150.00",
+        ],
+    )
+    wh = persisted()
+    wh.sync()
+    assert list(wh.problems().value) == ["Solihull Magistrates' Court"]
+    with (base / "reference/court_centres.csv").open("a") as fh:
+        fh.write("Solihull Magistrates' Court,Magistrates' court,West Midlands\n")
+    wh.ingested.clear()
+    assert wh.sync().changed_extracts == ALL_EXTRACTS  # every extract re-checked…
+    assert wh.ingested == []  # …without reading any extract file again
+    assert wh.problems().empty
+    assert "P5" in loaded_keys(wh)["agent_spend"]
+
+
+def test_a_database_from_older_code_is_rebuilt(base, persisted):
+    wh = persisted()
+    wh.sync()
+    wh.con.execute("UPDATE meta SET value = 'older code' WHERE key = 'code'")
+    wh.close()
+    again = persisted()
+    assert again.sync().changed_extracts == ALL_EXTRACTS
+    assert sorted(again.ingested) == ALL_FILES
+    assert loaded_keys(again) == BASE_KEYS
