@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -492,7 +493,7 @@ class Warehouse:
         select_cols = ", ".join(f'"{c}"' for c in contract)
         table = f"raw_{extract.name}"
 
-        def attempt(encoding: str) -> list[tuple]:
+        def attempt(source: Path) -> list[tuple]:
             con.execute("DROP TABLE IF EXISTS reject_errors")
             con.execute("DROP TABLE IF EXISTS reject_scans")
             con.execute(
@@ -502,10 +503,10 @@ class Warehouse:
                            len(list_filter([{field_list}], lambda x: x IS NOT NULL)) AS _fields
                     FROM read_csv($path, header = false, auto_detect = false, delim = ',',
                         quote = '"', escape = '"', null_padding = true, nullstr = $nullmark,
-                        encoding = $encoding, store_rejects = true, ignore_errors = true,
+                        store_rejects = true, ignore_errors = true,
                         strict_mode = false, columns = {columns_sql})
                 ) WHERE line > 1""",
-                {"rel": rel, "path": str(path), "nullmark": NULL_MARK, "encoding": encoding},
+                {"rel": rel, "path": str(source), "nullmark": NULL_MARK},
             )
             return con.execute(
                 "SELECT line, column_idx, error_type::VARCHAR, csv_line, error_message "
@@ -513,12 +514,20 @@ class Warehouse:
             ).fetchall()
 
         encoding = "utf-8"
-        rejects = attempt(encoding)
+        rejects = attempt(path)
         if any(r[2] == "INVALID ENCODING" for r in rejects):
+            # Most often an Excel export in Windows-1252: decode it as that (a £ is byte A3, a
+            # curly quote 92) into a UTF-8 copy with the same lines, and read the copy.
             con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
             first_bad = min(r[0] for r in rejects if r[2] == "INVALID ENCODING")
-            encoding = "latin-1"
-            rejects = attempt(encoding)
+            encoding = "windows-1252"
+            opener = gzip.open if path.name.endswith(".gz") else open
+            with opener(path, "rb") as fh:
+                text = fh.read().decode("cp1252", errors="replace")
+            with tempfile.TemporaryDirectory() as tmp:
+                copy = Path(tmp) / "utf8.csv"
+                copy.write_text(text, encoding="utf-8", newline="")
+                rejects = attempt(copy)
             problems.append(
                 FileProblem(
                     rel,

@@ -166,13 +166,16 @@ def _extra_column_verify(wh):
     assert str(row.due_date.date()) == "2017-11-09"
 
 
-def _latin1_verify(wh):
+def _cp1252_verify(wh):
     amounts = wh.sql("SELECT payment_id, amount_gbp FROM stg_agent_spend ORDER BY 1")
     assert dict(zip(amounts.payment_id, amounts.amount_gbp, strict=True))["P5"] == Decimal("150.00")
     enc = wh.sql(
         "SELECT encoding FROM load_files WHERE file = 'agent_spend/agent_spend_2017_11.csv'"
     )
-    assert list(enc.encoding) == ["latin-1"]
+    assert list(enc.encoding) == ["windows-1252"]
+    # Bytes 80 and 96 are '€' and '–' in Windows-1252 (control characters in Latin-1).
+    ids = set(wh.sql("SELECT payment_id FROM stg_agent_spend").payment_id)
+    assert "P6–€" in ids
 
 
 def _same_month_verify(wh):
@@ -293,6 +296,8 @@ CASES = [
                 P4,
                 "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,"
                 "Agent session fee,,1,£150.00",
+                "P6–€,2017-11-03,Coventry Magistrates' Court,West Midlands,"
+                "Agent session fee,,1,150.00",
             ],
             newline="\r\n",
             encoding="cp1252",
@@ -303,8 +308,8 @@ CASES = [
         None,
         "bytes that are not UTF-8 (first at this line)",
         "UTF-8 text",
-        added={"agent_spend": {"P4", "P5"}},
-        verify=_latin1_verify,
+        added={"agent_spend": {"P4", "P5", "P6–€"}},
+        verify=_cp1252_verify,
     ),
     Case(
         "non-numeric count in a case outcomes file",
