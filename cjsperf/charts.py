@@ -131,6 +131,9 @@ def line_chart(
         fig.update_yaxes(tickformat=y_format)
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
+    if months is not None and len(months) <= 6:
+        # a few months: one tick per month, not Plotly's daily ticks ("May 3, May 10, ...")
+        fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return fig
 
 
@@ -259,4 +262,72 @@ def sparkline(
         xaxis={"visible": False},
         yaxis={"visible": False},
     )
+    return fig
+
+
+def mark_month(fig: go.Figure, month: str, text: str) -> go.Figure:
+    """A subtle dotted vertical line at `month` (an x value: YYYY-MM, or a date on a monthly axis)
+    with a small label at the top, for an event such as a plan's launch. On a column chart the value
+    axis gets headroom (stacked totals and any target line included) so the label clears the bars."""
+    columns = [t for t in fig.data if t.type == "bar" and t.orientation != "h" and t.y is not None]
+    if columns:
+        totals: dict = {}
+        for t in columns:
+            for x, y in zip(t.x, t.y):
+                totals[x] = totals.get(x, 0) + (y if y == y and y is not None else 0)
+        lines = [s.y0 for s in fig.layout.shapes if s.y0 is not None and s.yref == "y"]
+        top = max([*totals.values(), *lines, 0])
+        if top > 0:
+            fig.update_yaxes(range=[0, top * 1.3])
+    fig.add_vline(
+        x=month, line={"color": theme.DARK_GREY, "width": 1, "dash": "dot"}, layer="below"
+    )
+    fig.add_annotation(
+        x=month,
+        y=1,
+        yref="paper",
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        xshift=4,
+        align="left",
+        font={"size": 12, "color": "#505A5F"},
+        bgcolor="rgba(255,255,255,0.85)",
+    )
+    return fig
+
+
+def target_line(fig: go.Figure, value: float, text: str, *, horizontal: bool = False) -> go.Figure:
+    """A dashed line at a target value, labelled with `text` (say what the target is and its value).
+
+    On a horizontal bar chart (`horizontal=True`) the line is vertical, at x = value.
+    """
+    line = {"color": theme.DARK_GREY, "width": 2, "dash": "dash"}
+    font = {"size": 13, "color": theme.DARK_GREY}
+    if horizontal:
+        fig.add_vline(
+            x=value,
+            line=line,
+            annotation_text=text,
+            annotation_position="top right",
+            annotation_font=font,
+        )
+    else:
+        fig.add_hline(
+            y=value,
+            line=line,
+            annotation_text=text,
+            annotation_position="top left",
+            annotation_font=font,
+            annotation_bgcolor="rgba(255,255,255,0.85)",
+        )
+    return fig
+
+
+def month_ticks(fig: go.Figure, months: Sequence[str]) -> go.Figure:
+    """On a monthly chart of a few months (YYYY-MM x values), one tick per month labelled 'Mar 2018'
+    instead of Plotly's daily or hourly ticks; as `line_chart` does when given `months`."""
+    if 0 < len(months) <= 6:
+        fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return fig

@@ -54,7 +54,7 @@ def excel_bytes(
         if table[col].dtype.kind == "f":
             table[col] = table[col].round(6)
         elif table[col].dtype == object or str(table[col].dtype) == "str":
-            table[col] = table[col].astype("string").fillna("")
+            table[col] = table[col].astype("string").fillna("").astype(object)
     intro = [subtitle, "Filters: " + "; ".join(f"{k}: {v}" for k, v in filters.items() if v)]
     if synthetic:
         intro.append(

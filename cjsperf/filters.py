@@ -234,6 +234,14 @@ def render_sidebar(options: Options) -> Filters:
     # that came from the URL is not lost when the page changes.
     for key in ("crime_type", "geography", "compare", "months"):
         ss[key] = ss[key]
+    # A period that is not two loaded months (the data folder changed) falls back to the default.
+    months = ss["months"]
+    if not (
+        isinstance(months, (tuple, list))
+        and len(months) == 2
+        and all(m in options.months for m in months)
+    ):
+        ss["months"] = options.default_period
 
     choices = period_choices(options.months)
     with st.sidebar:
@@ -259,6 +267,9 @@ def render_sidebar(options: Options) -> Filters:
             "Months",
             options=list(options.months),
             key="months",
+            # A range default makes the widget a range slider: without it Streamlit reads the two
+            # values the browser sends back as one, so the period collapsed to the first month.
+            value=options.default_period,
             format_func=month_label,
             on_change=_clear_notices,
         )

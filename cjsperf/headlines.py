@@ -79,5 +79,6 @@ def rag_status(
     if gap >= 0:
         return Status("Green", f"meets the target of {better} {t}")
     if gap >= -margin:
-        return Status("Amber", f"within {fmt_value(margin, unit)} of the target of {better} {t}")
+        within = f"{margin:.1f} points" if unit == "%" else fmt_value(margin, unit)  # not 2.0%
+        return Status("Amber", f"within {within} of the target of {better} {t}")
     return Status("Red", f"misses the target of {better} {t}")

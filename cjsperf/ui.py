@@ -15,7 +15,7 @@ import streamlit as st
 
 from cjsperf import downloads
 from cjsperf.db import Warehouse
-from cjsperf.extracts import CASE_OUTCOMES
+from cjsperf.extracts import CASE_OUTCOMES, HOME_AREA
 from cjsperf.filters import Filters, Options, render_sidebar
 from cjsperf.queries import QueryError
 
@@ -129,6 +129,18 @@ def no_crime_type_note(f: Filters, what: str) -> None:
     if f.crime_type != "All crime":
         st.caption(
             f"ℹ️ {what} are not recorded by crime type, so this shows all crime, not {f.crime_type}."
+        )
+
+
+def no_dimension_note(f: Filters, what: str, dimension: str = "police force") -> None:
+    """Say so when a police force is chosen but this data has no force dimension (e.g. tasks, whose
+    teams work across the Area); for dimension 'crime type', as `no_crime_type_note`."""
+    if dimension == "crime type":
+        no_crime_type_note(f, what)
+    elif f.geography != HOME_AREA:
+        st.caption(
+            f"ℹ️ {what} are not recorded by {dimension}, so this shows {HOME_AREA} as a whole, "
+            f"not {f.geography}."
         )
 
 

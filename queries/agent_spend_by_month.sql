@@ -6,7 +6,8 @@
 -- returns: month (YYYY-MM), agent_fees (£), counsel_fees (£), total_spend (£), agent_sessions (sessions paid to agents), cost_per_agent_session (£, agent fees ÷ agent sessions, 2 dp), payments
 SELECT
     strftime(date_trunc('month', payment_date), '%Y-%m') AS month,
-    sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee')::DOUBLE AS agent_fees,
+    coalesce(sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee'), 0)::DOUBLE
+        AS agent_fees,
     coalesce(sum(amount_gbp) FILTER (WHERE spend_type = 'External counsel fee'), 0)::DOUBLE
         AS counsel_fees,
     sum(amount_gbp)::DOUBLE AS total_spend,

@@ -1,0 +1,177 @@
+"""Agent use (HMCPSI issues 3 and 4): what the agent spend and court sessions pages share —
+definitions, column labels for tables and downloads, and the charts both pages draw.
+
+No Streamlit here: DataFrame in, figure and words out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cjsperf import charts, theme
+from cjsperf.charts import Hover
+from cjsperf.events import mark_odp
+from cjsperf.headlines import Status, change_headline, fmt_value
+from cjsperf.kpis import Kpi, Target
+
+SPEND_DEFINITIONS = (
+    "Agent session fees: paid to self-employed solicitors or barristers who cover a magistrates' "
+    "court session when no in-house prosecutor is free. Mostly not recorded by offence category.",
+    "External counsel fees: paid to self-employed barristers instructed in Crown Court cases; "
+    "recorded by principal offence category.",
+    "Cost per agent session = agent session fees ÷ the sessions they covered.",
+)
+SESSION_DEFINITIONS = (
+    "Court session: a morning (AM) or afternoon (PM) sitting of a court, listed by HMCTS with a "
+    "list type. Every session needs a prosecutor: in-house or an agent.",
+    "Agent share = sessions prosecuted by an agent ÷ sessions listed, as a percentage rounded "
+    "half-up to one decimal place.",
+)
+LABELS = {
+    "month": "Month",
+    "agent_fees": "Agent fees (£)",
+    "counsel_fees": "Counsel fees (£)",
+    "total_spend": "Total spend (£)",
+    "payments": "Payments",
+    "cost_per_agent_session": "Cost per agent session (£)",
+    "target": "Target",
+    "sessions": "Sessions listed",
+    "in_house_sessions": "In-house sessions",
+    "agent_sessions": "Agent sessions",
+    "agent_share": "Agent share (%)",
+    "am_sessions": "AM sessions",
+    "pm_sessions": "PM sessions",
+    "am_agent_sessions": "AM agent sessions",
+    "pm_agent_sessions": "PM agent sessions",
+    "court_centre": "Court centre",
+    "court_type": "Court type",
+    "force_area": "Force area",
+    "list_type": "List type",
+    "amount_gbp": "Amount (£)",
+    "cost_per_session": "Cost per session (£)",
+    "offence_category": "Offence category",
+    "average_fee": "Average fee (£)",
+    "share_of_counsel_fees": "Share of counsel fees (%)",
+}
+PROSECUTOR_COLORS = {"Agent": theme.ORANGE, "In-house": theme.DARK_BLUE}
+
+
+def share_chart(
+    df: pd.DataFrame, target: Target | None, *, what: str, where: str, months: Sequence[str]
+) -> tuple[go.Figure, str, str]:
+    """Agent share by month (a frame from agent_share_by_month or sessions_by_month) against its
+    target, the ODP marked. Returns the figure, its headline and its one-line subtitle."""
+    head = change_headline("Agent share of sessions", df["agent_share"].tolist(), "%")
+    measure = f"{what} covered by agents (%), by month"
+    fig = charts.line_chart(
+        df,
+        x="month",
+        y="agent_share",
+        headline=head,
+        subtitle=f"{measure}<br>{where}",
+        x_title="Month",
+        y_title="Agent share",
+        y_suffix="%",
+        y_format=".1f",
+        hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")),
+        months=months,
+    )
+    if target is not None:
+        charts.target_line(fig, target.target, target.text)
+    return mark_odp(fig, months), head, f"{measure}, {where}"
+
+
+def by_prosecutor_chart(
+    df: pd.DataFrame, category: str, *, subtitle: str, suffix: str = ""
+) -> tuple[go.Figure, str]:
+    """Sessions by `category` (court centre, list type), agent and in-house stacked, in the frame's
+    order; each label carries its agent share. `suffix` follows the name in the headline (' lists').
+    Returns the figure and its headline."""
+    top = df.sort_values(["agent_share", "sessions"], ascending=False).iloc[0]
+    head = f"{top[category]}{suffix} used agents most, {fmt_value(top['agent_share'], '%')}"
+    label = df[category] + " (" + df["agent_share"].map(lambda v: fmt_value(v, "%")) + " agent)"
+    long = (
+        df.assign(label=label)
+        .melt(
+            id_vars=["label", "sessions", "agent_share"],
+            value_vars=["agent_sessions", "in_house_sessions"],
+            var_name="prosecutor",
+            value_name="count",
+        )
+        .replace({"prosecutor": {"agent_sessions": "Agent", "in_house_sessions": "In-house"}})
+    )
+    fig = charts.bar_chart(
+        long,
+        category="label",
+        value="count",
+        series="prosecutor",
+        stacked=True,
+        headline=head,
+        subtitle=subtitle,
+        value_title="Sessions",
+        colors=PROSECUTOR_COLORS,
+        hover=(
+            Hover("sessions", "Sessions listed"),
+            Hover("agent_share", "Agent share (%)", ".1f"),
+        ),
+    )
+    # Counts only on segments wide enough to hold them (not shrunk or turned); legend in drawing order.
+    widest = df["sessions"].max()
+    for trace in fig.data:
+        trace.text = [f"{v:,}" if v >= widest / 12 else "" for v in trace.x]
+    fig.update_traces(texttemplate="%{text}", textposition="inside", textangle=0)
+    fig.update_layout(legend_traceorder="normal")
+    return fig, head
+
+
+COMPARE_NOTE = (
+    "ℹ️ Comparisons with National and other areas are not available: the sample extracts cover "
+    "only the West Midlands forces."
+)
+
+
+def spend_kpis(
+    spend: Sequence[Mapping], share: Sequence[Mapping], targets: Mapping[str, Target], home: bool
+) -> list[Kpi]:
+    """Headline figures of the agent spend page from the one-row summaries (agent_spend_summary,
+    sessions_summary of magistrates' courts) of [this period, the previous period]. The monthly
+    spend target is the Area's, so it is judged only when `home` (the whole Area) is shown."""
+    (now, before), (s_now, s_before) = spend, share
+    per_month = fmt_value(now.get("avg_monthly_spend"), "£")
+    spend_t = targets.get("agent_spend") if home else None
+    spend_status = spend_t.status(now.get("avg_monthly_spend")) if spend_t else None
+    if spend_status:
+        spend_status = Status(spend_status.word, f"{per_month} a month, {spend_status.explanation}")
+    cost_t, share_t = targets.get("cost_per_agent_session"), targets.get("agent_session_share")
+    return [
+        Kpi("Total spend", now.get("total_spend"), "£", before.get("total_spend"),
+            status=spend_status, help=f"Agent and counsel fees, all crime; {per_month} a month."),
+        Kpi("Agent fees", now.get("agent_fees"), "£", before.get("agent_fees"),
+            help="Agent session fees, magistrates' courts, all crime."),
+        Kpi("Counsel fees", now.get("counsel_fees"), "£", before.get("counsel_fees"),
+            help="External counsel fees, Crown Court, all crime."),
+        Kpi("Cost per session", now.get("cost_per_agent_session"), "£",
+            before.get("cost_per_agent_session"), help="Agent fees ÷ sessions agents covered.",
+            status=cost_t.status(now.get("cost_per_agent_session")) if cost_t else None),
+        Kpi("Agent share", s_now.get("agent_share"), "%", s_before.get("agent_share"),
+            help="Magistrates' court sessions prosecuted by an agent.",
+            status=share_t.status(s_now.get("agent_share")) if share_t else None),
+    ]  # fmt: skip
+
+
+def session_kpis(now: Mapping, before: Mapping, share_target: Target | None) -> list[Kpi]:
+    """Headline figures of the court sessions page from sessions_summary of [this, previous]."""
+    return [
+        Kpi("Sessions listed", now.get("sessions"), "", before.get("sessions"),
+            help="Fewer, fuller sessions need fewer prosecutors."),
+        Kpi("In-house", now.get("in_house_share"), "%", before.get("in_house_share"),
+            better="higher",
+            help=f"{fmt_value(now.get('in_house_sessions'), '')} sessions prosecuted in-house."),
+        Kpi("Agent", now.get("agent_share"), "%", before.get("agent_share"),
+            help=f"{fmt_value(now.get('agent_sessions'), '')} sessions covered by agents.",
+            status=share_target.status(now.get("agent_share")) if share_target else None),
+        Kpi("Agent sessions", now.get("agent_sessions"), "", before.get("agent_sessions")),
+    ]  # fmt: skip

@@ -1,0 +1,138 @@
+"""Headline figures (KPIs) for the top of a page: a value for the period, its change on the
+previous period of the same length, and its status against a target.
+
+The pure part (previous period, change text) is testable without Streamlit; `show` draws the
+figures as `st.metric` tiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cjsperf.filters import period_label, shift_month
+from cjsperf.headlines import Status, change, fmt_value, rag_status
+
+
+def period_months(start: str, end: str) -> int:
+    """How many months start..end (YYYY-MM) covers, both included."""
+    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7]) + 1
+
+
+def previous_period(start: str, end: str) -> tuple[str, str]:
+    """The period of the same number of months just before start..end."""
+    return shift_month(start, -period_months(start, end)), shift_month(start, -1)
+
+
+def first_row(df: pd.DataFrame) -> Mapping:
+    """The single row of a one-row summary query as a mapping (empty when the query failed)."""
+    return df.iloc[0].to_dict() if len(df) else {}
+
+
+def number(value) -> float | None:
+    """A float, or None for a missing value (None, NaN, NA)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def compact(value: float | None, unit: str) -> str:
+    """Like `fmt_value`, but pounds of a million or more as '£3.84m' so a tile stays narrow."""
+    v = number(value)
+    if unit == "£" and v is not None and abs(v) >= 1_000_000:
+        return f"£{v / 1_000_000:,.2f}m"
+    return fmt_value(v, unit)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure. `better` is 'higher', 'lower' or '' (neither) for the change's colour."""
+
+    label: str
+    value: float | None
+    unit: str
+    previous: float | None = None
+    better: str = "lower"
+    status: Status | None = None
+    help: str = ""
+
+    @property
+    def delta(self) -> str | None:
+        return change(number(self.value), number(self.previous), self.unit)
+
+
+PER_ROW = 5  # tiles side by side; more wrap to another row, so a figure is never cut short
+
+
+def show(kpis: Sequence[Kpi], previous: tuple[str, str] | None) -> None:
+    """Rows of `st.metric` tiles. `previous` is the comparison period, or None when the extracts
+    do not cover it (then no change is shown, and the help says why)."""
+    import streamlit as st
+
+    before = period_label(*previous) if previous else None
+    width = min(len(kpis), PER_ROW)
+    cols = [c for start in range(0, len(kpis), width) for c in st.columns(width)]
+    for col, k in zip(cols, kpis):
+        delta = k.delta if before else None
+        parts = [k.help] if k.help else []
+        if delta:
+            parts.append(f"Previous period ({before}): {fmt_value(number(k.previous), k.unit)}.")
+        if k.status is not None:
+            parts.append(f"{k.status.word}: {k.status.explanation}.")
+        col.metric(
+            k.label,
+            compact(k.value, k.unit),
+            delta=delta,
+            delta_color={"higher": "normal", "lower": "inverse"}.get(k.better, "off"),
+            help=" ".join(parts) or None,
+            border=True,
+        )
+    statuses = [f"{k.label} **{k.status.word}** ({k.status.explanation})" for k in kpis if k.status]
+    if statuses:
+        st.caption("Against target: " + "; ".join(statuses) + ".")
+    if before:
+        st.caption(f"Changes compare with the previous period of the same length, {before}.")
+    else:
+        st.caption("No change shown: the extracts do not cover the whole previous period.")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A row of data/reference/targets.csv."""
+
+    measure: str
+    label: str
+    target: float
+    amber_margin: float | None
+    direction: str  # 'higher' or 'lower' is better
+    unit: str
+
+    @property
+    def text(self) -> str:
+        """'Target: at most £160' (for a chart's target line)."""
+        word = "at least" if self.direction == "higher" else "at most"
+        return f"Target: {word} {fmt_value(self.target, self.unit)}"
+
+    def status(self, value) -> Status:
+        return rag_status(number(value), self.target, self.amber_margin, self.direction, self.unit)
+
+
+def targets(df: pd.DataFrame) -> dict[str, Target]:
+    """Targets by measure from a query over ref_targets; a row without a number is left out."""
+    out = {}
+    for row in df.to_dict("records"):
+        if number(row.get("target")) is not None:
+            out[row["measure"]] = Target(
+                row["measure"],
+                row["label"],
+                float(row["target"]),
+                number(row.get("amber_margin")),
+                row["direction"],
+                row["unit"],
+            )
+    return out

@@ -1,0 +1,24 @@
+-- Court sessions listed by list type, in-house and agent, for one area over a period (sample extract; no crime-type dimension).
+-- grain: one row per list type that has sessions, the highest agent share first
+-- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
+-- param court_type: Magistrates' court | Magistrates' court, Crown Court or All courts
+-- param start: 2015-04 | first month, YYYY-MM
+-- param end: 2018-03 | last month, YYYY-MM
+-- returns: list_type, sessions, in_house_sessions, agent_sessions, agent_share (% of sessions covered by agents, one decimal, half-up), am_sessions, pm_sessions, am_agent_sessions, pm_agent_sessions
+SELECT
+    list_type,
+    count(*) AS sessions,
+    count(*) FILTER (WHERE prosecutor = 'In-house') AS in_house_sessions,
+    count(*) FILTER (WHERE prosecutor = 'Agent') AS agent_sessions,
+    rate_half_up(count(*) FILTER (WHERE prosecutor = 'Agent'), count(*)) AS agent_share,
+    count(*) FILTER (WHERE sitting = 'AM') AS am_sessions,
+    count(*) FILTER (WHERE sitting = 'PM') AS pm_sessions,
+    count(*) FILTER (WHERE sitting = 'AM' AND prosecutor = 'Agent') AS am_agent_sessions,
+    count(*) FILTER (WHERE sitting = 'PM' AND prosecutor = 'Agent') AS pm_agent_sessions
+FROM stg_court_sessions
+WHERE ($court_type = 'All courts' OR court_type = $court_type)
+  AND in_area(force_area, $area)
+  AND session_date >= month_start($start)
+  AND session_date < month_start($end) + INTERVAL 1 MONTH
+GROUP BY list_type
+ORDER BY agent_share DESC, sessions DESC, list_type

@@ -1,0 +1,35 @@
+-- Tasks completed on time, by the month they fell due (sample extract; tasks have no police force: teams are Area-wide).
+-- Completed on time: completed_date <= due_date. On-time rate for a month: of the tasks DUE in that month, the share completed by their due date; a task completed late, or still open after its due date, is not on time.
+-- The extract is taken to be made at the end of the month of its latest date (latest creation or completion date): a task open then is not on time if it was due by that month end; one due later cannot be judged yet, is left out of `due` and is counted in not_yet_due.
+-- grain: one row per month that has tasks due
+-- param crime_type: All crime | one of the 12 CPS offence categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no flag), counts every task
+-- param start: 2015-04 | first month, YYYY-MM
+-- param end: 2018-03 | last month, YYYY-MM
+-- returns: month (YYYY-MM the tasks fell due), due (tasks due and judged), on_time, late (completed after the due date), open_overdue (still open after the due date), not_yet_due (open, due after the end of the extract's last month; not in due), on_time_rate (% of due completed on time, one decimal, half-up)
+WITH chosen AS (  -- the offence category chosen; NULL for All crime or a flag: tasks carry no flag
+    SELECT max(offence_category) AS category FROM ref_offence_categories
+    WHERE offence_category = $crime_type
+),
+as_at AS (
+    SELECT last_day(greatest(max(created_date), max(completed_date))) AS d FROM stg_tasks
+),
+t AS (
+    SELECT date_trunc('month', due_date) AS m, due_date, completed_date,
+        completed_date IS NOT NULL OR due_date <= (SELECT d FROM as_at) AS judged
+    FROM stg_tasks
+    WHERE due_date >= month_start($start)
+      AND due_date < month_start($end) + INTERVAL 1 MONTH
+      AND ((SELECT category FROM chosen) IS NULL OR offence_category = (SELECT category FROM chosen))
+)
+SELECT
+    strftime(m, '%Y-%m') AS month,
+    count(*) FILTER (WHERE judged) AS due,
+    count(*) FILTER (WHERE completed_date <= due_date) AS on_time,
+    count(*) FILTER (WHERE completed_date > due_date) AS late,
+    count(*) FILTER (WHERE completed_date IS NULL AND judged) AS open_overdue,
+    count(*) FILTER (WHERE NOT judged) AS not_yet_due,
+    rate_half_up(count(*) FILTER (WHERE completed_date <= due_date),
+                 count(*) FILTER (WHERE judged)) AS on_time_rate
+FROM t
+GROUP BY m
+ORDER BY m

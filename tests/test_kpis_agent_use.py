@@ -1,0 +1,132 @@
+"""Headline figures (cjsperf.kpis), the ODP marker (cjsperf.events), the target and event lines
+(cjsperf.charts) and the agent-use charts (cjsperf.agent_use), on frames of a few rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cjsperf import agent_use, charts, events, kpis
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "previous"),
+    [
+        ("2017-04", "2018-03", 12, ("2016-04", "2017-03")),
+        ("2018-03", "2018-03", 1, ("2018-02", "2018-02")),
+        ("2017-11", "2018-02", 4, ("2017-07", "2017-10")),  # across a year end
+    ],
+)
+def test_previous_period(start, end, months, previous):
+    assert kpis.period_months(start, end) == months
+    assert kpis.previous_period(start, end) == previous
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (3839585.24, "£", "£3.84m"),
+        (615234.0, "£", "£615,234"),
+        (19.2, "%", "19.2%"),
+        (None, "%", "no data"),
+        (float("nan"), "£", "no data"),
+        (19750, "", "19,750"),
+    ],
+)
+def test_compact(value, unit, shown):
+    assert kpis.compact(value, unit) == shown
+
+
+def test_kpi_change_and_target_status():
+    assert kpis.Kpi("Agent share", 12.7, "%", 22.4).delta == "-9.7 points"
+    assert kpis.Kpi("Spend", 110.0, "£", 100.0).delta == "+10.0%"
+    assert kpis.Kpi("Spend", 110.0, "£", None).delta is None
+    rows = pd.DataFrame(
+        {
+            "measure": ["cost_per_agent_session", "broken"],
+            "label": ["Cost per agent session", "No number"],
+            "target": [160.0, None],
+            "amber_margin": [10.0, None],
+            "direction": ["lower", "lower"],
+            "unit": ["£", "£"],
+        }
+    )
+    targets = kpis.targets(rows)
+    assert list(targets) == ["cost_per_agent_session"]  # a target without a number is left out
+    cost = targets["cost_per_agent_session"]
+    assert cost.text == "Target: at most £160"
+    assert [cost.status(v).word for v in (158.2, 165.0, 171.0)] == ["Green", "Amber", "Red"]
+
+
+def _months_chart(months):
+    df = pd.DataFrame({"month": months, "a": [100.0] * len(months), "b": [50.0] * len(months)})
+    long = df.melt(id_vars="month", value_vars=["a", "b"], var_name="s", value_name="v")
+    return charts.bar_chart(
+        long,
+        category="month",
+        value="v",
+        series="s",
+        stacked=True,
+        horizontal=False,
+        headline="h",
+        subtitle="s",
+    )
+
+
+def test_odp_marked_only_when_both_sides_are_shown():
+    fig = events.mark_odp(_months_chart(["2017-09", "2017-10", "2017-11"]), ["2017-09", "2017-10"])
+    assert [s.x0 for s in fig.layout.shapes] == ["2017-09-25"]
+    assert "ODP launched 25 Sep 2017" in fig.layout.annotations[0].text
+    # Stacked columns of 150 get headroom so the label clears them.
+    assert fig.layout.yaxis.range == (0, 150 * 1.3)
+    later = events.mark_odp(_months_chart(["2017-10", "2017-11"]), ["2017-10", "2017-11"])
+    assert not later.layout.shapes
+
+
+def test_target_line_is_dashed_labelled_and_kept_in_view():
+    fig = charts.target_line(_months_chart(["2017-09", "2017-10"]), 300.0, "Target: at most £300")
+    (line,) = fig.layout.shapes
+    assert (line.y0, line.line.dash) == (300.0, "dash")
+    assert fig.layout.annotations[0].text == "Target: at most £300"
+    charts.mark_month(fig, "2017-10", "event")
+    assert fig.layout.yaxis.range == (0, 300 * 1.3)  # the target, above the bars, sets the top
+
+
+def test_by_prosecutor_chart():
+    df = pd.DataFrame(
+        {
+            "list_type": ["Trial", "Motoring", "Youth"],
+            "sessions": [5, 1, 4],
+            "in_house_sessions": [2, 0, 4],
+            "agent_sessions": [3, 1, 0],
+            "agent_share": [60.0, 100.0, 0.0],
+        }
+    )
+    fig, head = agent_use.by_prosecutor_chart(df, "list_type", subtitle="sub", suffix=" lists")
+    assert head == "Motoring lists used agents most, 100.0%"
+    agent, in_house = fig.data
+    assert (agent.name, in_house.name) == ("Agent", "In-house")
+    assert list(agent.y) == ["Trial (60.0% agent)", "Motoring (100.0% agent)", "Youth (0.0% agent)"]
+    assert list(agent.x) == [3, 1, 0] and list(in_house.x) == [2, 0, 4]
+    # Counts only on segments of at least a twelfth of the widest bar (5 sessions).
+    assert list(agent.text) == ["3", "1", ""] and list(in_house.text) == ["2", "", "4"]
+    assert agent.marker.color == agent_use.PROSECUTOR_COLORS["Agent"]
+
+
+def test_share_chart():
+    df = pd.DataFrame(
+        {
+            "month": ["2017-09", "2017-10", "2017-11"],
+            "sessions": [100, 100, 100],
+            "agent_sessions": [23, 19, 13],
+            "agent_share": [23.0, 19.0, 13.0],
+        }
+    )
+    target = kpis.Target("agent_session_share", "Share", 15.0, 3.0, "lower", "%")
+    fig, head, sub = agent_use.share_chart(
+        df, target, what="Sessions", where="Area, period", months=df["month"].tolist()
+    )
+    assert head == "Agent share of sessions fell to 13.0%"
+    assert sub == "Sessions covered by agents (%), by month, Area, period"
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Target: at most 15.0%" in texts and any(t.startswith("ODP") for t in texts)

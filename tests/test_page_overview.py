@@ -1,0 +1,138 @@
+"""The Overview page under AppTest, over data/ (the published case outcomes and the sample extracts).
+
+Expected figures come from domain.md (published CPS conviction rates) or are worked out here with
+pandas from the gzipped task CSVs, never from cjsperf's own queries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+STATUS = re.compile(r'font-weight:700">(Green|Amber|Red|No target|No data)</span> (.+)$')
+
+
+def half_up(num: int, den: int) -> str:
+    return f"{(Decimal(100 * num) / Decimal(den)).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+@pytest.fixture(scope="module")
+def tasks() -> pd.DataFrame:
+    files = sorted((DATA / "tasks").glob("*.csv.gz"))
+    assert files
+    df = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in files])
+    for c in ("created_date", "due_date", "completed_date"):
+        df[c] = pd.to_datetime(df[c].replace("", None))
+    return df
+
+
+def on_time(df: pd.DataFrame, month: str) -> str:
+    """Of the tasks due in `month`, the share completed by their due date."""
+    lo = pd.Timestamp(f"{month}-01")
+    due = df[(df["due_date"] >= lo) & (df["due_date"] <= lo + pd.offsets.MonthEnd(0))]
+    return half_up(int((due["completed_date"] <= due["due_date"]).sum()), len(due))
+
+
+def overdue(df: pd.DataFrame, month: str) -> int:
+    end = pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(0)
+    is_open = (df["created_date"] <= end) & (
+        df["completed_date"].isna() | (df["completed_date"] > end)
+    )
+    return int((is_open & (df["due_date"] < end)).sum())
+
+
+@pytest.fixture(scope="module")
+def open_page(tmp_path_factory):
+    """open_page(**query_params) → a finished AppTest run of the Overview (the default page),
+    opened as from a link, over data/ with a database of its own."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    saved = {k: os.environ.get(k) for k in ("CJSPERF_DATA", "CJSPERF_DB")}
+    os.environ["CJSPERF_DATA"] = str(DATA)
+    os.environ["CJSPERF_DB"] = str(tmp_path_factory.mktemp("overview_page") / "app.duckdb")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def open_page(**params):
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+        at.query_params.update(params)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        return at
+
+    yield open_page
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def tiles(at) -> dict[str, str]:
+    """{tile label: value shown}, from the tiles' metrics."""
+    return {m.label: m.value for m in at.metric}
+
+
+def statuses(at) -> list[tuple[str, str]]:
+    return [m.groups() for md in at.markdown if (m := STATUS.search(md.value))]
+
+
+def text(at) -> str:
+    return "\n".join(e.value for e in (*at.markdown, *at.caption))
+
+
+def test_default_overview(open_page, tasks):
+    at = open_page()
+    assert at.title[0].value == "Overview"
+    t = tiles(at)
+    assert len(t) == 8
+    # Every tile says its status in words, with what the word means.
+    found = statuses(at)
+    assert len(found) == 8 and all(why for _, why in found)
+    # Default period: the latest 12 months to Mar 2018, so each tile shows Mar 2018.
+    # Published: CPS West Midlands (4 forces), 12 categories, Mar 2018 = 86.4% (domain.md).
+    assert t["Conviction rate"] == "86.4%"
+    assert t["Tasks completed on time"] == on_time(tasks, "2018-03")
+    assert t["Overdue open tasks at month end"] == f"{overdue(tasks, '2018-03'):,} tasks"
+    words = dict(zip(t, (w for w, _ in found)))
+    assert words["Conviction rate"] == "Green"  # 86.4 >= 85.0 (targets.csv)
+    # Sample data is marked on every tile but the real conviction rate.
+    assert sum(":material/science: Sample data" in md.value for md in at.markdown) == 7
+    body = text(at)
+    assert "Open Government Licence v3.0" in body and "not official statistics" in body
+    # Each tile links to its page.
+    assert len(at.get("page_link")) == 8
+    # The table behind the tiles, offered for download, has one row per tile.
+    table = at.dataframe[0].value
+    assert len(table) == 8
+    assert list(table["status"]) == [w for w, _ in found]
+    assert table.set_index("measure").loc["Tasks completed on time", "latest_month"] == "2018-03"
+
+
+def test_crime_type_force_and_month(open_page, tasks):
+    at = open_page(
+        crime_type="Drugs Offences", geography="West Midlands", start="2017-11", end="2017-11"
+    )
+    t = tiles(at)
+    assert len(t) == 8 and len(statuses(at)) == 8
+    # Published: West Midlands force, Drugs Offences, Nov 2017 = 93.6% (domain.md).
+    assert t["Drugs Offences conviction rate"] == "93.6%"
+    drugs = tasks[tasks["offence_category"] == "Drugs Offences"]
+    assert t["Tasks completed on time: Drugs Offences"] == on_time(drugs, "2017-11")
+    assert on_time(drugs, "2017-11") != on_time(tasks, "2017-11")
+    words = dict(zip(t, (w for w, _ in statuses(at))))
+    assert words["Drugs Offences conviction rate"] == "No target"  # targets are for all crime
+    body = text(at)
+    assert "tasks have no police force" in body
+    assert "no drugs offences in this data" in body  # spend and sessions: all crime

@@ -1,0 +1,170 @@
+"""The Task completion page under AppTest, over the sample extracts in data/.
+
+Expected figures are worked out here with pandas from the gzipped task CSVs themselves (not from
+cjsperf's queries): on time = completed on or before the due date, of the tasks due in the month;
+open at a month end E = created by E and not completed by E; overdue = open with a due date before E.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+PAGE = "pages/task_completion.py"
+
+
+def half_up(num: int, den: int) -> str:
+    return f"{(Decimal(100 * num) / Decimal(den)).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+@pytest.fixture(scope="module")
+def tasks() -> pd.DataFrame:
+    files = sorted((DATA / "tasks").glob("*.csv.gz"))
+    assert files, "the sample task extracts are missing from data/tasks"
+    df = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in files])
+    for c in ("created_date", "due_date", "completed_date"):
+        df[c] = pd.to_datetime(df[c].replace("", None))
+    return df
+
+
+def on_time(df: pd.DataFrame, first: str, last: str, category: str | None = None) -> str:
+    """On-time % of the tasks due from the start of month `first` to the end of month `last`.
+    The sample is extracted on 31 March 2018: every task due by then is judged."""
+    if category:
+        df = df[df["offence_category"] == category]
+    lo, hi = pd.Timestamp(f"{first}-01"), pd.Timestamp(f"{last}-01") + pd.offsets.MonthEnd(0)
+    due = df[(df["due_date"] >= lo) & (df["due_date"] <= hi)]
+    assert (due["due_date"] <= pd.Timestamp("2018-03-31")).all()
+    return half_up(int((due["completed_date"] <= due["due_date"]).sum()), len(due))
+
+
+def backlog(df: pd.DataFrame, month: str) -> tuple[int, int]:
+    """(open, overdue) at the end of `month`."""
+    end = pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(0)
+    is_open = (df["created_date"] <= end) & (
+        df["completed_date"].isna() | (df["completed_date"] > end)
+    )
+    return int(is_open.sum()), int((is_open & (df["due_date"] < end)).sum())
+
+
+@pytest.fixture(scope="module")
+def open_page(tmp_path_factory):
+    """open_page(**query_params) → a finished AppTest run of the page, opened as from a link,
+    over data/ with a database of its own (Streamlit's caches cleared before and after)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    saved = {k: os.environ.get(k) for k in ("CJSPERF_DATA", "CJSPERF_DB")}
+    os.environ["CJSPERF_DATA"] = str(DATA)
+    os.environ["CJSPERF_DB"] = str(tmp_path_factory.mktemp("tasks_page") / "app.duckdb")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def open_page(**params):
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+        at.query_params.update(params)
+        at.switch_page(PAGE)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        return at
+
+    yield open_page
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(v) -> list:
+    """A trace's x or y: Plotly sends numbers as a base64 typed array ({'dtype', 'bdata'})."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_default_view(open_page, tasks):
+    at = open_page()
+    assert at.title[0].value == "Task completion"
+    assert "Sample data" in at.info[0].value  # the synthetic-data banner
+    # Default period: the latest 12 months, Apr 2017 to Mar 2018.
+    m = metrics(at)
+    assert m["On time"] == on_time(tasks, "2017-04", "2018-03")
+    assert (
+        m["Tasks due"] == f"{len(tasks[tasks['due_date'].between('2017-04-01', '2018-03-31')]):,}"
+    )
+    open_, overdue = backlog(tasks, "2018-03")
+    assert m["Open at Mar 2018 end"] == f"{open_:,}"
+    assert m["Overdue at Mar 2018 end"] == f"{overdue:,}"
+    figs = charts(at)
+    assert len(figs) == 5
+    # the on-time chart: one point per month, the March 2018 value as worked out above
+    line = figs[0]
+    assert values(line["data"][0]["x"])[-1] == "2018-03"
+    assert f"{values(line['data'][0]['y'])[-1]:.1f}%" == on_time(tasks, "2018-03", "2018-03")
+    assert "target" in line["layout"]["title"]["text"]
+    # the target line is drawn and labelled (85.0% in data/reference/targets.csv)
+    shapes = line["layout"]["shapes"]
+    assert any(s.get("line", {}).get("dash") == "dash" and s.get("y0") == 85 for s in shapes)
+    assert any("Target: at least 85.0%" in a.get("text", "") for a in line["layout"]["annotations"])
+    # the backlog chart's overdue line ends at the hand-counted figure
+    back = next(f for f in figs if "Overdue open tasks" in f["layout"]["title"]["text"])
+    overdue_trace = next(t for t in back["data"] if t["name"] == "Overdue")
+    assert values(overdue_trace["y"])[-1] == overdue
+
+
+def test_crime_type_and_one_month(open_page, tasks):
+    at = open_page(crime_type="Drugs Offences", start="2018-03", end="2018-03")
+    m = metrics(at)
+    expected = on_time(tasks, "2018-03", "2018-03", "Drugs Offences")
+    assert m["On time"] == expected
+    assert expected != on_time(tasks, "2018-03", "2018-03")  # the filter really narrows it
+    drugs = tasks[tasks["offence_category"] == "Drugs Offences"]
+    assert m["Overdue at Mar 2018 end"] == f"{backlog(drugs, '2018-03')[1]:,}"
+    titles = [f["layout"]["title"]["text"] for f in charts(at)]
+    assert all("tasks on Drugs Offences cases" in t for t in titles)
+    # the by-team chart: the lowest team's figure worked out from the files
+    team_fig = next(f for f in charts(at) if "by team" in f["layout"]["title"]["text"])
+    bars = dict(zip(values(team_fig["data"][0]["y"]), values(team_fig["data"][0]["x"])))
+    in_month = drugs[drugs["due_date"].between("2018-03-01", "2018-03-31")]
+    for team, part in in_month.groupby("team"):
+        want = half_up(int((part["completed_date"] <= part["due_date"]).sum()), len(part))
+        assert f"{bars[team]:.1f}%" == want
+
+
+def test_flag_and_force_say_what_is_shown(open_page, tasks):
+    at = open_page(
+        crime_type="Hate crime", geography="West Midlands", start="2017-10", end="2017-12"
+    )
+    text = captions(at)
+    assert "Tasks carry no hate crime flag, so this shows all crime." in text
+    assert "not recorded by police force" in text and "not West Midlands" in text
+    # all tasks of the Area are shown
+    assert metrics(at)["On time"] == on_time(tasks, "2017-10", "2017-12")
+    # previous period: Jul to Sep 2017; a year before: Oct to Dec 2016
+    assert "Jul 2017 to Sep 2017" in text
+    assert f"on time {on_time(tasks, '2016-10', '2016-12')}" in text
