@@ -55,9 +55,6 @@ def _run_page(data_dir: Path, db_dir: Path, page: str | None = None, timeout: fl
     st.cache_data.clear()
     try:
         at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=timeout)
-        # Run twice before switching: after a single run, AppTest serialises the sidebar's range
-        # select_slider ("months") as an empty value and the page switch then fails on it.
-        at.run()
         at.run()
         if page:
             at.switch_page(page)

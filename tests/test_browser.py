@@ -1,0 +1,351 @@
+"""The real dashboard in headless Chromium: every page renders, the crime type changes a chart,
+a link reproduces a view, the downloads hold the published figures, filters survive a page change.
+
+Starts `streamlit run dashboard.py` on a free port with its own database file, over the repository's
+data/, and drives Debian's /usr/bin/chromium with Playwright. Without Chromium or Playwright the
+tests fail when CI is set, and are skipped (saying why) otherwise.
+
+Expected figures come from the published CSV, read here with the csv module: West Midlands,
+Drugs Offences, March 2018 (data/case_outcomes/2018/Principal_Offence_Category_Mar.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    "/",
+    "/conviction-rates",
+    "/agent-spend",
+    "/court-sessions",
+    "/task-completion",
+    "/data-quality",
+]
+FILTERED = (
+    "/conviction-rates?crime_type=Drugs+Offences&geography=West+Midlands&start=2018-03&end=2018-03"
+)
+IDLE = (
+    "() => document.querySelector('[data-testid=\"stApp\"]')"
+    "?.getAttribute('data-test-script-state') === 'notRunning'"
+)
+HEADLINE = "() => document.querySelector('.gtitle tspan.line')?.textContent ?? null"
+TIMEOUT = 30_000  # ms
+
+
+def published(force: str, category: str, path: str) -> dict:
+    """Counts and published rate for one force and category, straight from a CPS file."""
+    with (REPO / "data" / path).open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, row = rows[0], next(r for r in rows if r[0] == force)
+
+    def cell(name: str) -> str:
+        return row[header.index(name)]
+
+    conv = int(cell(f"Number of {category} Convictions").replace(",", ""))
+    uns = int(cell(f"Number of {category} Unsuccessful").replace(",", ""))
+    rate = (Decimal(100 * conv) / Decimal(conv + uns)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return {
+        "convictions": conv,
+        "unsuccessful": uns,
+        "rate": float(rate),
+        "published": cell(f"Percentage of {category} Convictions"),
+    }
+
+
+WM_DRUGS_MAR_2018 = published(
+    "West Midlands", "Drugs Offences", "case_outcomes/2018/Principal_Offence_Category_Mar.csv"
+)
+
+
+# ----------------------------------------------------------------------------- fixtures
+def _require_browser() -> None:
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("Playwright is not installed (pip install -r requirements-dev.txt)")
+    if problems:
+        reason = "browser test cannot run: " + "; ".join(problems)
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real dashboard, serving the repository's data/ with a private database file."""
+    _require_browser()
+    tmp = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    env = {**os.environ, "CJSPERF_DB": str(tmp / "browser.duckdb")}
+    env.pop("CJSPERF_DATA", None)
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the dashboard exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not answer in 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield {"base": base, "log": log}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        # Warm up: the first session to open a deep link on a fresh server can meet a transient
+        # "Page not found" (the pages/ folder's legacy routing before st.navigation has run once).
+        page = b.new_page()
+        page.goto(server["base"] + "/")
+        page.wait_for_function(IDLE, timeout=60_000)
+        page.close()
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh browser context (its own Streamlit session) per test; the server log is checked
+    afterwards for errors the page itself may not show (a failed download, say)."""
+    start = server["log"].stat().st_size
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT)
+    pg = context.new_page()
+    yield pg
+    context.close()
+    with server["log"].open("rb") as fh:
+        fh.seek(start)
+        new = fh.read().decode(errors="replace")
+    assert "Traceback" not in new, new[-3000:]
+
+
+# ----------------------------------------------------------------------------- helpers
+def open_page(pg, url: str) -> None:
+    pg.goto(url)
+    settle(pg)
+
+
+def settle(pg) -> None:
+    """Wait until the script run has finished and the page shows a chart or a title."""
+    pg.wait_for_function(IDLE)
+    pg.wait_for_selector('[data-testid="stPlotlyChart"] .gtitle, h1', state="attached")
+    pg.wait_for_function(IDLE)
+
+
+def headline(pg) -> str:
+    return pg.evaluate(HEADLINE)
+
+
+def wait_headline_change(pg, before: str) -> str:
+    pg.wait_for_function(
+        "(b) => { const t = document.querySelector('.gtitle tspan.line'); "
+        "return t && t.textContent !== b; }",
+        arg=before,
+    )
+    pg.wait_for_function(IDLE)
+    return headline(pg)
+
+
+def no_exception(pg) -> None:
+    assert pg.locator('[data-testid="stException"]').count() == 0, pg.url
+    assert pg.get_by_text("Page not found").count() == 0, pg.url
+
+
+def crime_type_box(pg):
+    return pg.get_by_role("combobox", name="Crime type")
+
+
+def choose_crime_type(pg, value: str) -> None:
+    """With the keyboard: a mouse click on an option does not select it in headless Chromium."""
+    box = crime_type_box(pg)
+    box.focus()
+    pg.keyboard.press("Alt+ArrowDown")
+    options = pg.get_by_role("option")
+    options.first.wait_for()
+    labels = options.all_text_contents()
+    current = labels.index(box.input_value())
+    target = labels.index(value)
+    key = "ArrowDown" if target >= current else "ArrowUp"
+    for _ in range(abs(target - current)):
+        pg.keyboard.press(key)
+    pg.keyboard.press("Enter")
+
+
+def url_params(pg) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
+
+
+def go_to(pg, title: str, path: str) -> None:
+    pg.locator('[data-testid="stTopNavLink"]', has_text=title).click()
+    pg.wait_for_url(f"**{path}?**")
+    settle(pg)
+
+
+def chart_downloads(pg, chart_index: int = 0):
+    """The 'Data table and downloads' expander under the n-th chart, opened."""
+    expander = pg.locator('[data-testid="stExpander"]').nth(chart_index)
+    expander.get_by_text("Data table and downloads").click()
+    expander.get_by_role("button", name="Download CSV").wait_for(state="visible")
+    return expander
+
+
+# ----------------------------------------------------------------------------- tests
+def test_every_page_renders(page, server):
+    # One tab per page, opened together: each is its own session, so the server draws them at once.
+    tabs = [page] + [page.context.new_page() for _ in PAGES[1:]]
+    for tab, path in zip(tabs, PAGES):
+        tab.goto(server["base"] + path)
+    for tab, path in zip(tabs, PAGES):
+        settle(tab)
+        no_exception(tab)
+        assert tab.locator("h1").count() >= 1, path
+
+
+def test_crime_type_changes_the_chart(page, server):
+    open_page(page, server["base"] + "/conviction-rates")
+    page.wait_for_selector(".gtitle")
+    before = headline(page)
+    assert before.startswith("Conviction rate in CPS West Midlands")
+    choose_crime_type(page, "Drugs Offences")
+    after = wait_headline_change(page, before)
+    assert after.startswith("Drugs Offences conviction rate in CPS West Midlands"), after
+    assert crime_type_box(page).input_value() == "Drugs Offences"
+    assert url_params(page)["crime_type"] == "Drugs Offences"
+    no_exception(page)
+    # The value picked with the widget holds when the page changes.
+    go_to(page, "Court sessions", "/court-sessions")
+    assert url_params(page)["crime_type"] == "Drugs Offences"
+    assert crime_type_box(page).input_value() == "Drugs Offences"
+    no_exception(page)
+
+
+def test_link_reproduces_the_published_figure_and_downloads_hold_it(page, server, tmp_path):
+    import openpyxl
+
+    expected = WM_DRUGS_MAR_2018
+    assert expected["published"] == f"{expected['rate']}%"  # the file agrees with its counts
+    # ...and with the figures checked by hand in the file: 223 ÷ (223 + 12) = 94.89… → 94.9%.
+    assert (expected["convictions"], expected["unsuccessful"], expected["rate"]) == (223, 12, 94.9)
+    open_page(page, server["base"] + FILTERED)
+    page.wait_for_selector(".gtitle")
+    no_exception(page)
+    assert (
+        headline(page) == f"Drugs Offences conviction rate in West Midlands was {expected['rate']}%"
+    )
+    expander = chart_downloads(page, 0)
+
+    with page.expect_download() as dl:
+        expander.get_by_role("button", name="Download CSV").click()
+    assert dl.value.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+    mine = [r for r in rows if r["month"] == "2018-03" and r["area"] == "West Midlands"]
+    assert len(mine) == 1, rows
+    assert float(mine[0]["conviction_rate"]) == expected["rate"]
+    assert int(mine[0]["convictions"]) == expected["convictions"]
+    assert int(mine[0]["unsuccessful"]) == expected["unsuccessful"]
+
+    with page.expect_download() as dl:
+        expander.get_by_role("button", name="Download Excel").click()
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    target = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(target)
+    book = openpyxl.load_workbook(target, read_only=True)
+    values = [v for row in book["Data"].iter_rows(values_only=True) for v in row]
+    numbers = {round(v, 1) for v in values if isinstance(v, float | int)}
+    assert expected["rate"] in numbers
+    assert {expected["convictions"], expected["unsuccessful"]} <= numbers
+
+
+def test_link_filters_survive_a_page_change(page, server):
+    open_page(page, server["base"] + FILTERED)
+    go_to(page, "Agent spend", "/agent-spend")
+    params = url_params(page)
+    assert (params["crime_type"], params["geography"], params["start"], params["end"]) == (
+        "Drugs Offences",
+        "West Midlands",
+        "2018-03",
+        "2018-03",
+    )
+    assert crime_type_box(page).input_value() == "Drugs Offences"
+    no_exception(page)
+    go_to(page, "Conviction rates", "/conviction-rates")
+    page.wait_for_selector(".gtitle")
+    assert headline(page).endswith(f"was {WM_DRUGS_MAR_2018['rate']}%")
+
+
+def test_unknown_link_value_gives_a_notice_not_an_error(page, server):
+    open_page(page, server["base"] + "/conviction-rates?crime_type=Nonsense")
+    warning = page.locator('[data-testid="stAlertContentWarning"]')
+    assert warning.count() >= 1
+    assert "Nonsense" in warning.first.inner_text()
+    no_exception(page)
+    assert crime_type_box(page).input_value() == "All crime"
