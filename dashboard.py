@@ -52,5 +52,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top")
+# Less empty space above the page title: on a projector at 1366x768 every line counts.
+st.html("<style>.block-container{padding-top:2.2rem;padding-bottom:2rem}</style>")
 ui.filters()
 page.run()

@@ -128,7 +128,7 @@ def by_prosecutor_chart(
 
 
 COMPARE_NOTE = (
-    "ℹ️ Comparisons with National and other areas are not available: the sample extracts cover "
+    ":material/info: Comparisons with National and other areas are not available: the sample extracts cover "
     "only the West Midlands forces."
 )
 

@@ -662,13 +662,13 @@ class Warehouse:
         con = self.con
         sql = (STAGING_DIR / f"{extract.name}.sql").read_text()
         n = len(extract.columns)
-        # A line must have as many fields as its file's header, which may hold an extra column
-        # (ignored, with a warning) on top of the contract's n.
         # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
         # a page querying meanwhile sees the old rows or the new ones. Each row's problems are a
         # column of it until they are copied to row_problems. (A TEMP table of every checked row
         # first held all of them in memory: 1.7 GB for 6 million tasks at scale 10.)
         staged = f"_next_stg_{extract.name}"
+        # A line must have as many fields as its file's header, which may hold an extra column
+        # (ignored, with a warning) on top of the contract's n.
         con.execute(
             f"""CREATE OR REPLACE TABLE {staged} AS
             SELECT * EXCLUDE (_width) REPLACE (

@@ -99,7 +99,7 @@ def filters() -> Filters:
     opts = _options(warehouse().version)
     f = render_sidebar(opts)
     for notice in f.notices:
-        st.warning(notice, icon="⚠️")
+        st.warning(notice, icon=":material/warning:")
     st.session_state["_current_filters"] = f
     return f
 
@@ -118,7 +118,7 @@ def page_header(title: str, intro: str, *, synthetic: bool, real: bool = False) 
         st.info(
             "**Sample data.** The figures on this page come from synthetic extracts made by the "
             "project's generator to show how the dashboard works. They are not real CPS figures.",
-            icon="🧪",
+            icon=":material/science:",
         )
     if real:
         st.caption(f"Source: {CPS_SOURCE}. {downloads.OGL} {CPS_CAVEAT}")
@@ -128,7 +128,7 @@ def no_crime_type_note(f: Filters, what: str) -> None:
     """Say so when a crime type is chosen but this data has no crime-type dimension."""
     if f.crime_type != "All crime":
         st.caption(
-            f"ℹ️ {what} are not recorded by crime type, so this shows all crime, not {f.crime_type}."
+            f":material/info: {what} are not recorded by crime type, so this shows all crime, not {f.crime_type}."
         )
 
 
@@ -139,7 +139,7 @@ def no_dimension_note(f: Filters, what: str, dimension: str = "police force") ->
         no_crime_type_note(f, what)
     elif f.geography != HOME_AREA:
         st.caption(
-            f"ℹ️ {what} are not recorded by {dimension}, so this shows {HOME_AREA} as a whole, "
+            f":material/info: {what} are not recorded by {dimension}, so this shows {HOME_AREA} as a whole, "
             f"not {f.geography}."
         )
 
@@ -184,7 +184,16 @@ def chart_block(
         st.caption(note)
     shown = data.rename(columns=dict(column_labels or {}))
     with st.expander("Data table and downloads", expanded=False):
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={  # thousands separators, as in the charts
+                c: st.column_config.NumberColumn(format="localized")
+                for c in shown.columns
+                if pd.api.types.is_numeric_dtype(shown[c])
+            },
+        )
         names = f.for_file()
         left, right, _ = st.columns([1, 1, 2])
         left.download_button(

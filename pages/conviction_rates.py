@@ -97,7 +97,7 @@ if missing:
 few = home[home["cases"] < FEW_CASES]
 if len(few):
     notes.append(
-        f"⚠️ {len(few)} month(s) rest on fewer than {FEW_CASES} cases in {f.geography}; "
+        f":material/warning: {len(few)} month(s) rest on fewer than {FEW_CASES} cases in {f.geography}; "
         "a rate on so few cases moves a lot by chance."
     )
 if flagged and any(a not in (HOME_AREA, *AREA_FORCES) for a in areas):
@@ -261,6 +261,6 @@ else:
             definitions=DEFINITIONS,
             column_labels=LABELS,
             notes=[
-                "🧪 Synthetic sample: flagged case outcomes are not published by CPS at this level."
+                ":material/science: Synthetic sample: flagged case outcomes are not published by CPS at this level."
             ],
         )

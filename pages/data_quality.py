@@ -111,7 +111,7 @@ ui.page_header(
     synthetic=False,
 )
 st.caption(
-    "ℹ️ This page is not filtered: it covers every extract, crime type, area and month loaded, "
+    ":material/info: This page is not filtered: it covers every extract, crime type, area and month loaded, "
     "whatever the sidebar says."
 )
 try:

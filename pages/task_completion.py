@@ -42,7 +42,7 @@ ui.page_header(
 )
 category = f.crime_type if f.crime_type in OFFENCE_CATEGORIES else "All crime"
 if f.crime_type in FLAGS:
-    st.caption(f"ℹ️ Tasks carry no {f.crime_type.lower()} flag, so this shows all crime.")
+    st.caption(f":material/info: Tasks carry no {f.crime_type.lower()} flag, so this shows all crime.")
 ui.no_dimension_note(f, "Tasks", "police force")
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
@@ -82,7 +82,7 @@ at = backlog.set_index("month").to_dict("index")
 at_end = {k: at.get(e, {}) for k, (_, e) in periods.items()}  # backlog at each period's last month
 covered = {k: s in at for k, (s, _) in periods.items()}  # the extract covers the whole period
 if not covered["now"]:
-    st.caption(f"ℹ️ The task extract starts in {month_label(backlog['month'].iloc[0])}: the figures "
+    st.caption(f":material/info: The task extract starts in {month_label(backlog['month'].iloc[0])}: the figures "
                "cover only the part of the period from then.")  # fmt: skip
 over_target = t_over if category == "All crime" else None  # the target is for all tasks
 end = f"{month_label(f.end)} end"

@@ -1,8 +1,8 @@
 -- External counsel fees by principal offence category for one area over a period (sample extract).
 -- grain: one row per offence category that has counsel fees, in CPS order ("Not recorded" last)
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: offence_category, short_name, cps_order, counsel_fees (£), payments, average_fee (£, 2 dp), share_of_counsel_fees (% of the period's counsel fees, one decimal, half-up)
 WITH fees AS (
     SELECT coalesce(s.offence_category, 'Not recorded') AS offence_category,

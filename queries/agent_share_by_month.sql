@@ -1,8 +1,8 @@
 -- Share of magistrates' court sessions prosecuted by agents, by month, for one area (sample extract).
 -- grain: one row per month that has magistrates' court sessions
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), sessions (magistrates' court sessions listed), agent_sessions, in_house_sessions, agent_share (% of sessions covered by agents, one decimal, half-up)
 SELECT
     strftime(date_trunc('month', session_date), '%Y-%m') AS month,

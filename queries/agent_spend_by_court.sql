@@ -2,8 +2,8 @@
 -- grain: one row per court centre and spend type that has payments
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
 -- param crime_type: All crime | All crime or one of the 12 CPS offence categories; applies to external counsel fees only (agent session fees are mostly not recorded by offence category, so they are always all crime)
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: court_centre, court_type, force_area, spend_type, amount_gbp (£), payments, sessions (agent sessions paid; 0 for counsel), cost_per_session (£, agent fees ÷ sessions, 2 dp; empty for counsel)
 SELECT
     court_centre,

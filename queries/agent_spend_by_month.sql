@@ -1,8 +1,8 @@
 -- Agent and external counsel spend by month for one area (sample extract; no crime-type dimension for agent session fees).
 -- grain: one row per month that has payments
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), agent_fees (£), counsel_fees (£), total_spend (£), agent_sessions (sessions paid to agents), cost_per_agent_session (£, agent fees ÷ agent sessions, 2 dp), payments
 SELECT
     strftime(date_trunc('month', payment_date), '%Y-%m') AS month,

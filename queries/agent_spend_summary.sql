@@ -1,8 +1,8 @@
 -- Agent and external counsel spend over a whole period for one area (sample extract; all crime).
 -- grain: one row for the period (zeros and empty rates when it has no payments)
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: agent_fees (£), counsel_fees (£), total_spend (£), agent_sessions, cost_per_agent_session (£, agent fees ÷ agent sessions, 2 dp), payments, months (months with payments), avg_monthly_spend (£ total ÷ months with payments, 2 dp)
 SELECT
     coalesce(sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee'), 0)::DOUBLE

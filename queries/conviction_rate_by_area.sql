@@ -2,8 +2,8 @@
 -- grain: one row (no row when the area has no cases of that crime type in the period)
 -- param area: CPS West Midlands | a police force area as CPS spells it, "CPS <Area>" (its forces summed) or National
 -- param crime_type: All crime | All crime, Hate crime, Domestic abuse, or one of the 12 CPS offence categories
--- param start: 2014-01 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: area, convictions, unsuccessful, cases, conviction_rate (% to one decimal, half-up; administratively finalised cases left out), months (months with data)
 WITH outcomes AS (
     SELECT month, force_area, convictions, unsuccessful

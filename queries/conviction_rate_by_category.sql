@@ -1,8 +1,8 @@
 -- Conviction rate by principal offence category for one area over a period (CPS published data).
 -- grain: one row per offence category, the 12 in CPS order (categories with no cases included, rate empty)
 -- param area: CPS West Midlands | a police force area as CPS spells it, "CPS <Area>" (its forces summed) or National
--- param start: 2014-01 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: offence_category, short_name, cps_order, convictions, unsuccessful, cases, conviction_rate (% to one decimal, half-up)
 SELECT
     c.offence_category,

@@ -2,8 +2,8 @@
 -- grain: one row per month that has finalised cases
 -- param area: CPS West Midlands | a police force area as CPS spells it, "CPS <Area>" (its forces summed) or National
 -- param crime_type: All crime | All crime, Hate crime, Domestic abuse, or one of the 12 CPS offence categories
--- param start: 2014-01 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), convictions, unsuccessful, conviction_rate (% to one decimal, half-up; administratively finalised cases left out), admin_finalised (All crime only), headline_rate (CPS headline: admin finalised counted as unsuccessful; All crime only), source
 WITH outcomes AS (
     SELECT month, force_area, convictions, unsuccessful, 0 AS admin, 'CPS published' AS source

@@ -2,8 +2,8 @@
 -- grain: one row per flag and court type that has cases
 -- param area: CPS West Midlands | one of the four West Midlands forces or CPS West Midlands (the sample covers only these)
 -- param crime_type: All crime | All crime or a flag shows both flags (or that flag); an offence category narrows both flags to it
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: flag, court_type, convictions, unsuccessful, cases, conviction_rate (% to one decimal, half-up)
 SELECT
     flag,

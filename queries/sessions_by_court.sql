@@ -2,8 +2,8 @@
 -- grain: one row per court centre that has sessions, the highest agent share first
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
 -- param court_type: Magistrates' court | Magistrates' court, Crown Court or All courts
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: court_centre, court_type, force_area, sessions, in_house_sessions, agent_sessions, agent_share (% of sessions covered by agents, one decimal, half-up), am_sessions, pm_sessions
 SELECT
     court_centre,

@@ -2,8 +2,8 @@
 -- grain: one row for the period (zeros and empty shares when it has no sessions)
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
 -- param court_type: Magistrates' court | Magistrates' court, Crown Court or All courts
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: sessions, in_house_sessions, agent_sessions, in_house_share and agent_share (% of sessions, one decimal, half-up), months (months with sessions)
 SELECT
     count(*) AS sessions,

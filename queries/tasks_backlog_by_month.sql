@@ -3,8 +3,8 @@
 -- Only months from the month of the first task created to the extract's last month (the month of its latest creation or completion date) are returned; the extract is taken to be made at the end of that month.
 -- grain: one row per month of the period that the extract covers
 -- param crime_type: All crime | one of the 12 CPS offence categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no flag), counts every task
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), month_end (DATE), open_tasks, overdue, not_yet_due (open, due on or after the month end), overdue_share (% of open tasks overdue, one decimal, half-up)
 WITH chosen AS (  -- the offence category chosen; NULL for All crime or a flag: tasks carry no flag
     SELECT max(offence_category) AS category FROM ref_offence_categories

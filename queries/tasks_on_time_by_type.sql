@@ -2,8 +2,8 @@
 -- Same definitions as tasks_on_time_by_month: of the tasks DUE in the period, the share completed by their due date (completed_date <= due_date); late or still open after the due date is not on time; open tasks due after the end of the extract's last month cannot be judged yet and are left out.
 -- grain: one row per task type that has tasks due (and judged) in the period
 -- param crime_type: All crime | one of the 12 CPS offence categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no flag), counts every task
--- param start: 2015-04 | first month, YYYY-MM
--- param end: 2018-03 | last month, YYYY-MM
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: task_type, due (tasks due and judged), on_time, late, open_overdue, not_yet_due, on_time_rate (% of due, one decimal, half-up)
 WITH chosen AS (  -- the offence category chosen; NULL for All crime or a flag: tasks carry no flag
     SELECT max(offence_category) AS category FROM ref_offence_categories

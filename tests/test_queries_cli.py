@@ -194,8 +194,8 @@ def test_query_list_shows_each_query_and_its_parameters(capsys):
     for line in [
         "    area (default 'CPS West Midlands'): ",
         "    crime_type (default 'All crime'): ",
-        "    start (default '2014-01'): first month, YYYY-MM",
-        "    end (default '2018-03'): last month, YYYY-MM",
+        "    start (default '2000-01'): first month, YYYY-MM (default: everything loaded)",
+        "    end (default '2099-12'): last month, YYYY-MM (default: everything loaded)",
     ]:
         assert line in out
 

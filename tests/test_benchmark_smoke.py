@@ -1,0 +1,198 @@
+"""Smoke test of benchmarks/run.py: the script runs end to end at a tiny size (one financial year at
+scale 1, `--quick`) and its figures are the right kind of figures. Nothing here is timed: the
+benchmark's timings are for a person to read, not for a test to assert."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cjsperf.db import Warehouse
+from cjsperf.extracts import EXTRACTS, HOME_AREA
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "benchmarks" / "run.py"
+
+
+def _load_run():
+    spec = importlib.util.spec_from_file_location("benchmark_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load_run()
+
+
+def _pages_in_dashboard() -> list[str]:
+    """The page files dashboard.py lists, read with a plain regular expression."""
+    return re.findall(r"st\.Page\(\s*\"([^\"]+)\"", (REPO / "dashboard.py").read_text())
+
+
+def _data_lines(path: Path) -> int:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        return sum(1 for line in fh if line.strip()) - 1  # less the header
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    """One quick run of the script, as a user runs it, on a data folder it then reuses."""
+    out = tmp_path_factory.mktemp("bench")
+    data_dir, _ = run.make_data(out / "scale-1", 1, ("2017-18",))
+    # what each generated file holds, counted before the benchmark touches one of them
+    lines = {
+        e.name: sum(_data_lines(p) for p in run.extract_files(data_dir)[e.name])
+        for e in EXTRACTS
+        if e.name != "case_outcomes"
+    }
+    json_path = out / "result.json"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(out), "--json", str(json_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    last = proc.stdout.strip().splitlines()[-1]
+    doc = json.loads(last)
+    assert json.loads(json_path.read_text()) == doc
+    return {"doc": doc, "stdout": proc.stdout, "lines": lines, "data_dir": data_dir}
+
+
+def test_pages_are_read_from_dashboard_py():
+    pages = [p["path"] for p in run.dashboard_pages()]
+    assert pages == _pages_in_dashboard()
+    assert all((REPO / p).exists() for p in pages)
+
+
+def test_every_listed_page_is_measured_without_errors(bench):
+    r = bench["doc"]["scales"]["1"]
+    assert list(r["pages"]) == _pages_in_dashboard()
+    for path, page in r["pages"].items():
+        assert page["errors"] == [], path
+        for key in ("rerun_cached_ms", "rerun_uncached_ms"):
+            assert page[key]["n"] == bench["doc"]["repeats"], (path, key)
+            assert page[key]["median"] > 0
+        # cached reruns come from st.cache_data: not one query runs
+        assert page["queries_run_by_cached_reruns"] == 0, path
+        assert 0 <= page["bytes"]["chart_and_table"] <= page["bytes"]["all"]
+    # the worked example draws Plotly charts and data tables, and they are counted
+    conv = r["pages"]["pages/conviction_rates.py"]
+    assert conv["bytes"]["charts"] > 0 and conv["bytes"]["tables"] > 0
+    assert "conviction_rate_by_month" in conv["queries"]
+
+
+def test_ingest_counts_match_the_files(bench):
+    r = bench["doc"]["scales"]["1"]
+    assert sorted(r["ingest"]["changed_extracts"]) == sorted(e.name for e in EXTRACTS)
+    for name, n in bench["lines"].items():
+        assert r["bare_read"]["rows"][name] == n, name  # DuckDB's own read_csv
+        assert r["rows"][name] == n, name  # the generated sample has no rejected row
+    assert r["ingest"]["s"] > 0 and r["bare_read"]["ctas_s"] > 0
+    assert r["ingest"]["ratio_to_bare_ctas"] == pytest.approx(
+        r["ingest"]["s"] / r["bare_read"]["ctas_s"], rel=0.05
+    )
+
+
+def test_warm_start_reads_nothing_and_one_touched_file_only_that(bench):
+    r = bench["doc"]["scales"]["1"]
+    assert r["warm_start"]["files_read"] == 0
+    assert r["warm_start"]["references_read"] == 0
+    assert r["warm_start"]["changed_extracts"] == []
+    assert r["one_file_changed"]["files_read"] == 1
+    assert r["one_file_changed"]["file"].startswith("tasks/")
+    assert r["one_file_changed"]["changed_extracts"] == ["tasks"]
+
+
+def test_concurrent_sessions_and_the_summary(bench):
+    doc = bench["doc"]
+    r = doc["scales"]["1"]
+    for key in ("concurrent_apptest", "concurrent_queries"):
+        assert r[key]["errors"] == 0, r[key]["error_samples"]
+        assert r[key]["page_runs"] > 0
+    assert r["peak_rss_mb"] > 0
+    assert doc["machine"]["nproc"] >= 1
+    assert {t["target"] for t in doc["targets"]} >= {
+        "warm start, nothing changed (median)",
+        "first page after a cold start (empty database)",
+    }
+    assert "Targets:" in bench["stdout"] and "Cold ingest" in bench["stdout"]
+
+
+# ---- the pandas comparison does the same sums as the SQL it is compared with
+@pytest.fixture(scope="module")
+def tiny(bench):
+    wh = Warehouse(bench["data_dir"], db_path=None)
+    wh.sync()
+    yield wh, run.PandasWay(bench["data_dir"])
+    wh.close()
+
+
+def _same(pandas_df: pd.DataFrame, sql_df: pd.DataFrame, columns: list[str]) -> None:
+    left = pandas_df[columns].reset_index(drop=True)
+    right = sql_df[columns].reset_index(drop=True)
+    assert len(left) == len(right) > 0
+    pd.testing.assert_frame_equal(left, right, check_dtype=False, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "extract, query, params, columns",
+    [
+        (
+            "court_sessions",
+            "agent_share_by_month",
+            {"area": HOME_AREA, "start": "2017-04", "end": "2018-03"},
+            ["month", "sessions", "agent_sessions", "in_house_sessions", "agent_share"],
+        ),
+        (
+            "court_sessions",
+            "agent_share_by_month",
+            {"area": "Staffordshire", "start": "2017-10", "end": "2017-12"},
+            ["month", "sessions", "agent_sessions", "agent_share"],
+        ),
+        (
+            "agent_spend",
+            "agent_spend_by_month",
+            {"area": "West Midlands", "start": "2017-04", "end": "2018-03"},
+            ["month", "agent_fees", "counsel_fees", "total_spend", "agent_sessions", "payments"],
+        ),
+        (
+            "case_outcomes",
+            "conviction_rate_by_month",
+            {"area": HOME_AREA, "crime_type": "All crime", "start": "2016-04", "end": "2017-03"},
+            ["month", "convictions", "unsuccessful", "conviction_rate"],
+        ),
+        (
+            "case_outcomes",
+            "conviction_rate_by_month",
+            {
+                "area": "National",
+                "crime_type": "Drugs Offences",
+                "start": "2015-01",
+                "end": "2015-12",
+            },
+            ["month", "convictions", "unsuccessful", "conviction_rate"],
+        ),
+        (
+            "flagged_outcomes",
+            "flagged_rate_by_court_type",
+            {"area": HOME_AREA, "crime_type": "All crime", "start": "2017-04", "end": "2018-03"},
+            ["flag", "court_type", "convictions", "unsuccessful", "cases", "conviction_rate"],
+        ),
+    ],
+)
+def test_pandas_way_gives_the_same_figures_as_the_query(tiny, extract, query, params, columns):
+    wh, pw = tiny
+    expected = wh.run_query(query, **params)
+    got = pw.aggregate(extract, pw.read(extract), params)
+    _same(got, expected, columns)
