@@ -27,15 +27,32 @@ class Hover:
 
 
 def _title(headline: str, subtitle: str) -> dict:
+    """Headline in bold, subtitle below in grey; `<br>` in the subtitle starts a new line.
+
+    `_base_layout` places it a fixed number of pixels below the top of the figure (a fixed
+    fraction of the height clips a multi-line title on a short chart).
+    """
+    sub = "<br>".join(
+        f"<span style='font-size:14px;color:#505A5F'>{part}</span>"
+        for part in subtitle.split("<br>")
+    )
     return {
-        "text": f"<b>{headline}</b><br><span style='font-size:14px;color:#505A5F'>"
-        f"{subtitle}</span>",
+        "text": f"<b>{headline}</b><br>{sub}",
         "x": 0,
         "xanchor": "left",
-        "y": 0.97,
+        "xref": "container",
         "yanchor": "top",
+        "yref": "container",
         "font": {"size": 19},
     }
+
+
+TITLE_TOP_PX = 22  # the title's first line starts this far below the top of the figure
+
+
+def _top_margin(subtitle: str, legend: bool) -> int:
+    """Room above the plot for the title's lines and, below them, the legend."""
+    return TITLE_TOP_PX + 24 + 20 * len(subtitle.split("<br>")) + (34 if legend else 12)
 
 
 def _hover_template(
@@ -58,10 +75,11 @@ def _base_layout(
 ) -> go.Figure:
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
-        title=_title(headline, subtitle),
+        title={**_title(headline, subtitle), "y": 1 - TITLE_TOP_PX / height},
         height=height,
         xaxis_title=x_title,
         yaxis_title=y_title,
+        margin={"t": _top_margin(subtitle, legend=len(fig.data) > 1)},
     )
     return fig
 

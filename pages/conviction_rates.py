@@ -141,7 +141,7 @@ with left:
         by_area["caution"] = caution(by_area["cases"])
         top = by_area.sort_values("conviction_rate", ascending=False).iloc[0]
         headline2 = f"{top['area']} had the highest rate, {fmt_value(top['conviction_rate'], '%')}"
-        subtitle2 = f"{subject} (%), by area, {f.period}"
+        subtitle2 = f"{subject} (%), by area,<br>{f.period}"
         fig2 = charts.bar_chart(
             by_area,
             category="area",
@@ -183,7 +183,9 @@ with right:
             f"{low['offence_category']} had the lowest rate, "
             f"{fmt_value(low['conviction_rate'], '%')}"
         )
-        subtitle3 = f"Conviction rate (%) by principal offence category, {f.geography}, {f.period}"
+        subtitle3 = (
+            f"Conviction rate (%) by principal offence category,<br>{f.geography}, {f.period}"
+        )
         fig3 = charts.bar_chart(
             cats,
             category="offence_category",
@@ -231,10 +233,11 @@ else:
         ui.empty_note(f, "flagged cases")
     else:
         fl["caution"] = caution(fl["cases"])
-        best = fl.sort_values("conviction_rate").iloc[0]
-        headline4 = (
-            f"{best['flag']} in the {best['court_type']} lowest at "
-            f"{fmt_value(best['conviction_rate'], '%')}"
+        low = fl.sort_values(["conviction_rate", "cases"]).iloc[0]
+        where = f"{low['flag']} in the {low['court_type']}"
+        rate = fmt_value(low["conviction_rate"], "%")
+        headline4 = (f"{where} lowest at {rate}" if len(fl) > 1 else f"{where}: {rate}") + (
+            f" (only {low['cases']:,} cases)" if low["cases"] < FEW_CASES else ""
         )
         subtitle4 = f"Conviction rate (%) by flag and court type, {f.geography}, {f.period}"
         fig4 = charts.bar_chart(
