@@ -97,6 +97,14 @@ def filters() -> Filters:
     """Draw the shared filters in the sidebar (the entrypoint does this once per run), show any
     notice about the link's values, and remember them for the page."""
     opts = _options(warehouse().version)
+    ss = st.session_state
+    # On a page change Streamlit drops the state of widgets the browser did not report; seen with
+    # 20 sessions at once under AppTest. Then take the filters again from the URL, which holds
+    # those of the last complete run, rather than fail on the missing key.
+    if ss.get("_filters_ready") and any(
+        k not in ss for k in ("crime_type", "geography", "compare", "months")
+    ):
+        ss["_filters_ready"] = False
     f = render_sidebar(opts)
     for notice in f.notices:
         st.warning(notice, icon=":material/warning:")

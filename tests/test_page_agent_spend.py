@@ -6,18 +6,15 @@ list, never taken from the page's queries.
 
 from __future__ import annotations
 
-import base64
-import json
-import os
+import functools
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"
+from tests.apptest_support import DATA, captions, chart, charts, metrics, values
+
+PAGE = "pages/agent_spend.py"
 FY = ("2017-04", "2018-03")  # the default period: the latest 12 months of the sample
 
 
@@ -58,68 +55,14 @@ def pounds(v: Decimal) -> str:
 
 # ----------------------------------------------------------------------------- the page
 @pytest.fixture(scope="module")
-def open_page(tmp_path_factory):
+def open_page(open_app):
     """open_page(**query_params) → a finished AppTest run of the page, opened as from a link."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    saved = {k: os.environ.get(k) for k in ("CJSPERF_DATA", "CJSPERF_DB")}
-    os.environ["CJSPERF_DATA"] = str(DATA)
-    os.environ["CJSPERF_DB"] = str(tmp_path_factory.mktemp("agent_page") / "app.duckdb")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def open_page(**params):
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        at.query_params.update(params)
-        at.switch_page("pages/agent_spend.py")
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    yield open_page
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
-def values(v) -> list:
-    """A trace's x or y: Plotly sends numbers as a base64 typed array ({'dtype', 'bdata'})."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
-    return list(v)
+    return functools.partial(open_app, PAGE)
 
 
 def dec(v) -> Decimal:
     """A chart's float as exact pence, to compare with sums of the files' amounts."""
     return Decimal(str(v)).quantize(Decimal("0.01"))
-
-
-def charts(at) -> dict[str, dict]:
-    """Each chart's spec by its headline (the bold first line of its title)."""
-    out = {}
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        out[spec["layout"]["title"]["text"].split("</b>")[0].removeprefix("<b>")] = spec
-    return out
-
-
-def chart(at, words: str) -> tuple[str, dict]:
-    found = [(h, s) for h, s in charts(at).items() if words in h]
-    assert len(found) == 1, (words, list(charts(at)))
-    return found[0]
-
-
-def metrics(at) -> dict[str, tuple[str, str | None]]:
-    return {m.label: (m.value, m.delta) for m in at.metric}
-
-
-def captions(at) -> str:
-    return "\n".join(c.value for c in at.caption)
 
 
 # ----------------------------------------------------------------------------- tests

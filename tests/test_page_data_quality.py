@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from cjsperf import downloads
+from tests.apptest_support import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 XLSX_FILE = "case_outcomes/2014/principal_offence_category_july_2014.csv"

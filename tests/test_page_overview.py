@@ -6,16 +6,17 @@ pandas from the gzipped task CSVs, never from cjsperf's own queries.
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"
+from tests.apptest_support import DATA
+from tests.apptest_support import metric_values as tiles
+
+PAGE = None  # the Overview is the default page
 STATUS = re.compile(r'font-weight:700">(Green|Amber|Red|No target|No data)</span> (.+)$')
 
 
@@ -49,39 +50,9 @@ def overdue(df: pd.DataFrame, month: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def open_page(tmp_path_factory):
-    """open_page(**query_params) → a finished AppTest run of the Overview (the default page),
-    opened as from a link, over data/ with a database of its own."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    saved = {k: os.environ.get(k) for k in ("CJSPERF_DATA", "CJSPERF_DB")}
-    os.environ["CJSPERF_DATA"] = str(DATA)
-    os.environ["CJSPERF_DB"] = str(tmp_path_factory.mktemp("overview_page") / "app.duckdb")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def open_page(**params):
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        at.query_params.update(params)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        assert not at.error, [e.value for e in at.error]
-        return at
-
-    yield open_page
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
-def tiles(at) -> dict[str, str]:
-    """{tile label: value shown}, from the tiles' metrics."""
-    return {m.label: m.value for m in at.metric}
+def open_page(open_app):
+    """open_page(**query_params) → a finished AppTest run of the page, opened as from a link."""
+    return functools.partial(open_app, PAGE)
 
 
 def statuses(at) -> list[tuple[str, str]]:

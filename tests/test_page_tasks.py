@@ -7,18 +7,16 @@ open at a month end E = created by E and not completed by E; overdue = open with
 
 from __future__ import annotations
 
-import base64
-import json
-import os
+import functools
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"
+from tests.apptest_support import DATA, captions, values
+from tests.apptest_support import chart_specs as charts
+from tests.apptest_support import metric_values as metrics
+
 PAGE = "pages/task_completion.py"
 
 
@@ -57,54 +55,9 @@ def backlog(df: pd.DataFrame, month: str) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def open_page(tmp_path_factory):
-    """open_page(**query_params) → a finished AppTest run of the page, opened as from a link,
-    over data/ with a database of its own (Streamlit's caches cleared before and after)."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    saved = {k: os.environ.get(k) for k in ("CJSPERF_DATA", "CJSPERF_DB")}
-    os.environ["CJSPERF_DATA"] = str(DATA)
-    os.environ["CJSPERF_DB"] = str(tmp_path_factory.mktemp("tasks_page") / "app.duckdb")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def open_page(**params):
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        at.query_params.update(params)
-        at.switch_page(PAGE)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        assert not at.error, [e.value for e in at.error]
-        return at
-
-    yield open_page
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def charts(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def values(v) -> list:
-    """A trace's x or y: Plotly sends numbers as a base64 typed array ({'dtype', 'bdata'})."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
-    return list(v)
-
-
-def captions(at) -> str:
-    return "\n".join(c.value for c in at.caption)
+def open_page(open_app):
+    """open_page(**query_params) → a finished AppTest run of the page, opened as from a link."""
+    return functools.partial(open_app, PAGE)
 
 
 def test_default_view(open_page, tasks):

@@ -1,0 +1,57 @@
+"""Reading a finished Streamlit AppTest run: charts, metrics, captions. Shared by the page tests.
+
+Import as `from tests.apptest_support import ...` (pyproject puts the repository root on the path).
+Opening a page is a fixture in conftest.py (`open_app`, or `run_page` for a data folder of one's own).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+
+
+def values(v) -> list:
+    """A trace's x or y: Plotly sends numbers as a base64 typed array ({'dtype', 'bdata'})."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)
+
+
+def chart_specs(at) -> list[dict]:
+    """Each chart's Plotly spec, in page order."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def charts(at) -> dict[str, dict]:
+    """Each chart's spec by its headline (the bold first line of its title)."""
+    return {
+        spec["layout"]["title"]["text"].split("</b>")[0].removeprefix("<b>"): spec
+        for spec in chart_specs(at)
+    }
+
+
+def chart(at, words: str, but_not: str = "\0") -> tuple[str, dict]:
+    """(headline, spec) of the one chart whose headline has `words` and not `but_not`."""
+    found = [(h, s) for h, s in charts(at).items() if words in h and but_not not in h]
+    assert len(found) == 1, (words, list(charts(at)))
+    return found[0]
+
+
+def metrics(at) -> dict[str, tuple[str, str | None]]:
+    """{label: (value, delta)} of the page's st.metric tiles."""
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def metric_values(at) -> dict[str, str]:
+    """{label: value} of the page's st.metric tiles."""
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
