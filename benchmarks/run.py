@@ -1,0 +1,1341 @@
+"""Benchmark the dashboard on synthetic sample data: ingest, warm start, pages, memory, concurrency.
+
+    python benchmarks/run.py                      # scale 1 and 10, about 3-5 minutes
+    python benchmarks/run.py --scale 1 --repeats 5 --out /tmp/cjs-bench
+    python benchmarks/run.py --quick              # one financial year at scale 1 (smoke test)
+
+For each scale it writes (or reuses, with --out) a data folder made by the project's generator
+(`cjsperf.sample.generate`, the same as `python -m cjsperf sample --scale N --out DIR`) plus copies
+of `data/reference` and the real `data/case_outcomes`, and then measures, in a fresh Python process
+per scale (so peak memory and "cold" mean what they say):
+
+* cold ingest: the dashboard's first run on an empty database file (`Warehouse.sync()` inside the
+  Streamlit app), wall and CPU seconds, next to DuckDB's bare `CREATE TABLE AS SELECT * FROM
+  read_csv([files], union_by_name = true)` of the same extract files into a fresh database file
+  (the ratio), and a bare `SELECT count(*) FROM read_csv(...)` for reference;
+* warm start: a new `Warehouse` on the same database file with nothing changed (files read must be
+  0), and after one tasks file was touched (only that file is read, only `tasks` re-staged);
+* each page listed in `dashboard.py` (`st.Page(...)` entries), run with Streamlit's AppTest: first
+  visit, rerun after a filter change with query results cached and uncached
+  (`st.cache_data.clear()` before the run), median and 95th percentile over --repeats; the page's
+  queries alone (`Warehouse.run_query`, uncached); chart and table bytes the page sends (Plotly
+  figure JSON + Arrow bytes of data tables);
+* the pandas way: `pd.read_csv` of the raw files the page's queries read, then the same filters
+  and group-bys in pandas (and the group-bys alone, data already in memory);
+* peak memory (ru_maxrss) of the dashboard process, taken before the pandas comparison;
+* 20 concurrent sessions changing filters at once: 20 AppTest sessions in threads, and 20 threads
+  running page queries with random filters through the shared warehouse (a cursor per query).
+
+It prints a table per scale, the targets met or missed, and ends with one line of JSON holding
+every figure. Timings on a shared machine vary: the JSON records the load average around each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import gc
+import json
+import logging
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DASHBOARD = REPO / "dashboard.py"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest in threads warns a lot
+os.environ.setdefault("STREAMLIT_GLOBAL_DISABLE_WIDGET_STATE_DUPLICATION_WARNING", "true")
+
+import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from cjsperf.db import Warehouse, case_outcome_month  # noqa: E402
+from cjsperf.extracts import (  # noqa: E402
+    AREA_FORCES,
+    CRIME_TYPES,
+    EXTRACTS,
+    FLAGS,
+    HOME_AREA,
+    OFFENCE_CATEGORIES,
+)
+
+EXTRACT_NAMES = tuple(e.name for e in EXTRACTS)
+GEOGRAPHIES = (HOME_AREA, *AREA_FORCES)
+TARGETS = {
+    # key: (scale it applies to, None for every scale; limit; what it says)
+    "rerun_cached_ms": (1, 150.0, "every page's rerun after a filter change, cached (median)"),
+    "rerun_uncached_ms": (1, 500.0, "every page's rerun after a filter change, uncached (median)"),
+    "first_page_cold_s": (1, 5.0, "first page after a cold start (empty database)"),
+    "warm_start_s": (1, 1.0, "warm start, nothing changed (median)"),
+    "rerun_uncached_ms_10": (10, 1000.0, "a filter change, uncached (median, slowest page)"),
+    "ingest_ratio": (10, 1.5, "cold ingest ÷ DuckDB bare read_csv (CTAS)"),
+    "peak_rss_mb": (10, 2048.0, "peak memory of the dashboard process (RSS)"),
+    "pandas_speedup": (
+        None,
+        5.0,
+        "every page's queries at least 5× faster than the pandas way (read_csv + group-bys)",
+    ),
+    "page_bytes": (None, 1_000_000, "no page sends more than ~1 MB of chart and table data"),
+    "concurrent_errors": (None, 0, "20 concurrent sessions: no errors"),
+}
+
+
+# ------------------------------------------------------------------------------ small helpers
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - not on Linux
+        return []
+
+
+def stats(values: Sequence[float], scale: float = 1.0, digits: int = 1) -> dict:
+    """Median, 95th percentile (linear interpolation), min, max and n, times `scale`."""
+    vals = [v * scale for v in values if v is not None]
+    if not vals:
+        return {"n": 0, "median": None, "p95": None, "min": None, "max": None}
+    return {
+        "n": len(vals),
+        "median": round(float(statistics.median(vals)), digits),
+        "p95": round(float(np.percentile(vals, 95)), digits),
+        "min": round(min(vals), digits),
+        "max": round(max(vals), digits),
+    }
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram_gb = round(int(line.split()[1]) / 1024**2, 1)
+    import plotly
+    import streamlit
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": ram_gb,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pd.__version__,
+        "streamlit": streamlit.__version__,
+        "plotly": plotly.__version__,
+    }
+
+
+# ------------------------------------------------------------------------------ pages
+def dashboard_pages(dashboard: Path = DASHBOARD) -> list[dict]:
+    """The pages `dashboard.py` lists: every `st.Page("pages/x.py", title=..., ...)` call, read with
+    `ast` (not imported), in order: [{'path': 'pages/x.py', 'title': ..., 'default': bool}]."""
+    tree = ast.parse(dashboard.read_text())
+    pages = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "Page" or not node.args:
+            continue
+        first = node.args[0]
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            continue
+        kw = {k.arg: k.value for k in node.keywords}
+        title = kw.get("title")
+        default = kw.get("default")
+        pages.append(
+            {
+                "path": first.value,
+                "title": title.value if isinstance(title, ast.Constant) else Path(first.value).stem,
+                "default": bool(isinstance(default, ast.Constant) and default.value),
+                "line": node.lineno,
+            }
+        )
+    pages.sort(key=lambda p: p.pop("line"))
+    return pages
+
+
+# ------------------------------------------------------------------------------ sample data
+def make_data(out_dir: Path, scale: int, years: Sequence[str] | None = None) -> tuple[Path, float]:
+    """A data folder with the synthetic extracts at `scale` and copies of the reference lists and
+    the real case outcomes. Reused when a previous run made the same one. Returns (folder, seconds
+    spent generating; 0 when reused)."""
+    from cjsperf import sample
+
+    out_dir = Path(out_dir)
+    marker = out_dir / ".benchmark-sample.json"
+    want = {"scale": scale, "seed": sample.DEFAULT_SEED, "years": list(years or [])}
+    if marker.exists() and json.loads(marker.read_text()) == want:
+        return out_dir, 0.0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("reference", "case_outcomes"):
+        if (out_dir / name).exists():
+            shutil.rmtree(out_dir / name)
+        shutil.copytree(REPO / "data" / name, out_dir / name, ignore=shutil.ignore_patterns(".*"))
+    t0 = time.perf_counter()
+    sample.generate(out_dir, scale=scale, years=years)
+    secs = time.perf_counter() - t0
+    marker.write_text(json.dumps(want))
+    return out_dir, secs
+
+
+def extract_files(data_dir: Path) -> dict[str, list[Path]]:
+    """The files of each extract, exactly as the ingest lists them."""
+    wh = Warehouse.__new__(Warehouse)  # list_files needs only data_dir
+    wh.data_dir = Path(data_dir).resolve()
+    return {e.name: wh.list_files(e) for e in EXTRACTS}
+
+
+def data_rows(data_dir: Path, db_path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return {
+            e: con.execute(f"SELECT count(*) FROM stg_{e}").fetchone()[0] for e in EXTRACT_NAMES
+        }
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------ ingest
+def bare_read(data_dir: Path, work_dir: Path) -> dict:
+    """DuckDB on its own: every extract's files read with read_csv (types auto-detected) into a
+    fresh database file with CREATE TABLE AS, and a bare count(*) of the same files."""
+    files = extract_files(data_dir)
+    db = Path(work_dir) / "bare.duckdb"
+    for p in (db, db.with_suffix(".duckdb.wal")):
+        p.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    out = {"rows": {}, "errors": []}
+    try:
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        for name, fs in files.items():
+            if not fs:
+                continue
+            try:
+                con.execute(
+                    f"CREATE TABLE bare_{name} AS SELECT * FROM read_csv($f, union_by_name = true)",
+                    {"f": [str(p) for p in fs]},
+                )
+            except duckdb.Error as exc:  # a file auto-detect cannot read: say so, go on
+                out["errors"].append(f"{name}: {str(exc).splitlines()[0]}")
+                con.execute(
+                    f"CREATE OR REPLACE TABLE bare_{name} AS SELECT * FROM "
+                    "read_csv($f, union_by_name = true, ignore_errors = true)",
+                    {"f": [str(p) for p in fs]},
+                )
+        con.execute("CHECKPOINT")
+        out["ctas_s"] = time.perf_counter() - t0
+        out["ctas_cpu_s"] = cpu_seconds() - c0
+        t0 = time.perf_counter()
+        for name, fs in files.items():
+            if fs:
+                out["rows"][name] = con.execute(
+                    "SELECT count(*) FROM read_csv($f, union_by_name = true, ignore_errors = true)",
+                    {"f": [str(p) for p in fs]},
+                ).fetchone()[0]
+        out["count_s"] = time.perf_counter() - t0
+    finally:
+        con.close()
+        for p in (db, db.with_suffix(".duckdb.wal")):
+            p.unlink(missing_ok=True)
+    return out
+
+
+class ReadCounter:
+    """Counts the files the warehouse reads (`_ingest_file`, reference lists) while active."""
+
+    def __init__(self):
+        self.files: list[str] = []
+        self.references = 0
+
+    def __enter__(self):
+        self._ingest, self._refs = Warehouse._ingest_file, Warehouse._load_references
+        counter = self
+
+        def ingest(wh, extract, path, rel, *args, **kwargs):
+            counter.files.append(rel)
+            return counter._ingest(wh, extract, path, rel, *args, **kwargs)
+
+        def refs(wh, *args, **kwargs):
+            counter.references += 1
+            return counter._refs(wh, *args, **kwargs)
+
+        Warehouse._ingest_file, Warehouse._load_references = ingest, refs
+        return self
+
+    def __exit__(self, *exc):
+        Warehouse._ingest_file, Warehouse._load_references = self._ingest, self._refs
+
+
+class SyncRecorder:
+    """Records every Warehouse.sync() (wall, CPU, changed extracts) and the warehouses opened."""
+
+    def __init__(self):
+        self.syncs: list[dict] = []
+        self.warehouses: list[Warehouse] = []
+
+    def __enter__(self):
+        self._sync = Warehouse.sync
+        rec = self
+
+        def sync(wh, *args, **kwargs):
+            if wh not in rec.warehouses:
+                rec.warehouses.append(wh)
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            report = rec._sync(wh, *args, **kwargs)
+            rec.syncs.append(
+                {
+                    "s": time.perf_counter() - t0,
+                    "cpu_s": cpu_seconds() - c0,
+                    "changed": list(report.changed_extracts),
+                }
+            )
+            return report
+
+        Warehouse.sync = sync
+        return self
+
+    def __exit__(self, *exc):
+        Warehouse.sync = self._sync
+
+
+def warm_start(data_dir: Path, db_path: Path, repeats: int = 3) -> dict:
+    """Open the persisted database again with nothing changed: time, files read, extracts."""
+    times, changed, files, refs = [], set(), 0, 0
+    for _ in range(repeats):
+        gc.collect()
+        with ReadCounter() as rc:
+            t0 = time.perf_counter()
+            wh = Warehouse(data_dir, db_path=db_path)
+            report = wh.sync()
+            times.append(time.perf_counter() - t0)
+        notice = wh.notice
+        wh.close()
+        changed |= set(report.changed_extracts)
+        files += len(rc.files)
+        refs += rc.references
+    return {
+        "s": stats(times, digits=3),
+        "files_read": files,
+        "references_read": refs,
+        "changed_extracts": sorted(changed),
+        "notice": notice,
+    }
+
+
+def one_file_changed(data_dir: Path, db_path: Path) -> dict:
+    """Touch the newest tasks file (new modification time) and sync: only it should be read."""
+    tasks = extract_files(data_dir)["tasks"]
+    path = tasks[-1]
+    now = time.time()
+    os.utime(path, (now, now))
+    gc.collect()
+    with ReadCounter() as rc:
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        wh = Warehouse(data_dir, db_path=db_path)
+        report = wh.sync()
+        secs, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    wh.close()
+    return {
+        "file": path.relative_to(data_dir).as_posix(),
+        "s": round(secs, 3),
+        "cpu_s": round(cpu, 3),
+        "files_read": len(rc.files),
+        "changed_extracts": list(report.changed_extracts),
+    }
+
+
+# ------------------------------------------------------------------------------ AppTest pages
+def server_like_apptest() -> None:
+    """Make AppTest keep the compiled page scripts between runs, as the server does.
+
+    The server compiles each script once (one `ScriptCache` for the runtime); AppTest makes a new
+    cache, so parses and compiles dashboard.py and the page again, on every run. That is test
+    overhead, not page time, so the benchmark shares one cache. Quiet Streamlit's logs too.
+    """
+    import streamlit.testing.v1.app_test as app_test
+    import streamlit.testing.v1.local_script_runner as local_runner
+    from streamlit import logger
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    shared = ScriptCache()
+    app_test.ScriptCache = local_runner.ScriptCache = lambda: shared
+    logger.set_log_level("error")
+    # AppTest sessions driven from plain threads: each call logs "missing ScriptRunContext"
+    quiet = logging.Filter()
+    quiet.filter = lambda record: "ScriptRunContext" not in record.getMessage()
+    logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(quiet)
+
+
+class CallRecorder:
+    """Records the queries a page runs (Warehouse.run_query and Warehouse.sql), leaving out the
+    frame's own filter options (`ui._options`), while `active` is set."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+        self.active = False
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        self._run, self._sql = Warehouse.run_query, Warehouse.sql
+        rec = self
+
+        def from_options() -> bool:
+            f = sys._getframe(2)
+            while f is not None:
+                if f.f_code.co_name == "_options":
+                    return True
+                f = f.f_back
+            return False
+
+        def run_query(wh, name, **params):
+            if rec.active and not from_options():
+                with rec._lock:
+                    rec.calls.append(("query", name, dict(params)))
+            return rec._run(wh, name, **params)
+
+        def sql(wh, text, params=None):
+            if rec.active and not from_options():
+                with rec._lock:
+                    rec.calls.append(("sql", text, params))
+            return rec._sql(wh, text, params)
+
+        Warehouse.run_query, Warehouse.sql = run_query, sql
+        return self
+
+    def __exit__(self, *exc):
+        Warehouse.run_query, Warehouse.sql = self._run, self._sql
+
+    def take(self) -> list[tuple]:
+        with self._lock:
+            calls, self.calls = self.calls, []
+        return calls
+
+
+def sent_bytes(at) -> dict:
+    """What a run sends to the browser: Plotly figure JSON and Arrow bytes of data tables, and
+    every element's protobuf together."""
+    charts = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+    tables = sum(len(el.proto.arrow_data.data) for el in at.get("dataframe"))
+    total = 0
+    stack = [at._tree]
+    while stack:
+        node = stack.pop()
+        proto = getattr(node, "proto", None)
+        if proto is not None and not hasattr(node, "children"):
+            with contextlib.suppress(Exception):
+                total += proto.ByteSize()
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            stack.extend(children.values())
+    return {"charts": charts, "tables": tables, "chart_and_table": charts + tables, "all": total}
+
+
+def page_errors(at) -> list[str]:
+    return [str(e.value).splitlines()[0][:300] for e in at.exception]
+
+
+def filter_combos(months: Sequence[str]) -> list[dict]:
+    """A few filter settings to move between: each differs from the next in every filter."""
+    from cjsperf.filters import Options, period_choices
+
+    opts = Options(tuple(months), ())
+    choices = period_choices(list(months))
+    fys = [v for k, v in choices.items() if k.startswith("FY ")]
+    quarters = [v for k, v in choices.items() if " Q" in k]
+    periods = [
+        opts.default_period,
+        fys[0] if fys else opts.default_period,
+        choices.get("All months", opts.default_period),
+        quarters[min(2, len(quarters) - 1)] if quarters else opts.default_period,
+    ]
+    crimes = ["All crime", "Drugs Offences", "Domestic abuse", "Burglary"]
+    geos = [HOME_AREA, "West Midlands", "Staffordshire", "West Mercia"]
+    return [
+        {"crime_type": c, "geography": g, "months": tuple(p)}
+        for c, g, p in zip(crimes, geos, periods)
+    ]
+
+
+def random_combo(rnd: random.Random, months: Sequence[str]) -> dict:
+    from cjsperf.filters import period_choices
+
+    periods = list(period_choices(list(months)).values())
+    return {
+        "crime_type": rnd.choice(CRIME_TYPES),
+        "geography": rnd.choice(GEOGRAPHIES),
+        "months": tuple(rnd.choice(periods)),
+    }
+
+
+def apply(at, combo: dict) -> None:
+    for key, value in combo.items():
+        at.session_state[key] = value
+
+
+def timed_run(at) -> float:
+    t0 = time.perf_counter()
+    at.run()
+    return time.perf_counter() - t0
+
+
+def bench_pages(
+    pages: list[dict], months: Sequence[str], repeats: int, recorder, n_combos: int = 4
+) -> dict:
+    """Every page under AppTest: first visit, reruns after a filter change cached and uncached,
+    bytes sent; and the queries each page ran (for the direct, pandas and concurrent runs)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    combos = filter_combos(months)[: max(2, n_combos)]
+    out = {}
+    for page in pages:
+        path = page["path"]
+        log(f"    page {path}")
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=600)
+        at.run()
+        errors = page_errors(at)
+        sent: dict = {}
+
+        def note(at=at, errors=errors):
+            nonlocal sent
+            b = sent_bytes(at)
+            if b["chart_and_table"] >= sent.get("chart_and_table", -1):
+                sent = b
+            errors.extend(page_errors(at))
+
+        at.switch_page(path)
+        first = timed_run(at)
+        note()
+        # The queries the page runs at the default filters (untimed; cache emptied first).
+        st.cache_data.clear()
+        recorder.take()
+        recorder.active = True
+        at.run()
+        recorder.active = False
+        calls = recorder.take()
+        # Uncached: every query of the page runs again (st.cache_data emptied before each run).
+        uncached = []
+        for i in range(repeats):
+            st.cache_data.clear()
+            apply(at, combos[(i + 1) % len(combos)])
+            uncached.append(timed_run(at))
+            note()
+        # Cached: every combination has run once, so the page's queries come from the cache.
+        for combo in combos:
+            apply(at, combo)
+            at.run()
+        cached = []
+        recorder.active = True  # a cached rerun should run no query at all
+        for i in range(repeats):
+            apply(at, combos[i % len(combos)])
+            cached.append(timed_run(at))
+            note()
+        recorder.active = False
+        misses = recorder.take()
+        out[path] = {
+            "title": page["title"],
+            "first_visit_ms": round(first * 1000, 1),
+            "rerun_cached_ms": stats(cached, 1000),
+            "rerun_uncached_ms": stats(uncached, 1000),
+            # queries/*.sql files run anyway (should be none), and ad-hoc SQL run outside the cache
+            "queries_run_by_cached_reruns": sorted({c[1] for c in misses if c[0] == "query"}),
+            "adhoc_sql_run_by_cached_reruns": sorted(
+                {" ".join(c[1].split())[:120] for c in misses if c[0] == "sql"}
+            ),
+            "bytes": sent,
+            "errors": sorted(set(errors)),
+            "queries": sorted({c[1] if c[0] == "query" else "(sql)" for c in calls}),
+            "_calls": calls,
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------ direct queries
+def run_calls(wh: Warehouse, calls: Iterable[tuple]) -> int:
+    n = 0
+    for kind, name, params in calls:
+        df = wh.run_query(name, **params) if kind == "query" else wh.sql(name, params)
+        n += len(df)
+    return n
+
+
+def with_filters(calls: Iterable[tuple], combo: dict) -> list[tuple]:
+    """The page's recorded calls with the filter parameters replaced by `combo`'s."""
+    start, end = combo["months"]
+    new = {"crime_type": combo["crime_type"], "start": start, "end": end}
+    out = []
+    for kind, name, params in calls:
+        if kind == "query":
+            params = dict(params)
+            for key, value in new.items():
+                if key in params:
+                    params[key] = value
+            # the page's own geography (other areas are comparisons and stay as they are)
+            if params.get("area") in GEOGRAPHIES:
+                params["area"] = combo["geography"]
+        out.append((kind, name, params))
+    return out
+
+
+def bench_queries(wh: Warehouse, page_calls: dict, months, repeats: int) -> dict:
+    combos = filter_combos(months)
+    out = {}
+    for path, calls in page_calls.items():
+        if not calls:
+            continue
+        times = []
+        for i in range(repeats):
+            batch = with_filters(calls, combos[i % len(combos)])
+            t0 = time.perf_counter()
+            run_calls(wh, batch)
+            times.append(time.perf_counter() - t0)
+        out[path] = stats(times, 1000)
+    return out
+
+
+# ------------------------------------------------------------------------------ concurrency
+def concurrent_apptest(pages: list[dict], months, sessions: int, visits: int) -> dict:
+    """`sessions` AppTest sessions in threads; all change filters (and page) at the same moment,
+    `visits` times each. Query results are not cached beforehand."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    barrier = threading.Barrier(sessions)
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def session(i: int) -> None:
+        rnd = random.Random(1000 + i)
+        try:
+            at = AppTest.from_file(str(DASHBOARD), default_timeout=600)
+            at.run()
+        except Exception as exc:  # noqa: BLE001 - counted, never raised
+            with lock:
+                errors.append(f"start: {exc!r}"[:300])
+            barrier.abort()
+            return
+        for _ in range(visits):
+            at.switch_page(rnd.choice(pages)["path"])
+            apply(at, random_combo(rnd, months))
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=600)
+            try:
+                t = timed_run(at)
+                errs = page_errors(at)
+            except Exception as exc:  # noqa: BLE001
+                t, errs = None, [repr(exc)[:300]]
+            with lock:
+                if t is not None:
+                    times.append(t)
+                errors.extend(errs)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return {
+        "sessions": sessions,
+        "visits_each": visits,
+        "page_runs": len(times),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "page_ms": stats(times, 1000),
+        "wall_s": round(time.perf_counter() - t0, 2),
+    }
+
+
+def concurrent_queries(wh: Warehouse, page_calls: dict, months, sessions: int, visits: int) -> dict:
+    """`sessions` threads, each running a random page's queries with random filters `visits` times,
+    all through the one shared warehouse (each query on its own cursor), starting together."""
+    pages = [p for p, calls in page_calls.items() if calls]
+    if not pages:
+        return {"sessions": sessions, "page_runs": 0, "errors": 0, "page_ms": stats([])}
+    barrier = threading.Barrier(sessions)
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def session(i: int) -> None:
+        rnd = random.Random(2000 + i)
+        for _ in range(visits):
+            batch = with_filters(page_calls[rnd.choice(pages)], random_combo(rnd, months))
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=600)
+            t0 = time.perf_counter()
+            try:
+                run_calls(wh, batch)
+                with lock:
+                    times.append(time.perf_counter() - t0)
+            except Exception as exc:  # noqa: BLE001 - counted, never raised
+                with lock:
+                    errors.append(repr(exc)[:300])
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return {
+        "sessions": sessions,
+        "visits_each": visits,
+        "page_runs": len(times),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "page_ms": stats(times, 1000),
+        "wall_s": round(time.perf_counter() - t0, 2),
+    }
+
+
+# ------------------------------------------------------------------------------ the pandas way
+def rate_half_up(num: pd.Series, den: pd.Series) -> pd.Series:
+    """Percent to one decimal, rounded half-up, in integer arithmetic (NaN when den is 0)."""
+    num = num.astype("int64")
+    den = den.astype("int64")
+    safe = den.where(den > 0, 1)
+    out = ((2000 * num + safe) // (2 * safe)) / 10.0
+    return out.where(den > 0)
+
+
+def area_forces(area: str, force_areas: pd.DataFrame) -> set[str]:
+    if area == "National":
+        return {"National"}
+    return set(
+        force_areas.loc[
+            (force_areas["force_area"] == area) | ("CPS " + force_areas["cps_area"] == area),
+            "force_area",
+        ]
+    )
+
+
+def month_start(m: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{m}-01")
+
+
+class PandasWay:
+    """What a dashboard without a database does: read the raw CSV files with pandas, then filter
+    and group by. One reader and one aggregation per extract, shaped like the project's queries
+    (conviction_rate_by_month, flagged_rate_by_court_type, agent_spend_by_month,
+    agent_share_by_month, and tasks on time by month)."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.files = extract_files(self.data_dir)
+        ref = self.data_dir / "reference"
+        self.force_areas = pd.read_csv(ref / "force_areas.csv", dtype=str)
+        self.courts = pd.read_csv(ref / "court_centres.csv", dtype=str)
+
+    # ---- readers: the raw files of one extract into one frame
+    def read(self, extract: str) -> pd.DataFrame:
+        return getattr(self, f"read_{extract}")(self.files[extract])
+
+    def read_case_outcomes(self, files) -> pd.DataFrame:
+        frames = []
+        for path in files:
+            month = case_outcome_month(path)
+            if month is None:
+                continue
+            df = pd.read_csv(path, dtype=str, thousands=",")
+            df = df.rename(columns={df.columns[0]: "force_area"})
+            for cat in OFFENCE_CATEGORIES:
+                conv, uns = f"Number of {cat} Convictions", f"Number of {cat} Unsuccessful"
+                if conv not in df or uns not in df:
+                    continue
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "month": month_start(month),
+                            "force_area": df["force_area"].str.strip(),
+                            "offence_category": cat,
+                            "convictions": pd.to_numeric(
+                                df[conv].str.replace(",", ""), errors="coerce"
+                            ),
+                            "unsuccessful": pd.to_numeric(
+                                df[uns].str.replace(",", ""), errors="coerce"
+                            ),
+                        }
+                    )
+                )
+        return pd.concat(frames, ignore_index=True).dropna(subset=["convictions", "unsuccessful"])
+
+    def read_flagged_outcomes(self, files) -> pd.DataFrame:
+        df = pd.concat([pd.read_csv(p) for p in files], ignore_index=True)
+        df["month"] = pd.to_datetime(df["month"], format="%Y-%m")
+        return df
+
+    def read_agent_spend(self, files) -> pd.DataFrame:
+        df = pd.concat([pd.read_csv(p, parse_dates=["payment_date"]) for p in files])
+        return df.reset_index(drop=True)
+
+    def read_court_sessions(self, files) -> pd.DataFrame:
+        df = pd.concat([pd.read_csv(p, parse_dates=["session_date"]) for p in files])
+        df = df.merge(self.courts[["court_centre", "force_area"]], on="court_centre", how="left")
+        return df
+
+    def read_tasks(self, files) -> pd.DataFrame:
+        dates = ["created_date", "due_date", "completed_date"]
+        return pd.concat([pd.read_csv(p, parse_dates=dates) for p in files], ignore_index=True)
+
+    # ---- aggregations with a query's filter parameters
+    def aggregate(self, extract: str, df: pd.DataFrame, params: dict) -> pd.DataFrame:
+        return getattr(self, f"agg_{extract}")(df, params)
+
+    def _period(self, df, column, params):
+        if params.get("start"):
+            df = df[df[column] >= month_start(params["start"])]
+        if params.get("end"):
+            df = df[df[column] < month_start(params["end"]) + pd.DateOffset(months=1)]
+        return df
+
+    @staticmethod
+    def _months(g: pd.DataFrame) -> pd.DataFrame:
+        """Grouped by monthly periods (cheap); the months written YYYY-MM only now."""
+        g = g.sort_values("month", ignore_index=True)
+        g["month"] = g["month"].dt.strftime("%Y-%m")
+        return g
+
+    def _area(self, df, params):
+        if params.get("area"):
+            df = df[df["force_area"].isin(area_forces(params["area"], self.force_areas))]
+        return df
+
+    def agg_case_outcomes(self, df, params) -> pd.DataFrame:
+        df = self._period(self._area(df, params), "month", params)
+        ct = params.get("crime_type", "All crime")
+        if ct in FLAGS:
+            df = df.iloc[0:0]
+        elif ct in OFFENCE_CATEGORIES:
+            df = df[df["offence_category"] == ct]
+        g = df.groupby("month", as_index=False)[["convictions", "unsuccessful"]].sum()
+        g = g[g["convictions"] + g["unsuccessful"] > 0]
+        g["conviction_rate"] = rate_half_up(g["convictions"], g["convictions"] + g["unsuccessful"])
+        g["month"] = g["month"].dt.strftime("%Y-%m")
+        return g.sort_values("month", ignore_index=True)
+
+    def agg_flagged_outcomes(self, df, params) -> pd.DataFrame:
+        df = self._period(self._area(df, params), "month", params)
+        ct = params.get("crime_type", "All crime")
+        if ct in FLAGS:
+            df = df[df["flag"] == ct]
+        elif ct in OFFENCE_CATEGORIES:
+            df = df[df["offence_category"] == ct]
+        g = df.groupby(["flag", "court_type"], as_index=False)[["convictions", "unsuccessful"]]
+        g = g.sum()
+        g["cases"] = g["convictions"] + g["unsuccessful"]
+        g = g[g["cases"] > 0]
+        g["conviction_rate"] = rate_half_up(g["convictions"], g["cases"])
+        return g.sort_values(["flag", "court_type"], ascending=False, ignore_index=True)
+
+    def agg_agent_spend(self, df, params) -> pd.DataFrame:
+        df = self._period(self._area(df, params), "payment_date", params)
+        agent = df["spend_type"] == "Agent session fee"
+        df = df.assign(
+            month=df["payment_date"].dt.to_period("M"),
+            agent_fees=df["amount_gbp"].where(agent),
+            counsel_fees=df["amount_gbp"].where(~agent, 0.0),
+            agent_sessions=df["sessions"].where(agent, 0),
+        )
+        g = df.groupby("month", as_index=False).agg(
+            agent_fees=("agent_fees", "sum"),
+            counsel_fees=("counsel_fees", "sum"),
+            total_spend=("amount_gbp", "sum"),
+            agent_sessions=("agent_sessions", "sum"),
+            payments=("amount_gbp", "size"),
+        )
+        g["cost_per_agent_session"] = (g["agent_fees"] / g["agent_sessions"]).round(2)
+        return self._months(g)
+
+    def agg_court_sessions(self, df, params) -> pd.DataFrame:
+        df = df[df["court_type"] == "Magistrates' court"]
+        df = self._period(self._area(df, params), "session_date", params)
+        df = df.assign(
+            month=df["session_date"].dt.to_period("M"),
+            agent=(df["prosecutor"] == "Agent").astype("int64"),
+            in_house=(df["prosecutor"] == "In-house").astype("int64"),
+        )
+        g = df.groupby("month", as_index=False).agg(
+            sessions=("agent", "size"),
+            agent_sessions=("agent", "sum"),
+            in_house_sessions=("in_house", "sum"),
+        )
+        g["agent_share"] = rate_half_up(g["agent_sessions"], g["sessions"])
+        return self._months(g)
+
+    def agg_tasks(self, df, params) -> pd.DataFrame:
+        df = self._period(df, "created_date", params)
+        ct = params.get("crime_type", "All crime")
+        if ct in OFFENCE_CATEGORIES:
+            df = df[df["offence_category"] == ct]
+        done = df["completed_date"].notna()
+        df = df.assign(
+            month=df["created_date"].dt.to_period("M"),
+            completed=done.astype("int64"),
+            on_time=(done & (df["completed_date"] <= df["due_date"])).astype("int64"),
+        )
+        g = df.groupby("month", as_index=False).agg(
+            tasks=("completed", "size"), completed=("completed", "sum"), on_time=("on_time", "sum")
+        )
+        g["on_time_rate"] = rate_half_up(g["on_time"], g["completed"])
+        return self._months(g)
+
+    # ---- a page: the extracts its queries read, read once, then one aggregation per query
+    @staticmethod
+    def extracts_of(calls: Iterable[tuple]) -> list[list[str]]:
+        """For each recorded call, the extracts its SQL reads (stg_<name> or raw_<name>)."""
+        from cjsperf.queries import load_query
+
+        out = []
+        for kind, name, _ in calls:
+            sql = load_query(name).sql if kind == "query" else name
+            found = re.findall(r"\b(?:stg|raw)_(\w+)", sql)
+            out.append([e for e in EXTRACT_NAMES if e in found])
+        return out
+
+    def page(self, calls: list[tuple], frames: dict | None = None) -> int:
+        """Run a page's queries the pandas way; with `frames`, the data is already in memory."""
+        per_call = self.extracts_of(calls)
+        needed = sorted({e for es in per_call for e in es})
+        data = frames if frames is not None else {e: self.read(e) for e in needed}
+        n = 0
+        for (kind, _, params), extracts in zip(calls, per_call):
+            for e in extracts:
+                n += len(self.aggregate(e, data[e], params if kind == "query" else {}))
+        return n
+
+
+def bench_pandas(data_dir: Path, page_calls: dict, months, repeats: int) -> dict:
+    pw = PandasWay(data_dir)
+    combos = filter_combos(months)
+    out = {}
+    cache: dict[str, pd.DataFrame] = {}
+    for path, calls in page_calls.items():
+        needed = sorted({e for es in pw.extracts_of(calls) for e in es})
+        if not calls or not needed:
+            continue
+        full, agg = [], []
+        for i in range(repeats):
+            batch = with_filters(calls, combos[i % len(combos)])
+            gc.collect()
+            t0 = time.perf_counter()
+            pw.page(batch)
+            full.append(time.perf_counter() - t0)
+        for e in needed:
+            if e not in cache:
+                cache[e] = pw.read(e)
+        for i in range(repeats):
+            batch = with_filters(calls, combos[i % len(combos)])
+            t0 = time.perf_counter()
+            pw.page(batch, cache)
+            agg.append(time.perf_counter() - t0)
+        out[path] = {
+            "extracts": needed,
+            "read_and_groupby_ms": stats(full, 1000),
+            "groupby_only_ms": stats(agg, 1000),
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------ one scale
+def run_scale(
+    scale: int,
+    data_dir: Path,
+    repeats: int,
+    *,
+    sessions: int = 20,
+    visits: int = 2,
+    pandas_repeats: int = 3,
+    n_combos: int = 4,
+) -> dict:
+    """Every measurement for one data folder. Run it in a fresh process (see main)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from cjsperf import ui
+
+    server_like_apptest()
+    data_dir = Path(data_dir).resolve()
+    db_path = data_dir / ".cjsperf.duckdb"
+    work = Path(tempfile.mkdtemp(prefix="cjsperf-bench-"))
+    res: dict = {"scale": scale, "data_dir": str(data_dir), "load_before": load_average()}
+    pages = dashboard_pages()
+    res["pages_listed"] = [p["path"] for p in pages]
+    old_env = {k: os.environ.get(k) for k in ("CJSPERF_DATA", "CJSPERF_DB")}
+    os.environ["CJSPERF_DATA"] = str(data_dir)
+    os.environ["CJSPERF_DB"] = str(db_path)
+    try:
+        # 1. DuckDB on its own
+        log(f"  scale {scale}: DuckDB bare read_csv")
+        bare = bare_read(data_dir, work)
+        res["bare_read"] = {
+            "method": "CREATE TABLE AS SELECT * FROM read_csv([files], union_by_name = true), "
+            "one table per extract, into a fresh database file",
+            "ctas_s": round(bare["ctas_s"], 2),
+            "ctas_cpu_s": round(bare["ctas_cpu_s"], 2),
+            "count_s": round(bare["count_s"], 2),
+            "rows": bare["rows"],
+            "errors": bare["errors"],
+        }
+        res["files"] = {k: len(v) for k, v in extract_files(data_dir).items()}
+        res["megabytes"] = round(
+            sum(p.stat().st_size for v in extract_files(data_dir).values() for p in v) / 1e6, 1
+        )
+
+        # 2. Cold start: the dashboard's first run on an empty database file
+        log(f"  scale {scale}: cold start (ingest inside the app)")
+        for p in (db_path, Path(f"{db_path}.wal")):
+            p.unlink(missing_ok=True)
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        gc.collect()
+        with SyncRecorder() as rec:
+            at = AppTest.from_file(str(DASHBOARD), default_timeout=900)
+            first = timed_run(at)
+        cold = rec.syncs[0] if rec.syncs else {"s": None, "cpu_s": None, "changed": []}
+        res["ingest"] = {
+            "s": round(cold["s"], 2),
+            "cpu_s": round(cold["cpu_s"], 2),
+            "changed_extracts": cold["changed"],
+            "ratio_to_bare_ctas": round(cold["s"] / bare["ctas_s"], 2),
+            "cpu_ratio_to_bare_ctas": round(cold["cpu_s"] / bare["ctas_cpu_s"], 2),
+            "ratio_to_bare_count": round(cold["s"] / bare["count_s"], 2),
+        }
+        res["first_page_cold_s"] = round(first, 2)
+        rss = {"after_cold_start": peak_rss_mb()}
+        res["first_page_cold_errors"] = page_errors(at)
+        for wh in rec.warehouses:
+            wh.close()
+        del at, rec
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        gc.collect()
+        res["rows"] = data_rows(data_dir, db_path)
+
+        # 3. Warm start and one file changed
+        log(f"  scale {scale}: warm start")
+        res["warm_start"] = warm_start(data_dir, db_path, repeats=max(3, min(repeats, 5)))
+        res["one_file_changed"] = one_file_changed(data_dir, db_path)
+
+        # 4. First page after a warm restart (database file up to date, caches empty)
+        gc.collect()
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=600)
+        res["first_page_warm_s"] = round(timed_run(at), 2)
+        wh = ui._warehouse()
+        months = list(ui._options(wh.version).months)
+        res["months"] = [months[0], months[-1]] if months else []
+        del at
+
+        # 5. Every page
+        log(f"  scale {scale}: pages ({len(pages)})")
+        with CallRecorder() as recorder:
+            page_res = bench_pages(pages, months, repeats, recorder, n_combos)
+        rss["after_pages"] = peak_rss_mb()
+        page_calls = {p: r.pop("_calls") for p, r in page_res.items()}
+        for p, stats_ in bench_queries(wh, page_calls, months, repeats).items():
+            page_res[p]["queries_only_ms"] = stats_
+        res["pages"] = page_res
+
+        # 6. Concurrency
+        log(f"  scale {scale}: {sessions} concurrent sessions")
+        res["concurrent_apptest"] = concurrent_apptest(pages, months, sessions, visits)
+        rss["after_concurrent_apptest"] = peak_rss_mb()
+        res["concurrent_queries"] = concurrent_queries(
+            wh, page_calls, months, sessions, max(visits, 5)
+        )
+        rss["after_concurrent_queries"] = peak_rss_mb()
+        res["peak_rss_mb"] = round(peak_rss_mb(), 0)
+        # ru_maxrss is a high-water mark: where it rose tells which step needed the memory
+        res["peak_rss_by_step_mb"] = {k: round(v) for k, v in rss.items()}
+
+        # 7. The pandas way (after the memory figure: pandas' frames are not the dashboard's)
+        log(f"  scale {scale}: the pandas way")
+        pandas_res = bench_pandas(data_dir, page_calls, months, pandas_repeats)
+        for p, r in pandas_res.items():
+            page_res[p]["pandas"] = r
+            pan = r["read_and_groupby_ms"]["median"]
+            g = r["groupby_only_ms"]["median"]
+            q = page_res[p].get("queries_only_ms", {}).get("median")
+            duck = page_res[p]["rerun_uncached_ms"]["median"]
+            # like for like: the page's queries in DuckDB against the same sums in pandas
+            page_res[p]["pandas_speedup"] = round(pan / q, 1) if q else None
+            # the whole page run (Streamlit and Plotly included) against pandas' sums alone
+            page_res[p]["pandas_speedup_whole_page"] = round(pan / duck, 1) if duck else None
+            page_res[p]["pandas_groupby_only_speedup"] = round(g / q, 1) if q else None
+        res["peak_rss_with_pandas_mb"] = round(peak_rss_mb(), 0)
+        with contextlib.suppress(Exception):
+            wh.close()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+    finally:
+        for k, v in old_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(work, ignore_errors=True)
+    res["load_after"] = load_average()
+    return res
+
+
+# ------------------------------------------------------------------------------ targets
+def check_targets(results: dict) -> list[dict]:
+    """Each target, the figure measured, and met or missed."""
+    out = []
+
+    def add(scale, key, value, where=""):
+        s, limit, words = TARGETS[key]
+        if value is None:
+            return
+        met = value <= limit if key not in ("pandas_speedup",) else value >= limit
+        out.append(
+            {
+                "scale": scale,
+                "target": words,
+                "limit": limit,
+                "value": value,
+                "where": where,
+                "met": bool(met),
+            }
+        )
+
+    for scale_key, r in results.items():
+        scale = int(scale_key)
+        pages = r.get("pages", {})
+
+        def worst(field, pages=pages):
+            vals = [
+                (p["rerun_cached_ms" if field == "c" else "rerun_uncached_ms"]["median"], path)
+                for path, p in pages.items()
+            ]
+            vals = [v for v in vals if v[0] is not None]
+            return max(vals) if vals else (None, "")
+
+        if scale == 1:
+            add(scale, "rerun_cached_ms", *worst("c"))
+            add(scale, "rerun_uncached_ms", *worst("u"))
+            add(scale, "first_page_cold_s", r.get("first_page_cold_s"))
+            add(scale, "warm_start_s", r.get("warm_start", {}).get("s", {}).get("median"))
+        if scale >= 10:
+            v, where = worst("u")
+            if v is not None:
+                s, limit, words = TARGETS["rerun_uncached_ms_10"]
+                out.append(
+                    {
+                        "scale": scale,
+                        "target": words,
+                        "limit": limit,
+                        "value": v,
+                        "where": where,
+                        "met": v <= limit,
+                    }
+                )
+            add(scale, "ingest_ratio", r.get("ingest", {}).get("ratio_to_bare_ctas"))
+            add(scale, "peak_rss_mb", r.get("peak_rss_mb"))
+        speed = [(p.get("pandas_speedup"), path) for path, p in pages.items()]
+        speed = [s for s in speed if s[0] is not None]
+        if speed:
+            add(scale, "pandas_speedup", *min(speed))
+        sent = [(p["bytes"].get("chart_and_table", 0), path) for path, p in pages.items()]
+        if sent:
+            add(scale, "page_bytes", *max(sent))
+        errs = r.get("concurrent_apptest", {}).get("errors", 0) + r.get(
+            "concurrent_queries", {}
+        ).get("errors", 0)
+        add(scale, "concurrent_errors", errs)
+    return out
+
+
+# ------------------------------------------------------------------------------ printing
+def fmt(v, spec="{:,.0f}", none="–") -> str:
+    return none if v is None else spec.format(v)
+
+
+def print_report(results: dict, targets: list[dict], info: dict, out=sys.stdout) -> None:
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    m = info["machine"]
+    p(
+        f"\nMachine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM; Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, pandas {m['pandas']}, Streamlit {m['streamlit']}, "
+        f"Plotly {m['plotly']}"
+    )
+    for scale_key, r in results.items():
+        rows = r.get("rows", {})
+        p(
+            f"\n=== Scale {scale_key}: {r.get('megabytes')} MB in {sum(r['files'].values())} files;"
+            " rows staged: " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+        )
+        p(f"    load average before {r.get('load_before')}, after {r.get('load_after')}")
+        ing, bare = r["ingest"], r["bare_read"]
+        p(
+            f"  Cold ingest (in the app)     {ing['s']:8.2f} s  (CPU {ing['cpu_s']:.2f} s)"
+            f"   DuckDB bare CTAS read_csv {bare['ctas_s']:.2f} s (CPU {bare['ctas_cpu_s']:.2f} s)"
+            f"   ratio {ing['ratio_to_bare_ctas']:.1f}× (CPU {ing['cpu_ratio_to_bare_ctas']:.1f}×)"
+            f"   bare count(*) {bare['count_s']:.2f} s"
+        )
+        ws = r["warm_start"]
+        p(
+            f"  Warm start, nothing changed  {ws['s']['median']:8.3f} s  (p95 {ws['s']['p95']:.3f})"
+            f"   files read {ws['files_read']}, extracts re-staged {ws['changed_extracts'] or 'none'}"
+        )
+        oc = r["one_file_changed"]
+        p(
+            f"  After one file touched       {oc['s']:8.2f} s"
+            f"   files read {oc['files_read']} ({oc['file']}), re-staged {oc['changed_extracts']}"
+        )
+        p(f"  First page, cold start       {r['first_page_cold_s']:8.2f} s  (ingest included)")
+        p(f"  First page, warm restart     {r['first_page_warm_s']:8.2f} s")
+        p(
+            f"  Peak memory (RSS)            {r['peak_rss_mb']:8,.0f} MB"
+            f"   (with the pandas comparison: {r['peak_rss_with_pandas_mb']:,.0f} MB)"
+        )
+        p(
+            "\n  page               first   rerun cached    rerun uncached   queries   pandas"
+            "    × pandas      KB  errors"
+        )
+        p(
+            "                        ms   p50 / p95 ms      p50 / p95 ms    p50 ms   p50 ms"
+            "  query/page    sent"
+        )
+        for path, pg in r["pages"].items():
+            c, u = pg["rerun_cached_ms"], pg["rerun_uncached_ms"]
+            q = pg.get("queries_only_ms", {}).get("median")
+            pan = pg.get("pandas", {}).get("read_and_groupby_ms", {}).get("median")
+            sp = fmt(pg.get("pandas_speedup"), "{:.1f}")
+            sp_page = fmt(pg.get("pandas_speedup_whole_page"), "{:.1f}")
+            p(
+                f"  {Path(path).stem[:17]:17} {pg['first_visit_ms']:6,.0f}"
+                f"  {fmt(c['median']):>6} / {fmt(c['p95']):<5}"
+                f"  {fmt(u['median']):>7} / {fmt(u['p95']):<6}"
+                f"  {fmt(q):>7}  {fmt(pan):>7}  {sp:>5}/{sp_page:<5}"
+                f"  {pg['bytes'].get('chart_and_table', 0) / 1000:6,.1f}  {len(pg['errors']):>6}"
+            )
+        p(
+            "  (queries = the page's queries run directly, uncached; pandas = read_csv of the raw "
+            "files + the same filters and group-bys; × pandas = pandas ÷ queries / pandas ÷ whole "
+            "uncached page)"
+        )
+        p(f"  Peak RSS after each step (MB): {r.get('peak_rss_by_step_mb')}")
+        for name, label in (
+            ("concurrent_apptest", "AppTest sessions"),
+            ("concurrent_queries", "query threads"),
+        ):
+            c = r[name]
+            p(
+                f"  {c['sessions']} concurrent {label}: {c['page_runs']} page runs, "
+                f"errors {c['errors']}, page p50 {fmt(c['page_ms']['median'])} ms, "
+                f"p95 {fmt(c['page_ms']['p95'])} ms, wall {c.get('wall_s')} s"
+            )
+    p("\nTargets:")
+    for t in targets:
+        where = f" ({t['where']})" if t["where"] else ""
+        p(
+            f"  [{'met   ' if t['met'] else 'MISSED'}] scale {t['scale']}: {t['target']}: "
+            f"{t['value']:,} vs {t['limit']:,}{where}"
+        )
+
+
+# ------------------------------------------------------------------------------ main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=int, nargs="+", default=None, help="scales (default 1 10)")
+    ap.add_argument("--repeats", type=int, default=None, help="runs per measure (default 7)")
+    ap.add_argument("--out", type=Path, default=None, help="folder for the generated data")
+    ap.add_argument("--quick", action="store_true", help="tiny: one year at scale 1, few runs")
+    ap.add_argument("--sessions", type=int, default=None, help="concurrent sessions (20)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the JSON to this file")
+    ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    scales = args.scale or ([1] if args.quick else [1, 10])
+    repeats = args.repeats or (2 if args.quick else 7)
+    sessions = args.sessions or (4 if args.quick else 20)
+    visits = 1 if args.quick else 2
+
+    if args.child is not None:  # one scale, in this fresh process; JSON on the last line
+        scale = scales[0]
+        res = run_scale(
+            scale,
+            args.child,
+            repeats,
+            sessions=sessions,
+            visits=visits,
+            pandas_repeats=1 if args.quick else (3 if scale < 10 else 2),
+            n_combos=2 if args.quick else 4,
+        )
+        print(json.dumps(res, default=str))
+        return 0
+
+    tmp = None
+    out = args.out
+    if out is None:
+        tmp = Path(tempfile.mkdtemp(prefix="cjsperf-bench-data-"))
+        out = tmp
+    years = ("2017-18",) if args.quick else None
+    info = {"machine": machine(), "generate_s": {}, "started": time.strftime("%Y-%m-%d %H:%M")}
+    results: dict = {}
+    t_all = time.perf_counter()
+    try:
+        for scale in scales:
+            log(f"scale {scale}: sample data")
+            data_dir, gen_s = make_data(out / f"scale-{scale}", scale, years)
+            info["generate_s"][str(scale)] = round(gen_s, 1)
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(data_dir)]
+            cmd += ["--scale", str(scale), "--repeats", str(repeats), "--sessions", str(sessions)]
+            if args.quick:
+                cmd.append("--quick")
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
+            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+            if proc.returncode != 0 or not lines:
+                log(f"scale {scale}: the measuring process failed (exit {proc.returncode})")
+                return 1
+            results[str(scale)] = json.loads(lines[-1])
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    info["total_s"] = round(time.perf_counter() - t_all, 1)
+    targets = check_targets(results)
+    print_report(results, targets, info)
+    doc = {**info, "repeats": repeats, "scales": results, "targets": targets}
+    line = json.dumps(doc, default=str)
+    if args.json:
+        args.json.write_text(line + "\n")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
