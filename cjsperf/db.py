@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING_DIR = QUERIES_DIR / "staging"
 SCHEMA_VERSION = "3"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
+READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
 
 MONTHS = {
@@ -283,9 +285,11 @@ class Warehouse:
                 self._load_references()
                 con.execute("DELETE FROM meta WHERE key = 'references'")
                 con.execute("INSERT INTO meta VALUES ('references', ?)", [ref_sig])
+            todo = {e.name: self._plan_extract(e, force) for e in EXTRACTS}
+            self._ingest_files([job for _, jobs in todo.values() for job in jobs])
             changed = []
             for extract in EXTRACTS:
-                if self._sync_extract(extract, force) or refs_changed:
+                if todo[extract.name][0] or refs_changed:
                     self._stage(extract)
                     changed.append(extract.name)
             self.version = self._compute_version()
@@ -298,7 +302,9 @@ class Warehouse:
         ).fetchone()
         return hashlib.sha1(f"{rows[0]}|{self._reference_signature()}".encode()).hexdigest()[:12]
 
-    def _sync_extract(self, extract: Extract, force: bool) -> bool:
+    def _plan_extract(self, extract: Extract, force: bool) -> tuple[bool, list[tuple]]:
+        """Forget the files of `extract` that changed or went; return whether anything did, and
+        the files to read (extract, path, relative name, size, modification time)."""
         con = self.con
         current = {}
         for p in self.list_files(extract):
@@ -312,20 +318,36 @@ class Warehouse:
         }
         stale = [f for f in stored if force or f not in current or stored[f] != current[f][1:]]
         fresh = [f for f in current if force or f not in stored or stored[f] != current[f][1:]]
-        if not stale and not fresh:
-            return False
         for f in stale:
             con.execute("DELETE FROM load_files WHERE file = ?", [f])
             con.execute("DELETE FROM file_problems WHERE file = ?", [f])
             con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [f])
-        for f in fresh:
-            path, size, mtime_ns = current[f]
-            self._ingest_file(extract, path, f, size, mtime_ns)
-        return True
+        return bool(stale or fresh), [(extract, f, *current[f]) for f in fresh]
+
+    def _ingest_files(self, jobs: list[tuple]) -> None:
+        """Read files side by side, one connection each: DuckDB reads a gzip file on one thread,
+        and appends from several connections to one table do not conflict. Largest first."""
+        jobs = sorted(jobs, key=lambda j: -j[3])
+        if len(jobs) < 2 or READERS < 2:
+            for extract, rel, path, size, mtime_ns in jobs:
+                self._ingest_file(extract, path, rel, size, mtime_ns, self.con)
+            return
+
+        def run(job: tuple) -> None:
+            extract, rel, path, size, mtime_ns = job
+            cur = self.con.cursor()
+            try:
+                self._ingest_file(extract, path, rel, size, mtime_ns, cur)
+            finally:
+                cur.close()
+
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            list(pool.map(run, jobs))  # list(): re-raise any failure here
 
     # ---------------------------------------------------------------- one file
-    def _ingest_file(self, extract: Extract, path: Path, rel: str, size: int, mtime_ns: int):
-        con = self.con
+    def _ingest_file(
+        self, extract: Extract, path: Path, rel: str, size: int, mtime_ns: int, con
+    ) -> None:
         problems: list[FileProblem] = []
         period = None
         if extract is CASE_OUTCOMES:
@@ -348,7 +370,7 @@ class Warehouse:
             mapping, header_problems = self._check_file(extract, path, rel)
             problems += header_problems
         if mapping is not None and not any(p.severity == "error" for p in problems):
-            encoding, rows_read, read_problems = self._read_raw(extract, path, rel, mapping)
+            encoding, rows_read, read_problems = self._read_raw(extract, path, rel, mapping, con)
             problems += read_problems
             status = "loaded"
             if rows_read == 0:
@@ -486,9 +508,8 @@ class Warehouse:
         return mapping, problems
 
     def _read_raw(
-        self, extract: Extract, path: Path, rel: str, mapping: list[str | None]
+        self, extract: Extract, path: Path, rel: str, mapping: list[str | None], con
     ) -> tuple[str, int, list[FileProblem]]:
-        con = self.con
         problems: list[FileProblem] = []
         file_cols = [m or f"_extra_{i}" for i, m in enumerate(mapping)]
         file_cols += [f"_overflow_{i}" for i in range(OVERFLOW_COLUMNS)]
@@ -567,7 +588,7 @@ class Warehouse:
             )
         skipped += self._blank_lines(path)
         if skipped:
-            self._renumber(table, rel, sorted(set(skipped)))
+            self._renumber(con, table, rel, sorted(set(skipped)))
         rows_read = con.execute(f"SELECT count(*) FROM {table} WHERE file = ?", [rel]).fetchone()[0]
         return encoding, rows_read, problems
 
@@ -585,10 +606,10 @@ class Warehouse:
         # Only truly empty lines: the reader keeps a line of spaces as a row (and reports it).
         return [i + 1 for i, line in enumerate(lines) if line in (b"", b"\r")]
 
-    def _renumber(self, table: str, rel: str, skipped: list[int]) -> None:
+    def _renumber(self, con, table: str, rel: str, skipped: list[int]) -> None:
         """Give rows their physical line numbers where the reader skipped some lines."""
         # fetchall, not fetchone: DuckDB refuses register() while a result is still unfinished.
-        rows = self.con.execute(f"SELECT max(line) FROM {table} WHERE file = ?", [rel]).fetchall()
+        rows = con.execute(f"SELECT max(line) FROM {table} WHERE file = ?", [rel]).fetchall()
         n = rows[0][0]
         if not n:
             return
@@ -598,13 +619,13 @@ class Warehouse:
             if line not in skip:
                 physical.append(line)
         df = pd.DataFrame({"logical": range(1, n + 1), "physical": physical})
-        self.con.register("_renumber", df)
-        self.con.execute(
+        con.register("_renumber", df)
+        con.execute(
             f"UPDATE {table} SET line = m.physical FROM _renumber m "
             f"WHERE {table}.file = ? AND {table}.line = m.logical",
             [rel],
         )
-        self.con.unregister("_renumber")
+        con.unregister("_renumber")
 
     # ---------------------------------------------------------------- references
     def _load_references(self) -> None:

@@ -779,9 +779,9 @@ def persisted(base, tmp_path):
         wh.ingested = []
         real = wh._ingest_file
 
-        def spy(extract, path, rel, size, mtime_ns):
-            wh.ingested.append(rel)
-            return real(extract, path, rel, size, mtime_ns)
+        def spy(extract, path, rel, *args):
+            wh.ingested.append(rel)  # list.append is safe from the reader threads
+            return real(extract, path, rel, *args)
 
         wh._ingest_file = spy
         opened.append(wh)
