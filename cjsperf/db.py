@@ -44,6 +44,7 @@ from cjsperf.queries import QUERIES_DIR, load_query
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING_DIR = QUERIES_DIR / "staging"
+SHARED_DIR = QUERIES_DIR / "shared"
 SCHEMA_VERSION = "3"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
@@ -292,6 +293,10 @@ class Warehouse:
                 if todo[extract.name][0] or refs_changed:
                     self._stage(extract)
                     changed.append(extract.name)
+            # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
+            # made once those exist.
+            for path in sorted(SHARED_DIR.glob("*.sql")):
+                con.execute(path.read_text())
             self.version = self._compute_version()
             return SyncReport(changed, time.perf_counter() - t0)
 

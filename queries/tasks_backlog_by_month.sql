@@ -6,11 +6,7 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), month_end (DATE), open_tasks, overdue, not_yet_due (open, due on or after the month end), overdue_share (% of open tasks overdue, one decimal, half-up)
-WITH chosen AS (  -- the offence category chosen; NULL for All crime or a flag: tasks carry no flag
-    SELECT max(offence_category) AS category FROM ref_offence_categories
-    WHERE offence_category = $crime_type
-),
-span AS (
+WITH span AS (
     SELECT date_trunc('month', min(created_date)) AS first_month,
         greatest(max(created_date), max(completed_date)) AS as_at
     FROM stg_tasks
@@ -22,9 +18,8 @@ months AS (
 ),
 t AS (
     SELECT created_date, due_date, completed_date
-    FROM stg_tasks
+    FROM tasks_for($crime_type)  -- queries/shared/tasks.sql: the crime-type filter
     WHERE created_date <= month_start($end) + INTERVAL 1 MONTH
-      AND ((SELECT category FROM chosen) IS NULL OR offence_category = (SELECT category FROM chosen))
 ),
 -- Counted as running totals of dated events, one scan, not a join of every task with every month:
 -- open at E = created by E - completed by E; overdue at E = due before E - (due before E and

@@ -6,31 +6,15 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM the tasks fell due), due (tasks due and judged), on_time, late (completed after the due date), open_overdue (still open after the due date), not_yet_due (open, due after the end of the extract's last month; not in due), on_time_rate (% of due completed on time, one decimal, half-up)
-WITH chosen AS (  -- the offence category chosen; NULL for All crime or a flag: tasks carry no flag
-    SELECT max(offence_category) AS category FROM ref_offence_categories
-    WHERE offence_category = $crime_type
-),
-as_at AS (
-    SELECT last_day(greatest(max(created_date), max(completed_date))) AS d FROM stg_tasks
-),
-t AS (
-    SELECT date_trunc('month', due_date) AS m, due_date, completed_date,
-        completed_date IS NOT NULL OR due_date <= (SELECT d FROM as_at) AS judged
-    FROM stg_tasks
-    WHERE due_date >= month_start($start)
-      AND due_date < month_start($end) + INTERVAL 1 MONTH
-      AND ((SELECT category FROM chosen) IS NULL OR offence_category = (SELECT category FROM chosen))
-)
 SELECT
-    strftime(m, '%Y-%m') AS month,
+    strftime(date_trunc('month', due_date), '%Y-%m') AS month,
     count(*) FILTER (WHERE judged) AS due,
-    count(*) FILTER (WHERE completed_date <= due_date) AS on_time,
-    count(*) FILTER (WHERE completed_date > due_date) AS late,
-    count(*) FILTER (WHERE completed_date IS NULL AND judged) AS open_overdue,
+    count(*) FILTER (WHERE on_time) AS on_time,
+    count(*) FILTER (WHERE late) AS late,
+    count(*) FILTER (WHERE open_overdue) AS open_overdue,
     count(*) FILTER (WHERE NOT judged) AS not_yet_due,
-    rate_half_up(count(*) FILTER (WHERE completed_date <= due_date),
-                 count(*) FILTER (WHERE judged)) AS on_time_rate
-FROM t
-GROUP BY m
-HAVING min(due_date) <= (SELECT d FROM as_at)  -- no month wholly after the extract was taken
-ORDER BY m
+    rate_half_up(count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE judged)) AS on_time_rate
+FROM tasks_due($crime_type, $start, $end)  -- queries/shared/tasks.sql defines on time and judged
+GROUP BY 1
+HAVING min(due_date) <= min(as_at)  -- no month wholly after the extract was taken
+ORDER BY 1

@@ -4,11 +4,7 @@
 -- param crime_type: All crime | one of the 12 CPS offence categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no flag), counts every task
 -- param end: 2018-03 | the month whose last day is the snapshot, YYYY-MM
 -- returns: age_band, band_order (1 youngest to 4 oldest), status, tasks (open tasks), month_end (DATE of the snapshot)
-WITH chosen AS (  -- the offence category chosen; NULL for All crime or a flag: tasks carry no flag
-    SELECT max(offence_category) AS category FROM ref_offence_categories
-    WHERE offence_category = $crime_type
-),
-snap AS (
+WITH snap AS (
     SELECT (month_start($end) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS e
 ),
 bands AS (
@@ -23,11 +19,9 @@ open_tasks AS (
         CASE WHEN due_date < e THEN 'Overdue' ELSE 'Not yet due' END AS status
     FROM (
         SELECT t.due_date, s.e, date_diff('day', t.created_date, s.e) AS age
-        FROM stg_tasks t, snap s
+        FROM tasks_for($crime_type) t, snap s  -- queries/shared/tasks.sql: crime-type filter
         WHERE t.created_date <= s.e
           AND (t.completed_date IS NULL OR t.completed_date > s.e)
-          AND ((SELECT category FROM chosen) IS NULL
-               OR t.offence_category = (SELECT category FROM chosen))
     )
 )
 SELECT b.age_band, b.band_order, b.status, count(o.band_order) AS tasks,

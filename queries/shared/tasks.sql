@@ -1,0 +1,29 @@
+-- Macros the tasks_ queries share, so that "on time" and "the extract date" are defined once.
+-- Created by the warehouse after staging, on every sync (they read stg_tasks).
+--
+-- tasks_for(crime_type): the tasks of stg_tasks for a crime type. One of the 12 CPS offence
+-- categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no
+-- flag), keeps every task. Adds as_at: the extract is taken to be made at the end of the month of
+-- its latest date (latest creation or completion).
+CREATE OR REPLACE MACRO tasks_for(crime_type) AS TABLE
+    SELECT t.*,
+        (SELECT last_day(greatest(max(created_date), max(completed_date))) FROM stg_tasks) AS as_at
+    FROM stg_tasks t
+    WHERE t.offence_category = crime_type
+       OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories);
+
+-- tasks_due(crime_type, start_month, end_month): the tasks DUE from the first day of start_month
+-- to the last day of end_month (YYYY-MM), each marked:
+--   judged        completed, or due by as_at (an open task due later cannot be judged yet)
+--   on_time       completed_date <= due_date
+--   late          completed after its due date
+--   open_overdue  still open, and due by as_at
+CREATE OR REPLACE MACRO tasks_due(crime_type, start_month, end_month) AS TABLE
+    SELECT t.*,
+        t.completed_date IS NOT NULL OR t.due_date <= t.as_at AS judged,
+        coalesce(t.completed_date <= t.due_date, false) AS on_time,
+        coalesce(t.completed_date > t.due_date, false) AS late,
+        t.completed_date IS NULL AND t.due_date <= t.as_at AS open_overdue
+    FROM tasks_for(crime_type) t
+    WHERE t.due_date >= month_start(start_month)
+      AND t.due_date < month_start(end_month) + INTERVAL 1 MONTH;
