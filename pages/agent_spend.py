@@ -32,7 +32,7 @@ block = partial(
     definitions=agent_use.SPEND_DEFINITIONS + agent_use.SESSION_DEFINITIONS,
     column_labels=agent_use.LABELS,
 )
-targets = kpis.targets(ui.query("agent_targets"))
+targets = kpis.targets(ui.query("targets"))
 spend_target = targets.get("agent_spend") if area == HOME_AREA else None
 cost_target, share_target = (
     targets.get("cost_per_agent_session"),

@@ -49,7 +49,7 @@ now, before = (
 if not now.get("sessions"):
     st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
     st.stop()
-targets = kpis.targets(ui.query("agent_targets"))
+targets = kpis.targets(ui.query("targets"))
 share_target = targets.get("agent_session_share") if court_type == "Magistrates' court" else None
 tiles = agent_use.session_kpis(now, before, share_target)
 covered = before.get("months") == kpis.period_months(f.start, f.end)

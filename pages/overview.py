@@ -20,7 +20,7 @@ st.markdown(
     f"{f.geography}, {crime}. Trend lines: the 12 months to {month_label(f.end)}."
 )
 
-tiles = measures.tiles(ui.query, ui.query("overview_targets"), f)
+tiles = measures.tiles(ui.query, ui.query("targets"), f)
 
 
 def status_html(t: measures.Tile) -> str:

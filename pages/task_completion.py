@@ -47,7 +47,7 @@ ui.no_dimension_note(f, "Tasks", "police force")
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
 p = {"crime_type": category}
-targets = ui.query("overview_targets").set_index("measure").to_dict("index")
+targets = ui.query("targets").set_index("measure").to_dict("index")
 t_on, t_over = targets.get("tasks_on_time"), targets.get("overdue_tasks")
 
 

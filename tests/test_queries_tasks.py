@@ -202,8 +202,8 @@ def test_open_age_crime_type(wh):
     assert df.set_index(["age_band", "status"]).loc[("91+ days", "Not yet due"), "tasks"] == 1
 
 
-def test_overview_targets(wh):
-    t = wh.run_query("overview_targets").set_index("measure")
+def test_targets(wh):
+    t = wh.run_query("targets").set_index("measure")
     # data/reference/targets.csv
     assert t.loc["tasks_on_time", "target"] == 85.0
     assert t.loc["tasks_on_time", "direction"] == "higher"
