@@ -33,7 +33,6 @@ import duckdb
 import pandas as pd
 
 from cjsperf.extracts import (
-    BY_NAME,
     CASE_OUTCOMES,
     EXTRACTS,
     FIXED_VOCABULARIES,
@@ -809,7 +808,3 @@ def open_warehouse(data_dir: Path | str | None = None, db_path=":default:") -> W
     wh = Warehouse(data_dir, db_path)
     wh.sync()
     return wh
-
-
-def extract_for(name: str) -> Extract:
-    return BY_NAME[name]

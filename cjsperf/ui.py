@@ -15,7 +15,7 @@ import streamlit as st
 
 from cjsperf import downloads
 from cjsperf.db import Warehouse
-from cjsperf.extracts import CASE_OUTCOMES, HOME_AREA
+from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import Filters, Options, render_sidebar
 from cjsperf.queries import QueryError
 
@@ -240,7 +240,3 @@ def _excel_maker(
         )
 
     return make
-
-
-def is_real(extract_name: str) -> bool:
-    return extract_name == CASE_OUTCOMES.name
