@@ -99,9 +99,10 @@ def csv_button(label: str, data: pd.DataFrame, name: str, key: str) -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def load_report(version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_report(version: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     wh = ui.warehouse()
-    return wh.summary(), wh.problems()
+    forces = int(wh.sql("SELECT count(*) AS n FROM ref_force_areas")["n"].iloc[0])
+    return wh.summary(), wh.problems(), forces
 
 
 ui.page_header(
@@ -118,7 +119,7 @@ try:
     wh = ui.warehouse()
     if wh.notice:
         st.info(wh.notice)
-    summary, problems = load_report(wh.version)
+    summary, problems, forces = load_report(wh.version)
 except Exception as exc:  # a broken data folder must never take the page down
     st.error(f"The load report could not be read: {str(exc).splitlines()[0]}")
     st.stop()
@@ -192,7 +193,6 @@ else:
                 f"{'The other' if len(refused) else 'These'} missing months have no file in the "
                 "data folder."
             )
-    forces = wh.sql("SELECT count(*) AS n FROM ref_force_areas")["n"].iloc[0]
     short = months[months["loaded"] & (months["force_rows"] < forces)]
     if len(short):
         st.warning(
