@@ -47,6 +47,25 @@ def shift_month(month: str, n: int) -> str:
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
+def month_runs(months: list[str]) -> list[str]:
+    """['2016-02', '2016-03', '2017-04'] → ['Feb–Mar 2016', 'Apr 2017']."""
+    runs: list[list[str]] = []
+    for m in months:
+        if runs and shift_month(runs[-1][1], 1) == m:
+            runs[-1][1] = m
+        else:
+            runs.append([m, m])
+    out = []
+    for a, b in runs:
+        if a == b:
+            out.append(month_label(a))
+        elif a[:4] == b[:4]:
+            out.append(f"{month_label(a)[:3]}–{month_label(b)}")
+        else:
+            out.append(f"{month_label(a)}–{month_label(b)}")
+    return out
+
+
 def period_choices(months: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Quick choices for the period: latest month, latest 12 months, each financial year and
     quarter that the months cover (newest first), clipped to the months available."""

@@ -79,12 +79,7 @@ def _options(version: str) -> Options:
             SELECT date_trunc('month', created_date) FROM stg_tasks) ORDER BY 1"""
     )["month"].tolist()
     if months:  # fill gaps so the slider is continuous
-        all_months, m = [], months[0]
-        while m <= months[-1]:
-            all_months.append(m)
-            y, mo = int(m[:4]), int(m[5:])
-            m = f"{y + mo // 12:04d}-{mo % 12 + 1:02d}"
-        months = all_months
+        months = Filters(start=months[0], end=months[-1]).months
     areas = wh.sql(
         "SELECT DISTINCT 'CPS ' || cps_area AS a FROM ref_force_areas "
         "WHERE cps_area <> 'West Midlands' ORDER BY 1"

@@ -20,7 +20,9 @@ ui.page_header(
 )
 category = f.crime_type if f.crime_type in OFFENCE_CATEGORIES else "All crime"
 if f.crime_type in FLAGS:
-    st.caption(f":material/info: {f.crime_type} flags are not in the spend extract: this page shows all crime.")
+    st.caption(
+        f":material/info: {f.crime_type} flags are not in the spend extract: this page shows all crime."
+    )
 if f.compare:
     st.caption(agent_use.COMPARE_NOTE)
 where, area = f"{f.geography}, {f.period}", f.geography
@@ -139,7 +141,9 @@ for kind, what, measure, hover in (
     else:
         rows = rows.drop(columns=["sessions", "cost_per_session"], errors="ignore")
         if category != "All crime":
-            st.caption(f":material/info: Counsel fees are recorded by offence category: {category} only here.")
+            st.caption(
+                f":material/info: Counsel fees are recorded by offence category: {category} only here."
+            )
     if rows.empty:
         ui.empty_note(f, what)
         continue

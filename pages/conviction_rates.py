@@ -6,6 +6,7 @@ import streamlit as st
 from cjsperf import charts, theme, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import AREA_FORCES, FLAGS, HOME_AREA
+from cjsperf.filters import month_runs
 from cjsperf.headlines import FEW_CASES, change_headline, fmt_value
 
 DEFINITIONS = (
@@ -89,9 +90,8 @@ missing = [m for m in f.months if m not in set(home["month"])]
 notes = []
 if missing:
     notes.append(
-        f"No data for {len(missing)} month(s): {', '.join(missing[:8])}"
-        + ("…" if len(missing) > 8 else "")
-        + ". CPS did not publish these files, "
+        f"No data for {len(missing)} month(s): {'; '.join(month_runs(missing))}. "
+        "CPS did not publish these files, "
         "or they are outside the extract; the line has a gap there."
     )
 few = home[home["cases"] < FEW_CASES]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cjsperf import downloads, ui
 from cjsperf.extracts import BY_NAME, CASE_OUTCOMES, EXTRACTS
-from cjsperf.filters import month_label, shift_month
+from cjsperf.filters import month_label, month_runs
 
 MAX_SHOWN = 1000  # problem rows drawn on screen; the CSV has them all
 PROBLEM_LABELS = {
@@ -65,25 +65,6 @@ def fmt_period(name: str, first, last) -> str:
     if BY_NAME[name].period_column == "month":
         return f"{month_label(f'{first:%Y-%m}')} to {month_label(f'{last:%Y-%m}')}"
     return f"{fmt_day(first)} to {fmt_day(last)}"
-
-
-def month_runs(months: list[str]) -> list[str]:
-    """['2016-02', '2016-03', '2017-04'] → ['Feb–Mar 2016', 'Apr 2017']."""
-    runs: list[list[str]] = []
-    for m in months:
-        if runs and shift_month(runs[-1][1], 1) == m:
-            runs[-1][1] = m
-        else:
-            runs.append([m, m])
-    out = []
-    for a, b in runs:
-        if a == b:
-            out.append(month_label(a))
-        elif a[:4] == b[:4]:
-            out.append(f"{month_label(a)[:3]}–{month_label(b)}")
-        else:
-            out.append(f"{month_label(a)}–{month_label(b)}")
-    return out
 
 
 def csv_button(label: str, data: pd.DataFrame, name: str, key: str) -> None:

@@ -42,7 +42,9 @@ ui.page_header(
 )
 category = f.crime_type if f.crime_type in OFFENCE_CATEGORIES else "All crime"
 if f.crime_type in FLAGS:
-    st.caption(f":material/info: Tasks carry no {f.crime_type.lower()} flag, so this shows all crime.")
+    st.caption(
+        f":material/info: Tasks carry no {f.crime_type.lower()} flag, so this shows all crime."
+    )
 ui.no_dimension_note(f, "Tasks", "police force")
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"

@@ -7,6 +7,7 @@ from cjsperf.filters import (
     Options,
     financial_year,
     month_label,
+    month_runs,
     parse_query_params,
     period_choices,
     period_label,
@@ -127,3 +128,12 @@ def test_filters_params_and_file_names():
     }
     assert f.for_file()["Period"] == "2018-03 to 2018-03"
     assert f.period == "Mar 2018"
+
+
+def test_month_runs_name_consecutive_months_once():
+    assert month_runs(["2015-11", "2016-02", "2016-03", "2017-04", "2017-05", "2017-06"]) == [
+        "Nov 2015",
+        "Feb–Mar 2016",
+        "Apr–Jun 2017",
+    ]
+    assert month_runs(["2017-12", "2018-01"]) == ["Dec 2017–Jan 2018"]

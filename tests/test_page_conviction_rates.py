@@ -55,7 +55,7 @@ def test_default_view_shows_the_area_against_national(open_page):
     assert values(national["y"])[-1] == 85.2
     # Apr-Jun 2017 were never published: gaps, and a note that says so.
     assert all(v is None or v != v for v in values(area["y"])[:3])
-    assert "No data for 3 month(s): 2017-04, 2017-05, 2017-06" in captions(at)
+    assert "No data for 3 month(s): Apr–Jun 2017" in captions(at)
     assert "Open Government Licence" in "\n".join(c.value for c in at.caption)
 
 
