@@ -112,7 +112,7 @@ def line_chart(
     groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
     given = dict(colors or {})
     palette = iter(
-        [c for c in (theme.ORANGE, *theme.CATEGORICAL) if c not in given.values()]
+        [c for c in (*theme.COMPARISONS, *theme.CATEGORICAL) if c not in given.values()]
         if len(groups) > 1
         else theme.CATEGORICAL
     )
@@ -283,9 +283,9 @@ def sparkline(
     return fig
 
 
-def mark_month(fig: go.Figure, month: str, text: str) -> go.Figure:
+def mark_month(fig: go.Figure, month: str, text: str, level: int = 0) -> go.Figure:
     """A subtle dotted vertical line at `month` (an x value: YYYY-MM, or a date on a monthly axis)
-    with a small label at the top, for an event such as a plan's launch. On a column chart the value
+    with a small label at the top (`level` 1, 2… lower), for an event such as a plan's launch. On a column chart the value
     axis gets headroom (stacked totals and any target line included) so the label clears the bars."""
     columns = [t for t in fig.data if t.type == "bar" and t.orientation != "h" and t.y is not None]
     if columns:
@@ -309,6 +309,7 @@ def mark_month(fig: go.Figure, month: str, text: str) -> go.Figure:
         xanchor="left",
         yanchor="top",
         xshift=4,
+        yshift=-34 * level,  # a second event close by labels below the first
         align="left",
         font={"size": 12, "color": "#505A5F"},
         bgcolor="rgba(255,255,255,0.85)",

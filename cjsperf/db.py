@@ -680,6 +680,28 @@ class Warehouse:
             "try_cast(target AS DOUBLE) AS target, try_cast(amber_margin AS DOUBLE) AS "
             "amber_margin, direction, unit FROM ref_targets"
         )
+        # STAND-IN (registry branch): typed measure registry and events, unvalidated.
+        ref = self.data_dir / "reference"
+        con.execute(
+            """CREATE OR REPLACE TABLE ref_measures AS SELECT key, label, unit, better, query,
+            "column", nullif(crime_type, '') AS crime_type, by_crime_type = 'Y' AS by_crime_type,
+            by_force = 'Y' AS by_force, area_total = 'Y' AS area_total, synthetic = 'Y' AS synthetic,
+            CASE WHEN coalesce(base_columns, '') = '' THEN []::VARCHAR[]
+                 ELSE string_split(base_columns, ';') END AS base_columns,
+            coalesce(base_noun, '') AS base_noun, page, try_cast(target AS DOUBLE) AS target,
+            try_cast(tolerance AS DOUBLE) AS tolerance, definition,
+            row_number() OVER ()::INTEGER AS position
+            FROM read_csv($p, header = true, all_varchar = true)""",
+            {"p": str(ref / "measures.csv")},
+        )
+        con.execute(
+            """CREATE OR REPLACE TABLE ref_events AS SELECT strptime(date, '%Y-%m-%d')::DATE AS date,
+            label, process_change = 'Y' AS process_change,
+            CASE WHEN coalesce(measures, '') = '' THEN []::VARCHAR[]
+                 ELSE string_split(measures, ';') END AS measures, note
+            FROM read_csv($p, header = true, all_varchar = true)""",
+            {"p": str(ref / "events.csv")},
+        )
 
     def _file_problem(self, extract, file, line, value, expected, severity="error"):
         self.con.execute(

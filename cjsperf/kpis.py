@@ -1,5 +1,5 @@
 """Headline figures (KPIs) for the top of a page: a value for the period, its change on the
-previous period of the same length, and its status against a target.
+previous period of the same length, and its status against a target (a `Measure`'s).
 
 The pure part (previous period, change text) is testable without Streamlit; `show` draws the
 figures as `st.metric` tiles.
@@ -7,14 +7,14 @@ figures as `st.metric` tiles.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from cjsperf.filters import period_label, shift_month
-from cjsperf.headlines import Status, change, fmt_value, rag_status
+from cjsperf.headlines import Status, change, fmt_value
+from cjsperf.measures import number
 
 
 def period_months(start: str, end: str) -> int:
@@ -30,15 +30,6 @@ def previous_period(start: str, end: str) -> tuple[str, str]:
 def first_row(df: pd.DataFrame) -> Mapping:
     """The single row of a one-row summary query as a mapping (empty when the query failed)."""
     return df.iloc[0].to_dict() if len(df) else {}
-
-
-def number(value) -> float | None:
-    """A float, or None for a missing value (None, NaN, NA)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
 
 
 def compact(value: float | None, unit: str) -> str:
@@ -57,7 +48,7 @@ class Kpi:
     value: float | None
     unit: str
     previous: float | None = None
-    better: str = "lower"
+    better: str = ""  # 'higher' or 'lower' is better; '' or 'neither': a change is not judged
     status: Status | None = None
     help: str = ""
 
@@ -99,40 +90,3 @@ def show(kpis: Sequence[Kpi], previous: tuple[str, str] | None) -> None:
         st.caption(f"Changes compare with the previous period of the same length, {before}.")
     else:
         st.caption("No change shown: the extracts do not cover the whole previous period.")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A row of data/reference/targets.csv."""
-
-    measure: str
-    label: str
-    target: float
-    amber_margin: float | None
-    direction: str  # 'higher' or 'lower' is better
-    unit: str
-
-    @property
-    def text(self) -> str:
-        """'Target: at most £160' (for a chart's target line)."""
-        word = "at least" if self.direction == "higher" else "at most"
-        return f"Target: {word} {fmt_value(self.target, self.unit)}"
-
-    def status(self, value) -> Status:
-        return rag_status(number(value), self.target, self.amber_margin, self.direction, self.unit)
-
-
-def targets(df: pd.DataFrame) -> dict[str, Target]:
-    """Targets by measure from a query over ref_targets; a row without a number is left out."""
-    out = {}
-    for row in df.to_dict("records"):
-        if number(row.get("target")) is not None:
-            out[row["measure"]] = Target(
-                row["measure"],
-                row["label"],
-                float(row["target"]),
-                number(row.get("amber_margin")),
-                row["direction"],
-                row["unit"],
-            )
-    return out

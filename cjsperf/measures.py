@@ -1,16 +1,21 @@
-"""The measures on the Overview: a registry, and the tile figures computed for the chosen filters.
+"""The measures: one definition each, held as data, and what a tile shows for the chosen filters.
 
-Each measure names the query and column that give its monthly series, its unit, its target in
-`data/reference/targets.csv` and the page that explains it. `tiles()` turns the monthly series into
-what a tile shows: the latest month's value in the period, the change on the month before and on
-the same month a year before, the status against target and a 12-month trend. Pure: the caller
-passes a function that runs a query (`ui.query` in the app, `Warehouse.run_query` in tests).
+Every measure is a row of `data/reference/measures.csv`, which the warehouse validates like an
+extract (a bad target is a rejected line, not a wrong colour) into `ref_measures`; `registry()`
+turns the rows of `queries/measures.sql` into `Measure` objects. A `Measure` knows its label, unit,
+which direction is better, its target and tolerance, its definition, the query and column of its
+monthly series and which filters apply to it, and it formats values, changes and statuses for the
+Overview, the page headers and the charts alike.
+
+`tiles()` turns each monthly series into what an Overview tile shows. Pure: the caller passes a
+function that runs a query (`ui.query` in the app, `Warehouse.run_query` in tests).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,58 +27,165 @@ from cjsperf.headlines import FEW_CASES, Status, change, fmt_value, rag_status
 Run = Callable[..., pd.DataFrame]
 
 CONVICTION = "conviction_rate"
-CASES = ("convictions", "unsuccessful")
 # Units in words for the downloaded table (a cell of symbols only is not accessible).
 UNIT_WORDS = {"%": "per cent (changes in percentage points)", "£": "pounds"}
-FLAG_TARGETS = {
-    "Hate crime": "hate_crime_conviction_rate",
-    "Domestic abuse": "domestic_abuse_conviction_rate",
-}
+BETTER_WORDS = {"higher": "at least", "lower": "at most"}
+
+
+def number(value) -> float | None:
+    """A float, or None for a missing value (None, NaN, NA, text)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
 
 
 @dataclass(frozen=True)
 class Measure:
-    key: str  # its row in ref_targets (data/reference/targets.csv)
+    """One row of the measure registry (data/reference/measures.csv; see data/README.md)."""
+
+    key: str
     label: str
+    unit: str  # '%', '£' or a count's plural noun ('tasks')
+    better: str  # 'higher', 'lower' or 'neither'
     query: str  # queries/<query>.sql, one row per month
-    column: str
-    unit: str  # '%', '£' or a count's noun
-    page: str  # the page that explains it
-    page_label: str
+    column: str  # its monthly value; 'a;b': the first of these columns that has values
+    page: str  # the page that explains it (pages/<name>.py)
+    definition: str
     crime_type: str | None = None  # a fixed crime type; None: the filter's (if the data has one)
-    by_crime_type: bool = False  # the data has a crime type (offence categories or flags)
+    by_crime_type: bool = False  # the data has a crime type the filter narrows
     by_force: bool = True  # the data has a police force area
     area_total: bool = False  # an amount or count: its target is for the whole Area
     synthetic: bool = True
-    base: tuple[str, ...] = ()  # columns summed for the count a rate rests on
+    base_columns: tuple[str, ...] = ()  # summed for the count a rate rests on
     base_noun: str = ""
+    target: float | None = None
+    tolerance: float | None = None
+    position: int = 0
+
+    # ---- words and numbers
+    def fmt(self, value) -> str:
+        """The value as shown: '86.4%', '£274,444', '2,918 tasks'."""
+        return fmt_value(number(value), self.unit)
+
+    def change(self, latest, before) -> str | None:
+        """'+1.2 points' for rates, '-4.1%' for amounts and counts; None when either is missing."""
+        return change(number(latest), number(before), self.unit)
+
+    def judge(self, latest, before) -> str:
+        """Whether a change is 'better', 'worse' or 'same' for this measure ('' when unknown or
+        the measure has no better direction)."""
+        a, b = number(latest), number(before)
+        if a is None or b is None or self.better not in BETTER_WORDS:
+            return ""
+        if a == b:
+            return "same"
+        return "better" if (a > b) == (self.better == "higher") else "worse"
+
+    @property
+    def delta_color(self) -> str:
+        """st.metric's delta_color: green for a change for the better, red for the worse."""
+        return {"higher": "normal", "lower": "inverse"}.get(self.better, "off")
+
+    @property
+    def text(self) -> str:
+        """'Target: at least 85.0%' (for a chart's target line), or '' with no target."""
+        if self.target is None:
+            return ""
+        word = BETTER_WORDS.get(self.better, "")
+        return f"Target: {word} {fmt_value(self.target, self.unit)}".replace("  ", " ")
+
+    def status(self, value) -> Status:
+        """Green, Amber or Red for one value against the target (the word always travels with its
+        explanation), or 'No target'."""
+        if self.target is None or self.better not in BETTER_WORDS:
+            return Status("No target", "no target is set")
+        return rag_status(number(value), self.target, self.tolerance, self.better, self.unit)
+
+    # ---- which data it reads under the filters
+    def crime_type_for(self, f: Filters) -> str:
+        """The crime type its query is run for under the filters."""
+        if self.crime_type:
+            return self.crime_type
+        if not self.by_crime_type:
+            return ALL_CRIME
+        if f.crime_type in FLAGS:
+            # A flag has its own measures (fixed crime type); tasks carry no flag at all.
+            return ALL_CRIME
+        return f.crime_type if f.crime_type in OFFENCE_CATEGORIES else ALL_CRIME
+
+    def params(self, f: Filters, start: str, end: str | None = None, area: str | None = None):
+        """Its query's parameters for the filters, from `start` to `end` (default the period's end)."""
+        p = {"start": start, "end": end or f.end}
+        if self.by_force:
+            p["area"] = area or f.geography
+        if self.by_crime_type or self.crime_type:
+            p["crime_type"] = self.crime_type_for(f)
+        return p
+
+    def target_for(self, f: Filters, crime_type: str) -> tuple[float | None, str]:
+        """The target that applies under the filters, or None and why not."""
+        if self.target is None:
+            return None, "no target is set"
+        if self.area_total and self.by_force and f.geography != HOME_AREA:
+            return None, f"the target is for the whole Area, not {f.geography}"
+        if self.crime_type is None and crime_type != ALL_CRIME:
+            return None, f"the target is for all crime, not {crime_type}"
+        return self.target, ""
+
+    def status_for(self, value, f: Filters, crime_type: str) -> Status:
+        """As `status`, saying why there is none when the target does not apply to the filters."""
+        if number(value) is None:
+            return Status("No data", "no figure in the period")
+        target, why = self.target_for(f, crime_type)
+        if target is None:
+            return Status("No target", why)
+        return self.status(value)
+
+    def label_for(self, crime_type: str) -> str:
+        if self.key == CONVICTION and crime_type != ALL_CRIME:
+            return f"{crime_type} conviction rate"
+        if self.by_crime_type and crime_type != ALL_CRIME:
+            return f"{self.label}: {crime_type}"
+        return self.label
 
 
-MEASURES: tuple[Measure, ...] = (
-    Measure(CONVICTION, "Conviction rate", "conviction_rate_by_month", "conviction_rate", "%",
-            "pages/conviction_rates.py", "Conviction rates", by_crime_type=True, synthetic=False,
-            base=CASES, base_noun="cases"),
-    Measure("hate_crime_conviction_rate", "Hate crime conviction rate", "conviction_rate_by_month",
-            "conviction_rate", "%", "pages/conviction_rates.py", "Conviction rates",
-            crime_type="Hate crime", base=CASES, base_noun="cases"),
-    Measure("domestic_abuse_conviction_rate", "Domestic abuse conviction rate",
-            "conviction_rate_by_month", "conviction_rate", "%", "pages/conviction_rates.py",
-            "Conviction rates", crime_type="Domestic abuse", base=CASES, base_noun="cases"),
-    Measure("agent_spend", "Agent and counsel spend", "agent_spend_by_month", "total_spend", "£",
-            "pages/agent_spend.py", "Agent spend", area_total=True),
-    Measure("agent_session_share", "Agent share of magistrates' sessions", "agent_share_by_month",
-            "agent_share", "%", "pages/court_sessions.py", "Court sessions", base=("sessions",),
-            base_noun="sessions"),
-    Measure("cost_per_agent_session", "Cost per agent session", "agent_spend_by_month",
-            "cost_per_agent_session", "£", "pages/agent_spend.py", "Agent spend",
-            base=("agent_sessions",), base_noun="agent sessions"),
-    Measure("tasks_on_time", "Tasks completed on time", "tasks_on_time_by_month", "on_time_rate",
-            "%", "pages/task_completion.py", "Task completion", by_crime_type=True,
-            by_force=False, base=("due",), base_noun="tasks due"),
-    Measure("overdue_tasks", "Overdue open tasks at month end", "tasks_backlog_by_month",
-            "overdue", "tasks", "pages/task_completion.py", "Task completion",
-            by_crime_type=True, by_force=False, area_total=True),
-)  # fmt: skip
+def _flag(v) -> bool:
+    return bool(v) if not isinstance(v, str) else v.strip().upper() in ("Y", "TRUE", "1")
+
+
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def registry(df: pd.DataFrame) -> dict[str, Measure]:
+    """The measures, by key in the registry's order, from the rows of `queries/measures.sql`."""
+    out: dict[str, Measure] = {}
+    for r in df.to_dict("records"):
+        base = r.get("base_columns")
+        base = tuple(base) if base is not None and not isinstance(base, (str, float)) else ()
+        out[r["key"]] = Measure(
+            key=r["key"],
+            label=r["label"],
+            unit=_text(r["unit"]),
+            better=_text(r["better"]),
+            query=r["query"],
+            column=r["column"],
+            page=r["page"],
+            definition=_text(r.get("definition")),
+            crime_type=_text(r.get("crime_type")) or None,
+            by_crime_type=_flag(r.get("by_crime_type")),
+            by_force=_flag(r.get("by_force")),
+            area_total=_flag(r.get("area_total")),
+            synthetic=_flag(r.get("synthetic")),
+            base_columns=base,
+            base_noun=_text(r.get("base_noun")),
+            target=number(r.get("target")),
+            tolerance=number(r.get("tolerance")),
+            position=int(number(r.get("position")) or 0),
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -86,10 +198,9 @@ class Tile:
     year_ago: float | None  # the same month a year before
     target: float | None
     status: Status
-    trend: pd.DataFrame  # month, value: the 12 months to the period end
+    trend: pd.DataFrame  # month, value: the 12 months to the period end, one row per month
     notes: tuple[str, ...]  # what the tile does not show (no crime type, no force, ...)
     synthetic: bool  # rests on the synthetic sample extracts
-    direction: str = ""  # 'higher' or 'lower' is better, from the target; '' when unknown
 
     @property
     def previous_month(self) -> str | None:
@@ -101,151 +212,126 @@ class Tile:
 
     @property
     def change_previous(self) -> str | None:
-        return change(self.value, self.previous, self.measure.unit)
+        return self.measure.change(self.value, self.previous)
 
     @property
     def change_year(self) -> str | None:
-        return change(self.value, self.year_ago, self.measure.unit)
+        return self.measure.change(self.value, self.year_ago)
 
 
-def _number(v) -> float | None:
+def value_column(m: Measure, df: pd.DataFrame) -> str | None:
+    """The column of `df` that holds the measure's value: the first of its columns ('a;b') that the
+    query returned with any value (the all-crime conviction rate is CPS's headline rate, which a
+    single offence category does not have)."""
+    for c in m.column.split(";"):
+        if c in df and df[c].notna().any():
+            return c
+    return None
+
+
+def column_note(query: str, column: str) -> str:
+    """What a query's header says of one of its columns: 'headline_rate (CPS headline rate:
+    administratively finalised cases counted as unsuccessful; All crime only)' gives the text in
+    brackets up to its first ';'."""
+    from cjsperf.queries import QueryError, load_query
+
     try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
+        returns = load_query(query).returns
+    except QueryError:
+        return ""
+    m = re.search(rf"(?:^|,\s*){re.escape(column)} \(", returns)
+    if not m:
+        return ""
+    depth, i = 1, m.end()
+    while i < len(returns) and depth:
+        depth += {"(": 1, ")": -1}.get(returns[i], 0)
+        i += 1
+    return returns[m.end() : i - 1].split(";")[0].strip()
 
 
-def crime_type_for(m: Measure, f: Filters) -> str:
-    """The crime type a measure's query is run for under the filters."""
-    if m.crime_type:
-        return m.crime_type
-    if not m.by_crime_type:
-        return ALL_CRIME
-    if m.key == CONVICTION:  # a flag has its own tile, so this one stays all crime
-        return ALL_CRIME if f.crime_type in FLAGS else f.crime_type
-    # tasks: offence categories only (tasks carry no hate crime or domestic abuse flag)
-    return f.crime_type if f.crime_type in OFFENCE_CATEGORIES else ALL_CRIME
-
-
-def target_key(m: Measure, crime_type: str) -> str | None:
-    """Which target applies: the conviction rate target is for all crime, or for a flag."""
-    if m.key != CONVICTION:
-        return m.key
-    if crime_type == ALL_CRIME:
-        return CONVICTION
-    return FLAG_TARGETS.get(crime_type)
-
-
-def status_for(
-    m: Measure, value: float | None, targets: Mapping[str, Mapping], f: Filters, crime_type: str
-) -> tuple[Status, float | None]:
-    """Red, Amber or Green against the target, or why there is no status."""
-    if value is None:
-        return Status("No data", "no figure in the period"), None
-    key = target_key(m, crime_type)
-    t = targets.get(key) if key else None
-    if t is None or _number(t.get("target")) is None:
-        why = "the target is for all crime" if key is None else "no target is set"
-        return Status("No target", why), None
-    if m.area_total and m.by_force and f.geography != HOME_AREA:
-        return Status("No target", f"the target is for the whole Area, not {f.geography}"), None
-    if m.area_total and crime_type != ALL_CRIME:
-        return Status("No target", f"the target is for all crime, not {crime_type}"), None
-    target = _number(t["target"])
-    s = rag_status(value, target, _number(t.get("amber_margin")), t["direction"], m.unit)
-    return s, target
-
-
-def _params(m: Measure, f: Filters, crime_type: str, start: str) -> dict[str, str]:
-    p = {"start": start, "end": f.end}
-    if m.by_force:
-        p["area"] = f.geography
-    if m.by_crime_type or m.crime_type:
-        p["crime_type"] = crime_type
-    return p
-
-
-def tile_for(m: Measure, run: Run, targets: Mapping[str, Mapping], f: Filters) -> Tile:
-    crime_type = crime_type_for(m, f)
-    # from a year before the period (for the year-ago change) to its end
-    first = shift_month(f.start, -12)
-    df = run(m.query, **_params(m, f, crime_type, first))
+def monthly_series(m: Measure, df: pd.DataFrame) -> dict[str, float]:
+    """Month (YYYY-MM) → value of the measure, months without a value left out."""
     series: dict[str, float] = {}
-    if len(df) and m.column in df:
-        for month, v in zip(df["month"], df[m.column]):
-            if (x := _number(v)) is not None:
+    col = value_column(m, df)
+    if len(df) and col and "month" in df:
+        for month, v in zip(df["month"], df[col]):
+            if (x := number(v)) is not None:
                 series[str(month)] = x
+    return series
+
+
+def tile_for(m: Measure, run: Run, f: Filters) -> Tile:
+    crime_type = m.crime_type_for(f)
+    # from a year before the period (for the year-ago change) to its end
+    df = run(m.query, **m.params(f, shift_month(f.start, -12)))
+    series = monthly_series(m, df)
     in_period = [mo for mo in sorted(series) if f.start <= mo <= f.end]
     month = in_period[-1] if in_period else None
     value = series.get(month) if month else None
-    status, target = status_for(m, value, targets, f, crime_type)
-    key = target_key(m, crime_type)
-    direction = str((targets.get(key) or {}).get("direction") or "") if key else ""
+    status = m.status_for(value, f, crime_type)
+    target, _ = m.target_for(f, crime_type)
+    # Every month of the 12 to the period's end, a missing one kept as a gap.
     trend_months = [shift_month(f.end, -i) for i in range(11, -1, -1)]
-    trend = pd.DataFrame(
-        {"month": trend_months, "value": [series.get(mo) for mo in trend_months]}
-    ).dropna()
-    label = m.label
-    if m.key == CONVICTION and crime_type != ALL_CRIME:
-        label = f"{crime_type} conviction rate"
-    elif m.by_crime_type and crime_type != ALL_CRIME:
-        label = f"{m.label}: {crime_type}"
+    trend = pd.DataFrame({"month": trend_months, "value": [series.get(mo) for mo in trend_months]})
     notes = []
+    col = value_column(m, df)
+    if col and ";" in m.column and (basis := column_note(m.query, col)):
+        notes.append(basis[0].upper() + basis[1:])  # which of its definitions is shown
     if m.key == CONVICTION and f.crime_type in FLAGS:
         notes.append(f"All crime: {f.crime_type.lower()} has its own tile")
     elif f.crime_type != ALL_CRIME and crime_type != f.crime_type and not m.crime_type:
         notes.append(f"All crime: no {f.crime_type.lower()} in this data")
-    if m.base and month and len(df) and all(c in df for c in m.base):
+    if m.base_columns and month and all(c in df for c in m.base_columns):
         row = df[df["month"].astype(str) == month]
-        n = int(sum(row[c].sum() for c in m.base))
+        n = int(sum(row[c].sum() for c in m.base_columns))
         if n < FEW_CASES:
             notes.append(f"Only {n:,} {m.base_noun} in {month_label(month)}: compare with care")
     if not m.by_force and f.geography != HOME_AREA:
-        notes.append(f"{HOME_AREA}: tasks have no police force")
+        notes.append(f"{HOME_AREA}: this data has no police force")
     return Tile(
         measure=m,
-        label=label,
+        label=m.label_for(crime_type),
         month=month,
         value=value,
         previous=series.get(shift_month(month, -1)) if month else None,
         year_ago=series.get(shift_month(month, -12)) if month else None,
-        target=target,
+        target=target if value is not None else None,
         status=status,
         trend=trend,
         notes=tuple(notes),
         synthetic=m.synthetic or crime_type in FLAGS,
-        direction=direction,
     )
 
 
-def tiles(run: Run, targets: pd.DataFrame, f: Filters) -> list[Tile]:
-    """One tile per measure in MEASURES, for the filters `f`. `targets` is ref_targets."""
-    by_key = targets.set_index("measure").to_dict("index") if len(targets) else {}
-    return [tile_for(m, run, by_key, f) for m in MEASURES]
+def tiles(run: Run, registry_: Mapping[str, Measure] | Iterable[Measure], f: Filters) -> list[Tile]:
+    """One tile per measure, in the registry's order, for the filters `f`."""
+    ms = registry_.values() if isinstance(registry_, Mapping) else registry_
+    return [tile_for(m, run, f) for m in sorted(ms, key=lambda m: m.position)]
 
 
 def table(tiles_: list[Tile]) -> pd.DataFrame:
     """The tiles as a table: what the Overview offers to download."""
     rows = []
     for t in tiles_:
-        unit = t.measure.unit
+        m = t.measure
         rows.append(
             {
                 "measure": t.label,
                 "latest_month": t.month or "",
                 "value": t.value,
-                "value_shown": fmt_value(t.value, unit),
+                "value_shown": m.fmt(t.value),
                 "previous_month": t.previous_month or "",
                 "previous_value": t.previous,
                 "change_on_previous_month": t.change_previous or "",
                 "year_ago_month": t.year_ago_month or "",
                 "year_ago_value": t.year_ago,
                 "change_on_year_ago": t.change_year or "",
+                "better": m.better,
                 "target": t.target,
                 "status": t.status.word,
                 "status_detail": t.status.explanation,
-                "unit": UNIT_WORDS.get(unit, unit),
+                "unit": UNIT_WORDS.get(m.unit, m.unit),
+                "definition": m.definition,
                 "data": "Synthetic sample" if t.synthetic else "CPS published",
                 "notes": "; ".join(t.notes),
             }

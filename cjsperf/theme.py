@@ -18,6 +18,32 @@ TEXT = "#0B0C0C"
 CATEGORICAL = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE)
 TWO_SERIES = (DARK_BLUE, ORANGE)
 
+# Each series has one colour on every page and in every chart (defined here once): the chosen
+# area and in-house work dark blue, agents turquoise, counsel dark pink, National dark grey; the
+# other comparison areas take the rest of the palette, never orange (orange means concern on a
+# statistical process control chart, and a thing to look at elsewhere).
+SERIES = {
+    "Chosen area": DARK_BLUE,
+    "In-house": DARK_BLUE,
+    "Agent": TURQUOISE,
+    "Counsel": DARK_PINK,
+    "National": DARK_GREY,
+    "Overdue": DARK_PINK,
+    "Open": DARK_BLUE,
+}
+COMPARISONS = (DARK_GREY, LIGHT_PURPLE, TURQUOISE, DARK_PINK)  # National first, then others
+
+# A change for the better or the worse for its measure (st.metric's green and red), and none.
+BETTER, WORSE, SAME = "#00703C", "#D4351C", DARK_GREY
+
+# NHS "Making Data Count" statistical process control colours (variation icons and chart points).
+SPC = {
+    "improvement": "#00B0F0",
+    "concern": "#E46C0A",
+    "neutral": "#490092",
+    "common": "#A6A6A6",
+}
+
 # Red / amber / green statuses: the word always travels with the colour.
 RAG = {"Green": "#00703C", "Amber": "#F47738", "Red": "#D4351C", "No target": DARK_GREY}
 

@@ -5,9 +5,9 @@ from functools import partial
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, ui
+from cjsperf import agent_use, charts, kpis, measures, ui
 from cjsperf.charts import Hover
-from cjsperf.events import mark_odp
+from cjsperf.events import events_from, mark_events
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
 from cjsperf.headlines import change_headline, fmt_value
 
@@ -34,12 +34,14 @@ block = partial(
     definitions=agent_use.SPEND_DEFINITIONS + agent_use.SESSION_DEFINITIONS,
     column_labels=agent_use.LABELS,
 )
-targets = kpis.targets(ui.query("targets"))
-spend_target = targets.get("agent_spend") if area == HOME_AREA else None
-cost_target, share_target = (
-    targets.get("cost_per_agent_session"),
-    targets.get("agent_session_share"),
+ms = measures.registry(ui.query("measures"))
+events = events_from(ui.query("events"))
+spend_m, cost_m, share_m = (
+    ms["agent_spend"],
+    ms["cost_per_agent_session"],
+    ms["agent_session_share"],
 )
+spend_target = spend_m.target if area == HOME_AREA else None
 prev = kpis.previous_period(f.start, f.end)
 
 
@@ -55,7 +57,7 @@ share = [kpis.first_row(df) for df in both_periods("sessions_summary", **mags)]
 if not spend[0].get("payments"):
     ui.empty_note(f, "agent or counsel payments")
     st.stop()
-tiles = agent_use.spend_kpis(spend, share, targets, home=area == HOME_AREA)
+tiles = agent_use.spend_kpis(spend, share, ms, home=area == HOME_AREA)
 if category != "All crime":
     now, before = (
         df[df["offence_category"] == category]
@@ -64,7 +66,14 @@ if category != "All crime":
     short = now["short_name"].iloc[0] if len(now) else category
     fees, previous = now["counsel_fees"].sum(), before["counsel_fees"].sum()
     tiles.append(
-        kpis.Kpi(f"Counsel: {short}", fees, "£", previous, help=f"Counsel fees, {category}.")
+        kpis.Kpi(
+            f"Counsel: {short}",
+            fees,
+            "£",
+            previous,
+            spend_m.better,
+            help=f"Counsel fees, {category}.",
+        )  # fmt: skip
     )
 covered = spend[1].get("months") == share[1].get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
@@ -79,9 +88,9 @@ stacked = monthly.melt(
     var_name="spend",
     value_name="amount",
 ).replace({"spend": {"agent_fees": "Agent fees", "counsel_fees": "Counsel fees"}})
-if spend_target:
-    met = int((monthly["total_spend"] <= spend_target.target).sum())
-    limit = fmt_value(spend_target.target, "£")
+if spend_target is not None:
+    met = int((monthly["total_spend"] <= spend_target).sum())
+    limit = spend_m.fmt(spend_target)
     head = f"Spend within {limit} monthly target in {met} of {len(monthly)} months"
 else:
     head = change_headline("Monthly spend", monthly["total_spend"].tolist(), "£")
@@ -89,21 +98,22 @@ sub = f"Agent and external counsel fees by month (£), all crime, {where}"
 fig = charts.bar_chart(
     stacked, category="month", value="amount", series="spend", stacked=True, horizontal=False,
     text=False, headline=head, subtitle=sub, value_title="Spend", value_prefix="£",
+    colors=agent_use.SPEND_COLORS,
     value_format=",.0f", hover=(Hover("total_spend", "Total spend (£)", ",.0f"),),
 )  # fmt: skip
 notes = ["The monthly spend target is for the whole Area: no line for one force."]
-if spend_target:
-    charts.target_line(fig, spend_target.target, f"{spend_target.text} a month")
+if spend_target is not None:
+    charts.target_line(fig, spend_target, f"{spend_m.text} a month")
     notes = []
 ui.no_crime_type_note(f, "Agent session fees")
-fig = mark_odp(charts.month_ticks(fig, f.months), monthly["month"])
+fig = mark_events(charts.month_ticks(fig, f.months), monthly["month"], events, spend_m.key)
 block(fig, monthly, key="spend-by-month", title=head, subtitle=sub, notes=notes)
 
 # ---- Cost per agent session and agent share of sessions by month, against their targets
 left, right = st.columns(2)
 with left:
     cost = monthly[["month", "agent_fees", "agent_sessions", "cost_per_agent_session"]]
-    cost = cost.assign(target=cost_target.target if cost_target else None)
+    cost = cost.assign(target=cost_m.target)
     head = change_headline("Cost per agent session", cost["cost_per_agent_session"].tolist(), "£")
     measure = "Agent fees ÷ sessions covered (£), by month"
     fig = charts.line_chart(
@@ -112,18 +122,20 @@ with left:
         y_format=",.2f", months=f.months,
         hover=(Hover("agent_sessions", "Agent sessions"), Hover("agent_fees", "Fees (£)", ",.0f")),
     )  # fmt: skip
-    if cost_target:
-        charts.target_line(fig, cost_target.target, cost_target.text)
+    if cost_m.target is not None:
+        charts.target_line(fig, cost_m.target, cost_m.text)
     ui.no_crime_type_note(f, "Agent session fees")
     sub = f"{measure}, {where}"
-    block(mark_odp(fig, f.months), cost, key="cost-per-agent-session", title=head, subtitle=sub)
+    fig = mark_events(fig, f.months, events, cost_m.key)
+    block(fig, cost, key="cost-per-agent-session", title=head, subtitle=sub)
 with right:
     shares = ui.query("agent_share_by_month", area=area, start=f.start, end=f.end)
     fig, head, sub = agent_use.share_chart(
-        shares, share_target, what="Magistrates' court sessions", where=where, months=f.months
-    )
+        shares, share_m, what="Magistrates' court sessions", where=where, months=f.months,
+        events=events,
+    )  # fmt: skip
     ui.no_crime_type_note(f, "Court sessions")
-    shares = shares.assign(target=share_target.target if share_target else None)
+    shares = shares.assign(target=share_m.target)
     block(fig, shares, key="agent-share-by-month", title=head, subtitle=sub)
 
 # ---- Spend by court centre: agent fees at magistrates' courts, counsel fees at the Crown Court

@@ -5,9 +5,9 @@ from functools import partial
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, ui
+from cjsperf import agent_use, charts, kpis, measures, ui
 from cjsperf.charts import Hover
-from cjsperf.events import mark_odp
+from cjsperf.events import events_from, mark_events
 from cjsperf.filters import month_label
 
 # The page's own choice of courts: the value the queries take, and what the sessions are called.
@@ -49,9 +49,10 @@ now, before = (
 if not now.get("sessions"):
     st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
     st.stop()
-targets = kpis.targets(ui.query("targets"))
-share_target = targets.get("agent_session_share") if court_type == "Magistrates' court" else None
-tiles = agent_use.session_kpis(now, before, share_target)
+share_m = measures.registry(ui.query("measures"))["agent_session_share"]
+events = events_from(ui.query("events"))
+magistrates = court_type == "Magistrates' court"  # the agent share target is for these
+tiles = agent_use.session_kpis(now, before, share_m, judged=magistrates)
 covered = before.get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
 
@@ -90,13 +91,14 @@ with left:
             Hover("agent_share", "Agent share (%)", ".1f"),
         ),
     )
-    fig = mark_odp(charts.month_ticks(fig, f.months), monthly["month"])
+    fig = mark_events(charts.month_ticks(fig, f.months), monthly["month"], events, share_m.key)
     block(fig, monthly, key="sessions-by-month", title=head, subtitle=f"{measure}, {where}")
 with right:
     fig, head, sub = agent_use.share_chart(
-        monthly, share_target, what=sessions, where=where, months=f.months
-    )
-    table = monthly.assign(target=share_target.target if share_target else None)
+        monthly, share_m if magistrates else None, what=sessions, where=where, months=f.months,
+        events=events,
+    )  # fmt: skip
+    table = monthly.assign(target=share_m.target if magistrates else None)
     block(fig, table, key="agent-share-of-sessions", title=head, subtitle=sub)
 
 # ---- By court centre and by list type: where and for what agents are used

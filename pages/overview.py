@@ -20,7 +20,8 @@ st.markdown(
     f"{f.geography}, {crime}. Trend lines: the 12 months to {month_label(f.end)}."
 )
 
-tiles = measures.tiles(ui.query, ui.query("targets"), f)
+registry = measures.registry(ui.query("measures"))
+tiles = measures.tiles(ui.query, registry, f)
 
 
 def status_html(t: measures.Tile) -> str:
@@ -48,15 +49,13 @@ def show_tile(t: measures.Tile, i: int) -> None:
             delta=f"{t.change_previous} on {month_label(t.previous_month)}"
             if t.change_previous
             else None,
-            delta_color={"higher": "normal", "lower": "inverse"}.get(t.direction, "off")
-            if t.value != t.previous
-            else "off",
+            delta_color=t.measure.delta_color if t.value != t.previous else "off",
             delta_arrow="auto" if t.value != t.previous else "off",
             label_visibility="collapsed",
         )
         st.caption(measures.describe_latest(t))
         st.markdown(status_html(t), unsafe_allow_html=True)
-        if len(t.trend) > 1:
+        if t.trend["value"].notna().sum() > 1:
             spark = charts.sparkline(
                 t.trend,
                 x="month",
@@ -67,7 +66,7 @@ def show_tile(t: measures.Tile, i: int) -> None:
             st.plotly_chart(spark, key=f"spark_{i}", config={"displayModeBar": False})
         for note in t.notes:
             st.caption(f":material/info: {note}")
-        st.page_link(t.measure.page, label=f"{t.measure.page_label} →")
+        st.page_link(t.measure.page, icon=":material/arrow_forward:")  # labelled with its title
 
 
 for first in range(0, len(tiles), PER_ROW):
@@ -100,8 +99,8 @@ with st.expander("The tiles as a table, and downloads", expanded=False):
             definitions=(
                 "Value: the last month with data in the period. Changes: on the calendar month "
                 "before and the same month a year before (points for rates, % for amounts).",
-                "Status: Green meets the target, Amber is within its margin, Red misses it "
-                "(data/reference/targets.csv).",
+                "Status: Green meets the target, Amber is within its tolerance, Red misses it "
+                "(data/reference/measures.csv, which also gives each measure's definition).",
             ),
             synthetic=True,
         ),

@@ -4,12 +4,12 @@ month, team and task type; the open and overdue backlog at each month end; the a
 import pandas as pd
 import streamlit as st
 
-from cjsperf import charts, kpis, theme, ui
+from cjsperf import charts, kpis, measures, theme, ui
 from cjsperf.charts import Hover
-from cjsperf.events import mark_odp
+from cjsperf.events import events_from, mark_events
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
 from cjsperf.filters import month_label, period_label, shift_month
-from cjsperf.headlines import change, change_headline, fmt_value, rag_status
+from cjsperf.headlines import change, change_headline, fmt_value
 
 DEFINITIONS = (
     "Completed on time: completed_date on or before due_date.",
@@ -49,12 +49,12 @@ ui.no_dimension_note(f, "Tasks", "police force")
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
 p = {"crime_type": category}
-targets = ui.query("targets").set_index("measure").to_dict("index")
-t_on, t_over = targets.get("tasks_on_time"), targets.get("overdue_tasks")
-
-
-def status(t, value, unit):
-    return rag_status(kpis.number(value), t["target"], t["amber_margin"], t["direction"], unit) if t else None  # fmt: skip
+ms = measures.registry(ui.query("measures"))
+m_on, m_over = ms["tasks_on_time"], ms["overdue_tasks"]
+events = events_from(ui.query("events"))
+# Targets are for all tasks: none for one offence category (the measure says why).
+t_on, why_on = m_on.target_for(f, category)
+t_over, why_over = m_over.target_for(f, category)
 
 
 def span_headline(subject: str, values: list) -> str:
@@ -86,16 +86,15 @@ covered = {k: s in at for k, (s, _) in periods.items()}  # the extract covers th
 if not covered["now"]:
     st.caption(f":material/info: The task extract starts in {month_label(backlog['month'].iloc[0])}: the figures "
                "cover only the part of the period from then.")  # fmt: skip
-over_target = t_over if category == "All crime" else None  # the target is for all tasks
 end = f"{month_label(f.end)} end"
-figs = [  # label, value in each period, unit, which way is better, status against target
-    ("On time", {k: r.get("on_time_rate") for k, r in on.items()}, "%", "higher", t_on),
-    ("Tasks due", {k: r.get("due") for k, r in on.items()}, "", "", None),
-    (f"Open at {end}", {k: r.get("open_tasks") for k, r in at_end.items()}, "", "lower", None),
-    (f"Overdue at {end}", {k: r.get("overdue") for k, r in at_end.items()}, "", "lower", over_target),
+figs = [  # label, value in each period, unit, which way is better, measure judged against target
+    ("On time", {k: r.get("on_time_rate") for k, r in on.items()}, "%", m_on.better, m_on if t_on else None),
+    ("Tasks due", {k: r.get("due") for k, r in on.items()}, "", "neither", None),
+    (f"Open at {end}", {k: r.get("open_tasks") for k, r in at_end.items()}, "", m_over.better, None),
+    (f"Overdue at {end}", {k: r.get("overdue") for k, r in at_end.items()}, "", m_over.better, m_over if t_over else None),
 ]  # fmt: skip
-tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better, status(t, v["now"], unit or "tasks"))
-         for label, v, unit, better, t in figs]  # fmt: skip
+tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better, m.status(v["now"]) if m else None)
+         for label, v, unit, better, m in figs]  # fmt: skip
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "
@@ -106,18 +105,20 @@ if covered["year"] and periods["year"] != periods["previous"]:
 # ---- On time by month, against target
 by_month = ui.query("tasks_on_time_by_month", **p, start=f.start, end=f.end)
 sub = f"Tasks due each month completed by their due date (%), {where}, {f.period}"
-if t_on and len(by_month):
-    met = int((by_month["on_time_rate"] >= t_on["target"]).sum())
-    head = f"On-time rate met the {fmt_value(t_on['target'], '%')} target in {met} of {len(by_month)} months"  # fmt: skip
+if t_on is not None and len(by_month):
+    met = int((by_month["on_time_rate"] >= t_on).sum())
+    head = f"On-time rate met the {m_on.fmt(t_on)} target in {met} of {len(by_month)} months"
 else:
     head = change_headline("Tasks on time", by_month["on_time_rate"].tolist(), "%")
 fig = charts.line_chart(by_month, x="month", y="on_time_rate", headline=head, subtitle=sub,
                         x_title="Month due", y_title="On time", y_suffix="%", y_format=".1f",
                         hover=HOVER, months=f.months)  # fmt: skip
-if t_on:
-    charts.target_line(fig, t_on["target"], f"Target: at least {fmt_value(t_on['target'], '%')}")
+notes = [] if t_on is not None else [f"No target line: {why_on}."]
+if t_on is not None:
+    charts.target_line(fig, t_on, m_on.text)
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS)  # fmt: skip
-ui.chart_block(mark_odp(fig, f.months), by_month, key="tasks-on-time-by-month", title=head, subtitle=sub, **block)  # fmt: skip
+fig = mark_events(fig, f.months, events, m_on.key)
+ui.chart_block(fig, by_month, key="tasks-on-time-by-month", title=head, subtitle=sub, notes=notes, **block)  # fmt: skip
 
 # ---- On time by team and by task type, tasks due in the period
 for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
@@ -129,9 +130,9 @@ for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
     fig = charts.bar_chart(df, category=dim, value="on_time_rate", headline=head, subtitle=sub,
                            value_title="On time", value_suffix="%", value_format=".1f",
                            hover=HOVER, highlight=(low[dim],))  # fmt: skip
-    if t_on:
-        label = f"Target {fmt_value(t_on['target'], '%')}"
-        charts.target_line(fig, t_on["target"], label, horizontal=True)
+    if t_on is not None:
+        label = f"Target {m_on.fmt(t_on)}"
+        charts.target_line(fig, t_on, label, horizontal=True)
         fig.update_annotations(selector={"text": label}, yanchor="bottom")  # above the bars
         fig.update_shapes(layer="below")  # behind the bars and their value labels
     ui.chart_block(fig, df, key=f"tasks-on-time-by-{dim}", title=head, subtitle=sub, **block)
@@ -145,15 +146,16 @@ sub = f"Open tasks and those overdue at each month end, {where}, {f.period}"
 fig = charts.line_chart(long, x="month", y="tasks", series="series", headline=head, subtitle=sub,
                         x_title="Month end", y_title="Tasks", months=f.months,
                         hover=(Hover("overdue_share", "Overdue (% of open)", ".1f"),),
-                        colors={"Open tasks": theme.DARK_BLUE, "Overdue": theme.ORANGE})  # fmt: skip
+                        colors={"Open tasks": theme.SERIES["Open"], "Overdue": theme.SERIES["Overdue"]})  # fmt: skip
 notes = []
-if over_target:
-    charts.target_line(fig, over_target["target"], f"Overdue target: at most {fmt_value(over_target['target'], '')}")  # fmt: skip
-elif t_over:
-    notes.append("The overdue target is for all tasks, so no target line is drawn for one offence category.")  # fmt: skip
+if t_over is not None:
+    charts.target_line(fig, t_over, f"Overdue {m_over.text.lower()}")
+else:
+    notes.append(f"No overdue target line: {why_over}.")
 if backlog["month"].iloc[0] > shift_month(f.start, -6):
     notes.append(f"The extract holds tasks created from {month_label(backlog['month'].iloc[0])}, so its first months miss older tasks still open then.")  # fmt: skip
-ui.chart_block(mark_odp(fig, f.months), months, key="tasks-backlog-by-month", title=head, subtitle=sub, notes=notes, **block)  # fmt: skip
+fig = mark_events(fig, f.months, events, m_over.key)
+ui.chart_block(fig, months, key="tasks-backlog-by-month", title=head, subtitle=sub, notes=notes, **block)  # fmt: skip
 
 # ---- Age of the tasks open at the end of the period
 age = ui.query("tasks_open_age", **p, end=f.end)
@@ -163,5 +165,5 @@ sub = f"Tasks open at {month_label(f.end)} end by days since created, {where}"
 fig = charts.bar_chart(age, category="age_band", value="tasks", series="status", stacked=True,
                        horizontal=False, headline=head, subtitle=sub, value_title="Open tasks",
                        category_title="Days since created",
-                       colors={"Overdue": theme.ORANGE, "Not yet due": theme.DARK_BLUE})  # fmt: skip
+                       colors={"Overdue": theme.SERIES["Overdue"], "Not yet due": theme.SERIES["Open"]})  # fmt: skip
 ui.chart_block(fig, age.drop(columns="band_order"), key="tasks-open-age", title=head, subtitle=sub, **block)  # fmt: skip

@@ -4,7 +4,7 @@
 -- param crime_type: All crime | All crime, Hate crime, Domestic abuse, or one of the 12 CPS offence categories
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: month (YYYY-MM), convictions, unsuccessful, conviction_rate (% to one decimal, half-up; administratively finalised cases left out), admin_finalised (All crime only), headline_rate (CPS headline: admin finalised counted as unsuccessful; All crime only), source
+-- returns: month (YYYY-MM), convictions, unsuccessful, conviction_rate (% to one decimal, half-up; administratively finalised cases left out), admin_finalised (All crime only), headline_rate (CPS headline rate: administratively finalised cases counted as unsuccessful; All crime only), source
 WITH outcomes AS (
     SELECT month, force_area, convictions, unsuccessful, 0 AS admin, 'CPS published' AS source
     FROM stg_case_outcomes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cjsperf import agent_use, charts, events, kpis
+from cjsperf import agent_use, charts, events, kpis, measures
 
 
 @pytest.mark.parametrize(
@@ -41,21 +41,19 @@ def test_kpi_change_and_target_status():
     assert kpis.Kpi("Agent share", 12.7, "%", 22.4).delta == "-9.7 points"
     assert kpis.Kpi("Spend", 110.0, "£", 100.0).delta == "+10.0%"
     assert kpis.Kpi("Spend", 110.0, "£", None).delta is None
-    rows = pd.DataFrame(
-        {
-            "measure": ["cost_per_agent_session", "broken"],
-            "label": ["Cost per agent session", "No number"],
-            "target": [160.0, None],
-            "amber_margin": [10.0, None],
-            "direction": ["lower", "lower"],
-            "unit": ["£", "£"],
-        }
-    )
-    targets = kpis.targets(rows)
-    assert list(targets) == ["cost_per_agent_session"]  # a target without a number is left out
-    cost = targets["cost_per_agent_session"]
+    cost = measures.Measure(
+        key="cost_per_agent_session", label="Cost per agent session", unit="£", better="lower",
+        query="agent_spend_by_month", column="cost_per_agent_session", page="p", definition="d",
+        target=160.0, tolerance=10.0,
+    )  # fmt: skip
     assert cost.text == "Target: at most £160"
     assert [cost.status(v).word for v in (158.2, 165.0, 171.0)] == ["Green", "Amber", "Red"]
+    no_target = measures.Measure("k", "l", "£", "lower", "q", "c", "p", "d")
+    assert no_target.text == "" and no_target.status(1.0).word == "No target"
+
+
+ODP = events.Event("2017-09-25", "Operational Delivery Plan launched", True, ("agent_spend",))
+TRAINING = events.Event("2017-10-02", "Training", False, ("tasks_on_time",))
 
 
 def _months_chart(months):
@@ -73,14 +71,22 @@ def _months_chart(months):
     )
 
 
-def test_odp_marked_only_when_both_sides_are_shown():
-    fig = events.mark_odp(_months_chart(["2017-09", "2017-10", "2017-11"]), ["2017-09", "2017-10"])
-    assert [s.x0 for s in fig.layout.shapes] == ["2017-09-25"]
-    assert "ODP launched 25 Sep 2017" in fig.layout.annotations[0].text
+def test_events_marked_for_their_measures_in_the_months_shown():
+    fig = events.mark_events(
+        _months_chart(["2017-09", "2017-10", "2017-11"]), ["2017-09", "2017-10"], [ODP, TRAINING],
+        "agent_spend",
+    )  # fmt: skip
+    assert [s.x0 for s in fig.layout.shapes] == ["2017-09-25"]  # training is not a spend event
+    assert fig.layout.annotations[0].text == "Operational Delivery Plan launched, 25 Sep 2017"
     # Stacked columns of 150 get headroom so the label clears them.
     assert fig.layout.yaxis.range == (0, 150 * 1.3)
-    later = events.mark_odp(_months_chart(["2017-10", "2017-11"]), ["2017-10", "2017-11"])
+    later = events.mark_events(_months_chart(["2017-10", "2017-11"]), ["2017-10", "2017-11"], [ODP])
     assert not later.layout.shapes
+    # A chart of no single measure marks both; the second label, a week later, sits lower.
+    both = events.mark_events(_months_chart(["2017-09", "2017-10"]), ["2017-09", "2017-10"],
+                              [ODP, TRAINING])  # fmt: skip
+    assert [s.x0 for s in both.layout.shapes] == ["2017-09-25", "2017-10-02"]
+    assert [a.yshift for a in both.layout.annotations] == [0, -34]
 
 
 def test_target_line_is_dashed_labelled_and_kept_in_view():
@@ -122,10 +128,14 @@ def test_share_chart():
             "agent_share": [23.0, 19.0, 13.0],
         }
     )
-    target = kpis.Target("agent_session_share", "Share", 15.0, 3.0, "lower", "%")
+    target = measures.Measure(
+        "agent_session_share", "Share", "%", "lower", "q", "agent_share", "p", "d",
+        target=15.0, tolerance=3.0,
+    )  # fmt: skip
     fig, head, sub = agent_use.share_chart(
-        df, target, what="Sessions", where="Area, period", months=df["month"].tolist()
-    )
+        df, target, what="Sessions", where="Area, period", months=df["month"].tolist(),
+        events=[ODP, events.Event("2017-09-25", "ODP for sessions", True, ("agent_session_share",))],
+    )  # fmt: skip
     assert head == "Agent share of sessions fell to 13.0%"
     assert sub == "Sessions covered by agents (%), by month, Area, period"
     texts = [a.text for a in fig.layout.annotations]

@@ -1,5 +1,6 @@
-"""The Overview's measure registry (cjsperf.measures): statuses against target, the latest month,
-its changes, the trend and the notes, on hand-made monthly series. No Streamlit, no database."""
+"""The measure registry (cjsperf.measures): one definition per measure, its statuses against
+target, and the Overview tiles (latest month, changes, trend, notes) on hand-made monthly series.
+No Streamlit; the registry rows are written out here, not read from data/."""
 
 from __future__ import annotations
 
@@ -9,37 +10,82 @@ import pytest
 from cjsperf import measures
 from cjsperf.filters import Filters
 
-BY_KEY = {m.key: m for m in measures.MEASURES}
-# As in data/reference/targets.csv, written out here.
-TARGETS = pd.DataFrame(
-    [
-        ("conviction_rate", 85.0, 2.0, "higher", "%"),
-        ("hate_crime_conviction_rate", 83.4, 2.0, "higher", "%"),
-        ("domestic_abuse_conviction_rate", 76.0, 2.0, "higher", "%"),
-        ("agent_spend", 300000, 30000, "lower", "£"),
-        ("agent_session_share", 15.0, 3.0, "lower", "%"),
-        ("cost_per_agent_session", 160, 10, "lower", "£"),
-        ("tasks_on_time", 85.0, 5.0, "higher", "%"),
-        ("overdue_tasks", 3000, 750, "lower", "tasks"),
-    ],
-    columns=["measure", "target", "amber_margin", "direction", "unit"],
+COLUMNS = ["key", "label", "unit", "better", "query", "column", "crime_type", "by_crime_type",
+           "by_force", "area_total", "synthetic", "base_columns", "base_noun", "page", "target",
+           "tolerance", "definition", "position"]  # fmt: skip
+# As data/reference/measures.csv says, written out here (the rows of queries/measures.sql).
+ROWS = [
+    ("conviction_rate", "Conviction rate", "%", "higher", "conviction_rate_by_month",
+     "headline_rate;conviction_rate", None, True, True, False, False,
+     ["convictions", "unsuccessful", "admin_finalised"], "cases", "pages/conviction_rates.py",
+     85.0, 2.0),
+    ("hate_crime_conviction_rate", "Hate crime conviction rate", "%", "higher",
+     "conviction_rate_by_month", "conviction_rate", "Hate crime", False, True, False, True,
+     ["convictions", "unsuccessful"], "cases", "pages/conviction_rates.py", 83.4, 2.0),
+    ("domestic_abuse_conviction_rate", "Domestic abuse conviction rate", "%", "higher",
+     "conviction_rate_by_month", "conviction_rate", "Domestic abuse", False, True, False, True,
+     ["convictions", "unsuccessful"], "cases", "pages/conviction_rates.py", 76.0, 2.0),
+    ("agent_spend", "Agent and counsel spend", "£", "lower", "agent_spend_by_month",
+     "total_spend", None, False, True, True, True, [], "", "pages/agent_spend.py", 300000, 30000),
+    ("agent_session_share", "Agent share of magistrates' sessions", "%", "lower",
+     "agent_share_by_month", "agent_share", None, False, True, False, True, ["sessions"],
+     "sessions", "pages/court_sessions.py", 15.0, 3.0),
+    ("cost_per_agent_session", "Cost per agent session", "£", "lower", "agent_spend_by_month",
+     "cost_per_agent_session", None, False, True, False, True, ["agent_sessions"],
+     "agent sessions", "pages/agent_spend.py", 160, 10),
+    ("tasks_on_time", "Tasks completed on time", "%", "higher", "tasks_on_time_by_month",
+     "on_time_rate", None, True, False, False, True, ["due"], "tasks due",
+     "pages/task_completion.py", 85.0, 5.0),
+    ("overdue_tasks", "Overdue open tasks at month end", "tasks", "lower",
+     "tasks_backlog_by_month", "overdue", None, True, False, True, True, [], "",
+     "pages/task_completion.py", 3000, 750),
+]  # fmt: skip
+REGISTRY = measures.registry(
+    pd.DataFrame(
+        [(*r, "definition of " + r[0], i + 1) for i, r in enumerate(ROWS)], columns=COLUMNS
+    )
 )
-T = TARGETS.set_index("measure").to_dict("index")
+BY_KEY = REGISTRY
 AREA = Filters(start="2017-04", end="2018-03")
 
 
-def test_registry_has_the_eight_measures_each_with_a_target_and_a_page():
-    assert len(measures.MEASURES) == 8
-    assert {m.key for m in measures.MEASURES} == set(TARGETS["measure"])
-    pages = {m.page for m in measures.MEASURES}
-    assert pages == {
-        "pages/conviction_rates.py",
-        "pages/agent_spend.py",
-        "pages/court_sessions.py",
-        "pages/task_completion.py",
-    }
-    # Only the all-crime conviction rate rests on real, published CPS data.
-    assert [m.key for m in measures.MEASURES if not m.synthetic] == ["conviction_rate"]
+def test_registry_keeps_order_types_and_pages():
+    assert list(REGISTRY) == [r[0] for r in ROWS]
+    conv = REGISTRY["conviction_rate"]
+    assert conv.base_columns == ("convictions", "unsuccessful", "admin_finalised")
+    assert (conv.target, conv.tolerance, conv.better, conv.crime_type) == (
+        85.0,
+        2.0,
+        "higher",
+        None,
+    )
+    assert REGISTRY["hate_crime_conviction_rate"].crime_type == "Hate crime"
+    assert REGISTRY["agent_spend"].base_columns == ()
+    assert [m.key for m in REGISTRY.values() if not m.synthetic] == ["conviction_rate"]
+
+
+def test_the_shipped_registry_loads_whole(tmp_path):
+    """data/reference/measures.csv and events.csv load through the warehouse with no problem."""
+    import shutil
+
+    from cjsperf.db import Warehouse
+    from cjsperf.events import events_from, process_changes
+    from tests.apptest_support import DATA
+
+    shutil.copytree(DATA / "reference", tmp_path / "reference")
+    wh = Warehouse(tmp_path, db_path=None)
+    wh.sync()
+    reg = measures.registry(wh.run_query("measures"))
+    assert list(reg) == [r[0] for r in ROWS]
+    for key, *_, target, tolerance in ROWS:
+        assert (reg[key].target, reg[key].tolerance) == (target, tolerance)
+    evs = events_from(wh.run_query("events"))
+    odp = next(e for e in evs if e.label == "Operational Delivery Plan launched")
+    assert (odp.date, odp.process_change, odp.first_whole_month) == ("2017-09-25", True, "2017-10")
+    # the ODP changes the process of agent use and task work, not of conviction rates
+    assert process_changes(evs, "tasks_on_time") == ["2017-10"]
+    assert process_changes(evs, "conviction_rate") == []
+    wh.close()
 
 
 @pytest.mark.parametrize(
@@ -70,41 +116,53 @@ def test_registry_has_the_eight_measures_each_with_a_target_and_a_page():
     ],
 )
 def test_status_against_target(key, value, word):
-    status, target = measures.status_for(BY_KEY[key], value, T, AREA, "All crime")
+    status = BY_KEY[key].status_for(value, AREA, "All crime")
     assert status.word == word
-    assert target == (T[key]["target"] if value is not None else None)
     assert status.explanation  # the word always comes with what it means
 
 
 def test_status_words_carry_the_target():
-    s, _ = measures.status_for(BY_KEY["tasks_on_time"], 86.1, T, AREA, "All crime")
+    s = BY_KEY["tasks_on_time"].status_for(86.1, AREA, "All crime")
     assert (s.word, s.explanation) == ("Green", "meets the target of at least 85.0%")
-    s, _ = measures.status_for(BY_KEY["tasks_on_time"], 82.0, T, AREA, "All crime")
+    s = BY_KEY["tasks_on_time"].status_for(82.0, AREA, "All crime")
     # a margin on a rate is in percentage points, not per cent
     assert (s.word, s.explanation) == ("Amber", "within 5.0 points of the target of at least 85.0%")
-    s, _ = measures.status_for(BY_KEY["overdue_tasks"], 3800, T, AREA, "All crime")
+    s = BY_KEY["overdue_tasks"].status_for(3800, AREA, "All crime")
     assert (s.word, s.explanation) == ("Red", "misses the target of at most 3,000 tasks")
+    assert BY_KEY["overdue_tasks"].text == "Target: at most 3,000 tasks"
 
 
 def test_which_target_applies():
-    conv = BY_KEY["conviction_rate"]
-    # A flag has its own target; an offence category has none (the target is for all crime).
-    s, target = measures.status_for(conv, 84.0, T, AREA, "Hate crime")
-    assert (s.word, target) == ("Green", 83.4)
-    s, target = measures.status_for(conv, 99.0, T, AREA, "Burglary")
-    assert (s.word, target) == ("No target", None)
+    # A flag has its own measure and target; an offence category has none (the target is for
+    # all crime).
+    s = BY_KEY["hate_crime_conviction_rate"].status_for(84.0, AREA, "Hate crime")
+    assert s.word == "Green"
+    s = BY_KEY["conviction_rate"].status_for(99.0, AREA, "Burglary")
+    assert s.word == "No target" and "all crime" in s.explanation
     # An Area total (spend) has no target for one force; a rate (cost per session) keeps it.
     force = Filters(geography="Warwickshire", start="2017-04", end="2018-03")
-    s, _ = measures.status_for(BY_KEY["agent_spend"], 36_000, T, force, "All crime")
+    s = BY_KEY["agent_spend"].status_for(36_000, force, "All crime")
     assert s.word == "No target" and "Warwickshire" in s.explanation
-    s, _ = measures.status_for(BY_KEY["cost_per_agent_session"], 150, T, force, "All crime")
-    assert s.word == "Green"
+    assert BY_KEY["cost_per_agent_session"].status_for(150, force, "All crime").word == "Green"
     # Overdue tasks for one offence category: the 3,000 target is for all tasks.
-    s, _ = measures.status_for(BY_KEY["overdue_tasks"], 128, T, AREA, "Burglary")
-    assert s.word == "No target"
-    # A measure missing from targets.csv.
-    s, _ = measures.status_for(BY_KEY["tasks_on_time"], 90.0, {}, AREA, "All crime")
-    assert s.word == "No target"
+    assert BY_KEY["overdue_tasks"].status_for(128, AREA, "Burglary").word == "No target"
+
+
+@pytest.mark.parametrize(
+    ("key", "latest", "before", "judged", "delta"),
+    [
+        ("conviction_rate", 86.4, 85.0, "better", "normal"),  # higher is better: a rise is green
+        ("conviction_rate", 84.0, 85.0, "worse", "normal"),
+        ("agent_spend", 250_000, 300_000, "better", "inverse"),  # lower is better: a fall is green
+        ("overdue_tasks", 3100, 3000, "worse", "inverse"),
+        ("overdue_tasks", 3000, 3000, "same", "inverse"),
+        ("tasks_on_time", None, 80.0, "", "normal"),
+    ],
+)
+def test_a_change_is_judged_by_the_measures_better_direction(key, latest, before, judged, delta):
+    m = BY_KEY[key]
+    assert m.judge(latest, before) == judged
+    assert m.delta_color == delta
 
 
 def months(first: str, last: str) -> list[str]:
@@ -141,23 +199,19 @@ def on_time_frame() -> pd.DataFrame:
 def test_tile_latest_month_changes_and_trend():
     run = FakeRun({"tasks_on_time_by_month": on_time_frame()})
     f = Filters(start="2017-06", end="2018-02")
-    tile = measures.tile_for(BY_KEY["tasks_on_time"], run, T, f)
+    tile = measures.tile_for(BY_KEY["tasks_on_time"], run, f)
     # Feb 2018 has no figure, so the latest month in the period is Jan 2018 (index 24 → 82.0).
     assert (tile.month, tile.value) == ("2018-01", 82.0)
     assert (tile.previous_month, tile.previous) == ("2017-12", 81.5)
     assert (tile.year_ago_month, tile.year_ago) == ("2017-01", 76.0)
     assert tile.change_previous == "+0.5 points"
     assert tile.change_year == "+6.0 points"
-    assert (tile.status.word, tile.target, tile.direction) == (
-        "Amber",
-        85.0,
-        "higher",
-    )  # 82.0 >= 80
-    # the trend: the 12 months to the period end, Mar 2017 to Feb 2018, without the gap
-    assert tile.trend["month"].tolist() == [
-        m for m in months("2017-03", "2018-02") if m != "2018-02"
-    ]
+    assert (tile.status.word, tile.target) == ("Amber", 85.0)  # 82.0 >= 80
+    # the trend: every one of the 12 months to the period end, Mar 2017 to Feb 2018, the missing
+    # Feb 2018 kept as a gap (so a sparkline places the points by month)
+    assert tile.trend["month"].tolist() == months("2017-03", "2018-02")
     assert tile.trend["value"].iloc[0] == 77.0  # Mar 2017, index 14
+    assert tile.trend["value"].isna().tolist() == [False] * 11 + [True]
     assert measures.describe_latest(tile) == "Jan 2018; +6.0 points on Jan 2017"
     # tasks have no police force and (All crime) the query counts every task
     (name, params), *_ = run.calls
@@ -168,9 +222,7 @@ def test_tile_latest_month_changes_and_trend():
 
 def test_tile_with_no_figure_in_the_period():
     run = FakeRun({"tasks_on_time_by_month": on_time_frame()})
-    tile = measures.tile_for(
-        BY_KEY["tasks_on_time"], run, T, Filters(start="2018-02", end="2018-02")
-    )
+    tile = measures.tile_for(BY_KEY["tasks_on_time"], run, Filters(start="2018-02", end="2018-02"))
     assert tile.month is None and tile.value is None
     assert tile.status.word == "No data"
     assert measures.describe_latest(tile) == "No figure in the period"
@@ -183,7 +235,7 @@ def test_tile_notes_and_parameters_follow_the_filters():
     )  # fmt: skip
     run = FakeRun({"conviction_rate_by_month": conv, "tasks_on_time_by_month": on_time_frame()})
     f = Filters(crime_type="Hate crime", geography="West Mercia", start="2018-01", end="2018-03")
-    tiles = {t.measure.key: t for t in measures.tiles(run, TARGETS, f)}
+    tiles = {t.measure.key: t for t in measures.tiles(run, REGISTRY, f)}
     assert len(tiles) == 8
     calls = {(n, p.get("crime_type"), p.get("area")) for n, p in run.calls}
     # the first tile stays all crime when a flag is chosen (the flag has its own tile)
@@ -201,7 +253,7 @@ def test_tile_notes_and_parameters_follow_the_filters():
     assert any("no hate crime" in n for n in tiles["agent_spend"].notes)
     # an offence category narrows the tasks and the conviction rate, and names them
     f2 = Filters(crime_type="Burglary", start="2018-01", end="2018-03")
-    tiles2 = {t.measure.key: t for t in measures.tiles(run, TARGETS, f2)}
+    tiles2 = {t.measure.key: t for t in measures.tiles(run, REGISTRY, f2)}
     assert tiles2["conviction_rate"].label == "Burglary conviction rate"
     assert tiles2["conviction_rate"].status.word == "No target"
     assert not tiles2["conviction_rate"].synthetic
@@ -210,7 +262,7 @@ def test_tile_notes_and_parameters_follow_the_filters():
 
 def test_table_has_one_row_per_tile_with_words():
     run = FakeRun({"tasks_on_time_by_month": on_time_frame()})
-    table = measures.table(measures.tiles(run, TARGETS, Filters(start="2017-04", end="2018-03")))
+    table = measures.table(measures.tiles(run, REGISTRY, Filters(start="2017-04", end="2018-03")))
     assert len(table) == 8
     for col in ("measure", "latest_month", "value", "previous_value", "change_on_previous_month",
                 "year_ago_value", "change_on_year_ago", "target", "status"):  # fmt: skip
@@ -228,7 +280,7 @@ def test_table_downloads_as_an_accessible_workbook():
     from cjsperf import downloads
 
     run = FakeRun({"tasks_on_time_by_month": on_time_frame()})
-    table = measures.table(measures.tiles(run, TARGETS, AREA))
+    table = measures.table(measures.tiles(run, REGISTRY, AREA))
     assert "%" not in set(table["unit"]) and "£" not in set(table["unit"])
     xlsx = downloads.excel_bytes(
         table, title="Overview", subtitle="s", source="src", filters={"Period": "x"}

@@ -106,7 +106,7 @@ def test_default_view_charts(default_page, spend):
     shapes, notes = spec["layout"]["shapes"], spec["layout"]["annotations"]
     assert any(s.get("line", {}).get("dash") == "dash" and s.get("y0") == 300000 for s in shapes)
     assert any("£300,000" in a["text"] for a in notes)
-    assert any("ODP launched 25 Sep 2017" in a["text"] for a in notes)
+    assert any("Operational Delivery Plan launched, 25 Sep 2017" in a["text"] for a in notes)
     assert len(charts(default_page)) == 6
     assert "not recorded by crime type" not in captions(default_page)
 

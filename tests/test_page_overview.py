@@ -63,6 +63,33 @@ def text(at) -> str:
     return "\n".join(e.value for e in (*at.markdown, *at.caption))
 
 
+def headline_rate(file: str, forces: tuple[str, ...]) -> str:
+    """CPS's headline conviction rate for some forces in one published file, worked out here with
+    the csv module: convictions of the 12 categories ÷ (those convictions + their unsuccessful
+    + administratively finalised), % half-up to one decimal."""
+    import csv
+
+    with open(DATA / "case_outcomes" / file, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    conv = uns = 0
+    for row in rows[1:]:
+        if row and row[0].strip() in forces:
+            for name, cell in zip(header, row):
+                if not name.startswith("Number of"):
+                    continue
+                n = int(cell.replace(",", "")) if cell.strip() not in ("", "-") else 0
+                if name.endswith("Convictions"):
+                    conv += n
+                elif name.endswith("Unsuccessful"):
+                    uns += n  # the 12 categories and "Admin Finalised Unsuccessful"
+    rate = (Decimal(conv) * 100 / Decimal(conv + uns)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{rate}%"
+
+
+AREA_FORCES = ("Staffordshire", "Warwickshire", "West Mercia", "West Midlands")
+
+
 def test_default_overview(open_page, tasks):
     at = open_page()
     assert at.title[0].value == "Overview"
@@ -72,12 +99,18 @@ def test_default_overview(open_page, tasks):
     found = statuses(at)
     assert len(found) == 8 and all(why for _, why in found)
     # Default period: the latest 12 months to Mar 2018, so each tile shows Mar 2018.
-    # Published: CPS West Midlands (4 forces), 12 categories, Mar 2018 = 86.4% (domain.md).
-    assert t["Conviction rate"] == "86.4%"
+    # All crime shows CPS's headline rate (administratively finalised cases counted as
+    # unsuccessful), as the Area's managers bring it: 83.9% for Mar 2018 (issue 7), not the
+    # 86.4% of the 12 categories alone (domain.md).
+    expected = headline_rate("2018/Principal_Offence_Category_Mar.csv", AREA_FORCES)
+    assert expected == "83.9%"
+    assert t["Conviction rate"] == expected
+    assert "administratively finalised cases counted as unsuccessful" in text(at)
     assert t["Tasks completed on time"] == on_time(tasks, "2018-03")
     assert t["Overdue open tasks at month end"] == f"{overdue(tasks, '2018-03'):,} tasks"
     words = dict(zip(t, (w for w, _ in found)))
-    assert words["Conviction rate"] == "Green"  # 86.4 >= 85.0 (targets.csv)
+    # 83.9 is below the 85.0 target but within its tolerance of 2.0 points (measures.csv)
+    assert words["Conviction rate"] == "Amber"
     # Sample data is marked on every tile but the real conviction rate.
     assert sum(":material/science: Sample data" in md.value for md in at.markdown) == 7
     body = text(at)
@@ -105,5 +138,5 @@ def test_crime_type_force_and_month(open_page, tasks):
     words = dict(zip(t, (w for w, _ in statuses(at))))
     assert words["Drugs Offences conviction rate"] == "No target"  # targets are for all crime
     body = text(at)
-    assert "tasks have no police force" in body
+    assert "this data has no police force" in body
     assert "no drugs offences in this data" in body  # spend and sessions: all crime
