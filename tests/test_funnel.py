@@ -109,3 +109,86 @@ def test_bad_counts_are_named():
 def test_curve_for_drawing():
     c = funnel.curve(80.642448, [41, 1008])
     assert list(c.upper_998) == pytest.approx([99.710497, 84.488082], abs=1e-5)
+
+
+# ---------------------------------------------------------------- queries/conviction_rate_funnel.sql
+def _published_march_2018(category: str) -> dict[str, tuple[int, int]]:
+    """Force → (convictions, unsuccessful) read straight from the published CPS file."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data/case_outcomes/2018"
+    out = {}
+    with open(path / "Principal_Offence_Category_Mar.csv", newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            conv, uns = (
+                int(row[f"Number of {category} {col}"].replace(",", "").strip())
+                for col in ("Convictions", "Unsuccessful")
+            )
+            out[row[""].strip()] = (conv, uns)
+    return out
+
+
+def _limits(p, n, z):
+    import math
+
+    half = z * math.sqrt(p * (1 - p) / n)
+    return max(0, 100 * (p - half)), min(100, 100 * (p + half))
+
+
+def test_funnel_query_forces_drugs_march_2018(real_wh):
+    pub = _published_march_2018("Drugs Offences")
+    assert pub["West Midlands"] == (223, 12)
+    assert pub["National"] == (3327, 260)  # p0 = 3327 / 3587 = 92.7516%
+    p = 3327 / 3587
+    df = real_wh.run_query(
+        "conviction_rate_funnel", crime_type="Drugs Offences", start="2018-03", end="2018-03"
+    ).set_index("unit")
+    forces = {a: cu for a, cu in pub.items() if a != "National" and sum(cu) > 0}
+    assert sorted(df.index) == sorted(forces)
+    wm = df.loc["West Midlands"]
+    assert (wm.cases, wm.convictions, wm.conviction_rate) == (235, 223, 94.9)  # 223/235 = 94.89%
+    assert wm.p0 == pytest.approx(100 * p, abs=1e-9)
+    assert wm.p0_source == "National row"
+    lo, hi = _limits(p, 235, 1.959964)
+    assert (wm.lower_95, wm.upper_95) == pytest.approx((lo, hi), abs=1e-9)
+    lo, hi = _limits(p, 235, 3.090232)
+    assert (wm.lower_998, wm.upper_998) == pytest.approx((lo, hi), abs=1e-9)
+    # 94.89% against 95% limits 89.44–96.07% and 99.8% limits 87.52–97.98%: within both
+    assert (wm.lower_95, wm.upper_95) == pytest.approx((89.4365, 96.0667), abs=1e-4)
+    assert (wm.position_95, wm.position_998) == ("within", "within")
+    # every force's position against its own limits, worked out from the file
+    for force, (c, u) in forces.items():
+        lo, hi = _limits(p, c + u, 3.090232)
+        r = 100 * c / (c + u)
+        assert df.loc[force, "position_998"] == (
+            "above" if r > hi else "below" if r < lo else "within"
+        ), force
+
+
+def test_funnel_query_cps_areas(real_wh):
+    pub = _published_march_2018("Drugs Offences")
+    df = real_wh.run_query(
+        "conviction_rate_funnel",
+        crime_type="Drugs Offences",
+        start="2018-03",
+        end="2018-03",
+        level="area",
+    ).set_index("unit")
+    assert len(df) == 13
+    wm_forces = ["West Midlands", "Staffordshire", "Warwickshire", "West Mercia"]
+    conv = sum(pub[f][0] for f in wm_forces)
+    cases = sum(sum(pub[f]) for f in wm_forces)
+    assert (df.loc["CPS West Midlands", "convictions"], df.loc["CPS West Midlands", "cases"]) == (
+        conv,
+        cases,
+    )
+    london = pub["Metropolitan and City"]
+    assert df.loc["CPS London (North and South)", "cases"] == sum(london)
+
+
+def test_funnel_query_bad_level_is_named(real_wh):
+    import duckdb
+
+    with pytest.raises(duckdb.Error, match="level is 'region'; expected force or area"):
+        real_wh.run_query("conviction_rate_funnel", level="region")
