@@ -29,7 +29,8 @@ NHS-R Community's reference implementation; each rule below cites the file it fo
   consecutive points between the near and the process limits, all three points on the same side
   of the mean (a point on the mean, or a point outside the limits, does not count as near), only
   the near-limit points flagged; **shift**: 7 points in a row on one side of the mean, a point on
-  the mean breaking the run. A point's signal is the first of outside limits, trend, two of three,
+  the mean breaking the run (equality up to floating-point rounding, relative 1e-9, so that a
+  mean of 84.8 computed as 84.80000000000001 still has the points at 84.8 on it). A point's signal is the first of outside limits, trend, two of three,
   shift that it is part of.
 - **Direction**: outside limits, two of three and shift are 'above' or 'below' the mean; a trend
   point is 'rising' or 'falling' by its step to the next point when the next point is in the
@@ -157,7 +158,7 @@ def process_limits(values: Sequence[float], screen: bool = True) -> dict[str, fl
     any group, which is how its 10-point test groups are checked.
     """
     xs = [float(v) for v in values]
-    mean = sum(xs) / len(xs)
+    mean = math.fsum(xs) / len(xs)
     mrs = [abs(b - a) for a, b in zip(xs, xs[1:])]
     amr = sum(mrs) / len(mrs) if mrs else math.nan
     if screen and mrs and amr > 0:  # all moving ranges 0: nothing to screen, limits = mean
@@ -173,8 +174,15 @@ def process_limits(values: Sequence[float], screen: bool = True) -> dict[str, fl
     }
 
 
-def _sign(x: float) -> int:
-    return (x > 0) - (x < 0)
+def _above(a: float, b: float) -> int:
+    """1 if a > b, -1 if a < b, 0 if equal up to floating-point rounding (relative 1e-9).
+
+    Rates published to one decimal have exact means (84.8) that floating point computes as
+    84.80000000000001; a point at 84.8 is on that mean, and on a limit is not beyond it.
+    """
+    if math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+        return 0
+    return 1 if a > b else -1
 
 
 def special_causes(y, mean, lower, upper, near_lower, near_upper) -> list[tuple[str, str]]:
@@ -183,9 +191,12 @@ def special_causes(y, mean, lower, upper, near_lower, near_upper) -> list[tuple[
     Follows R/ptd_calculate_point_type.R (ptd_special_cause_type) for given limits.
     """
     n = len(y)
-    rtm = [_sign(v - mean) for v in y]  # relative to mean: 1 above, -1 below, 0 on it
-    outside = [v > upper or v < lower for v in y]
-    close = [not o and (v < near_lower or v > near_upper) for v, o in zip(y, outside)]
+    rtm = [_above(v, mean) for v in y]  # relative to mean: 1 above, -1 below, 0 on it
+    outside = [_above(v, upper) == 1 or _above(v, lower) == -1 for v in y]
+    close = [
+        not o and (_above(v, near_lower) == -1 or _above(v, near_upper) == 1)
+        for v, o in zip(y, outside)
+    ]
 
     # 7 points in a row on one side of the mean (ptd_seven_point_one_side_mean), then every
     # point of such a run (ptd_part_of_seven_trend).
@@ -193,7 +204,7 @@ def special_causes(y, mean, lower, upper, near_lower, near_upper) -> list[tuple[
         i >= RUN - 1 and rtm[i] != 0 and len(set(rtm[i - RUN + 1 : i + 1])) == 1 for i in range(n)
     ]
     # 7 points in a row each rising (or each falling): 6 steps of one sign, a tie breaks it.
-    steps = [_sign(y[i] - y[i - 1]) for i in range(1, n)]  # steps[i-1] = sign(y[i] - y[i-1])
+    steps = [_above(y[i], y[i - 1]) for i in range(1, n)]  # steps[i-1]: sign of y[i] - y[i-1]
     trend_end = [
         i >= RUN - 1 and steps[i - RUN + 1] != 0 and len(set(steps[i - RUN + 1 : i])) == 1
         for i in range(n)

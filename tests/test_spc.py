@@ -298,3 +298,53 @@ def test_event_segment_start(date, month):
 def test_bad_input_is_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         spc.xmr(**kwargs)
+
+
+# ---------------------------------------------------------------- command line: query --spc
+@pytest.fixture
+def cli_env(real_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CJSPERF_DATA", str(real_data_dir))
+    monkeypatch.setenv("CJSPERF_DB", str(tmp_path / "cli.duckdb"))
+
+
+def test_query_spc_on_the_published_rates(cli_env, capsys):
+    import csv
+    import io
+
+    from cjsperf.__main__ import main
+
+    args = ["query", "conviction_rate_by_month", "area=West Midlands"]
+    args += ["crime_type=Drugs Offences", "start=2017-01", "end=2018-03"]
+    assert main([*args, "--spc", "conviction_rate", "--better", "higher"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # The published West Midlands drugs rates, Jan 2017 – Mar 2018 (no files for Apr–Jun 2017,
+    # so 12 points): 94.8 93.9 92.6 | 92.2 91.4 94.2 93.3 93.6 95.3 93.0 96.5 94.9.
+    # Mean 1125.7 / 12 = 93.808333. Moving ranges 0.9 1.3 0.4 0.8 2.8 0.9 0.3 1.7 2.3 3.5 1.6:
+    # mean 16.5 / 11 = 1.5, none ≥ 3.267 × 1.5 = 4.9; limits 93.808333 ± 3.99 = 89.818333 and
+    # 97.798333. Near limits ± 2.66: only 96.5 is near, no 2 of 3, no run of 7 → no signals.
+    assert [r["month"] for r in rows][2:4] == ["2017-03", "2017-07"]
+    assert len(rows) == 12
+    for r in rows:
+        assert float(r["spc_mean"]) == pytest.approx(93.808333, abs=1e-6)
+        assert float(r["spc_lower"]) == pytest.approx(89.818333, abs=1e-6)
+        assert float(r["spc_upper"]) == pytest.approx(97.798333, abs=1e-6)
+        assert (r["spc_signal"], r["spc_special_cause"]) == ("", "")
+
+
+def test_query_spc_refuses_a_column_that_is_not_there(cli_env, capsys):
+    from cjsperf.__main__ import main
+
+    code = main(["query", "conviction_rate_by_month", "--spc", "rate"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--spc rate: no such column; the query returns month, convictions" in err
+
+
+def test_a_point_on_the_mean_is_on_it_despite_floating_point():
+    # CPS West Midlands all crime, 2014-01 to 2018-03: the mean of the published rates is 84.8
+    # exactly, computed as 84.80000000000001; the months at 84.8 (Jun and Aug 2015) are on the
+    # mean and break the run of months below it. Here the same thing in small: a mean of
+    # 0.1 + 0.2 (0.30000000000000004 in floating point) and a point at 0.3 between two runs of 6.
+    y = [0.2] * 6 + [0.3] + [0.2] * 6
+    got = spc.special_causes(y, 0.1 + 0.2, -3, 3, -2, 2)
+    assert [s for s, _ in got] == [""] * 13
