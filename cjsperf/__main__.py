@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cjsperf import spc
 from cjsperf.db import Warehouse, default_data_dir
 from cjsperf.queries import QueryError, list_queries
 
@@ -65,7 +66,47 @@ def check(data_dir: Path) -> int:
     return 0
 
 
-def query(name: str | None, pairs: list[str], show_list: bool) -> int:
+def add_spc(df: pd.DataFrame, column: str, better: str) -> pd.DataFrame:
+    """The rows plus spc_mean, spc_lower, spc_upper, spc_signal, spc_special_cause (cjsperf.spc).
+
+    Raises ValueError with a message for the user when the rows cannot make an XmR chart.
+    """
+    if "month" not in df.columns:
+        raise ValueError("--spc needs a query with a month column (one row per month)")
+    if column not in df.columns:
+        raise ValueError(
+            f"--spc {column}: no such column; the query returns {', '.join(df.columns)}"
+        )
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = df[column].notna() & values.isna()
+    if bad.any():
+        first = df.loc[bad].iloc[0]
+        raise ValueError(
+            f"--spc {column}: {first[column]!r} in month {first['month']} is not a number"
+        )
+    result = spc.xmr(list(df["month"]), list(values), better=better)
+    if result.message:
+        print(f"spc: {result.message}", file=sys.stderr)
+    points = result.points.set_index("month")
+    out = df.copy()
+    for src, dst in (
+        ("mean", "spc_mean"),
+        ("lower", "spc_lower"),
+        ("upper", "spc_upper"),
+        ("signal", "spc_signal"),
+        ("special_cause", "spc_special_cause"),
+    ):
+        out[dst] = df["month"].map(points[src])
+    return out
+
+
+def query(
+    name: str | None,
+    pairs: list[str],
+    show_list: bool,
+    spc_column: str | None = None,
+    better: str = "neither",
+) -> int:
     if show_list or not name:
         for q in list_queries():
             print(f"{q.name}\n    {q.summary}\n    grain: {q.grain}")
@@ -92,6 +133,12 @@ def query(name: str | None, pairs: list[str], show_list: bool) -> int:
     except duckdb.Error as exc:
         print(f"{name}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
+    if spc_column:
+        try:
+            df = add_spc(df, spc_column, better)
+        except ValueError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 2
     df.to_csv(sys.stdout, index=False)
     return 0
 
@@ -105,6 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     p_query.add_argument("name", nargs="?")
     p_query.add_argument("params", nargs="*", metavar="key=value")
     p_query.add_argument("--list", action="store_true", help="list the queries and parameters")
+    p_query.add_argument(
+        "--spc",
+        metavar="COLUMN",
+        help="add the XmR chart of COLUMN over the rows' months: spc_mean, spc_lower, spc_upper, "
+        "spc_signal (empty or the rule), spc_special_cause",
+    )
+    p_query.add_argument(
+        "--better",
+        choices=spc.BETTER,
+        default="neither",
+        help="which direction of COLUMN is better, for spc_special_cause (default: neither)",
+    )
     sub.add_parser("sample", help="write the synthetic sample extracts", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "sample":
@@ -115,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if args.command == "check":
         return check(Path(args.data_dir).resolve() if args.data_dir else default_data_dir())
-    return query(args.name, args.params, args.list)
+    return query(args.name, args.params, args.list, args.spc, args.better)
 
 
 if __name__ == "__main__":
