@@ -13,8 +13,7 @@ import plotly.graph_objects as go
 
 from cjsperf import charts, theme
 from cjsperf.charts import Hover
-from cjsperf.events import Event, mark_events
-from cjsperf.headlines import Status, change_headline, fmt_value
+from cjsperf.headlines import fmt_value
 from cjsperf.kpis import Kpi
 from cjsperf.measures import Measure
 
@@ -59,37 +58,6 @@ LABELS = {
 }
 PROSECUTOR_COLORS = {"Agent": theme.SERIES["Agent"], "In-house": theme.SERIES["In-house"]}
 SPEND_COLORS = {"Agent fees": theme.SERIES["Agent"], "Counsel fees": theme.SERIES["Counsel"]}
-
-
-def share_chart(
-    df: pd.DataFrame,
-    target: Measure | None,
-    *,
-    what: str,
-    where: str,
-    months: Sequence[str],
-    events: Sequence[Event] = (),
-) -> tuple[go.Figure, str, str]:
-    """Agent share by month (a frame from agent_share_by_month or sessions_by_month) against its
-    target, the ODP marked. Returns the figure, its headline and its one-line subtitle."""
-    head = change_headline("Agent share of sessions", df["agent_share"].tolist(), "%")
-    measure = f"{what} covered by agents (%), by month"
-    fig = charts.line_chart(
-        df,
-        x="month",
-        y="agent_share",
-        headline=head,
-        subtitle=f"{measure}<br>{where}",
-        x_title="Month",
-        y_title="Agent share",
-        y_suffix="%",
-        y_format=".1f",
-        hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")),
-        months=months,
-    )
-    if target is not None and target.target is not None:
-        charts.target_line(fig, target.target, target.text)
-    return mark_events(fig, months, events, "agent_session_share"), head, f"{measure}, {where}"
 
 
 def by_prosecutor_chart(
@@ -142,11 +110,12 @@ COMPARE_NOTE = (
 
 
 def spend_kpis(
-    spend: Sequence[Mapping], share: Sequence[Mapping], ms: Mapping[str, Measure], home: bool
+    spend: Sequence[Mapping], share: Sequence[Mapping], ms: Mapping[str, Measure]
 ) -> list[Kpi]:
     """Headline figures of the agent spend page from the one-row summaries (agent_spend_summary,
-    sessions_summary of magistrates' courts) of [this period, the previous period]. The monthly
-    spend target is the Area's, so it is judged only when `home` (the whole Area) is shown."""
+    sessions_summary of magistrates' courts) of [this period, the previous period], each change
+    judged by its measure's better direction. Statuses are the measures' SPC variation and
+    assurance (`ui.status_line`), not a judgement of one figure."""
     (now, before), (s_now, s_before) = spend, share
     per_month = fmt_value(now.get("avg_monthly_spend"), "£")
     spend_m, cost_m, share_m = (
@@ -154,38 +123,32 @@ def spend_kpis(
         ms["cost_per_agent_session"],
         ms["agent_session_share"],
     )
-    spend_status = spend_m.status(now.get("avg_monthly_spend")) if home else None
-    if spend_status:
-        spend_status = Status(spend_status.word, f"{per_month} a month, {spend_status.explanation}")
     return [
         Kpi("Total spend", now.get("total_spend"), "£", before.get("total_spend"),
-            spend_m.better, status=spend_status, help=f"Agent and counsel fees, all crime; {per_month} a month."),
+            spend_m.better, help=f"Agent and counsel fees, all crime; {per_month} a month."),
         Kpi("Agent fees", now.get("agent_fees"), "£", before.get("agent_fees"), spend_m.better,
             help="Agent session fees, magistrates' courts, all crime."),
         Kpi("Counsel fees", now.get("counsel_fees"), "£", before.get("counsel_fees"),
             spend_m.better, help="External counsel fees, Crown Court, all crime."),
         Kpi("Cost per session", now.get("cost_per_agent_session"), "£",
             before.get("cost_per_agent_session"), cost_m.better,
-            help="Agent fees ÷ sessions agents covered.",
-            status=cost_m.status(now.get("cost_per_agent_session"))),
+            help="Agent fees ÷ sessions agents covered."),
         Kpi("Agent share", s_now.get("agent_share"), "%", s_before.get("agent_share"),
-            share_m.better, help="Magistrates' court sessions prosecuted by an agent.",
-            status=share_m.status(s_now.get("agent_share"))),
+            share_m.better, help="Magistrates' court sessions prosecuted by an agent."),
     ]  # fmt: skip
 
 
-def session_kpis(now: Mapping, before: Mapping, share: Measure, judged: bool) -> list[Kpi]:
-    """Headline figures of the court sessions page from sessions_summary of [this, previous];
-    the agent share is judged against `share`'s target only when `judged` (magistrates' courts)."""
+def session_kpis(now: Mapping, before: Mapping, share: Measure) -> list[Kpi]:
+    """Headline figures of the court sessions page from sessions_summary of [this, previous],
+    each change judged by the agent share measure's better direction."""
     return [
-        Kpi("Sessions listed", now.get("sessions"), "", before.get("sessions"),
+        Kpi("Sessions listed", now.get("sessions"), "", before.get("sessions"), "lower",
             help="Fewer, fuller sessions need fewer prosecutors."),
         Kpi("In-house", now.get("in_house_share"), "%", before.get("in_house_share"),
             better="higher",
             help=f"{fmt_value(now.get('in_house_sessions'), '')} sessions prosecuted in-house."),
         Kpi("Agent", now.get("agent_share"), "%", before.get("agent_share"), share.better,
-            help=f"{fmt_value(now.get('agent_sessions'), '')} sessions covered by agents.",
-            status=share.status(now.get("agent_share")) if judged else None),
+            help=f"{fmt_value(now.get('agent_sessions'), '')} sessions covered by agents."),
         Kpi("Agent sessions", now.get("agent_sessions"), "", before.get("agent_sessions"),
             share.better),
     ]  # fmt: skip

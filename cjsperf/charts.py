@@ -50,9 +50,10 @@ def _title(headline: str, subtitle: str) -> dict:
 TITLE_TOP_PX = 22  # the title's first line starts this far below the top of the figure
 
 
-def _top_margin(subtitle: str, legend: bool) -> int:
+def _top_margin(subtitle: str, legend: bool, headline: str = "") -> int:
     """Room above the plot for the title's lines and, below them, the legend."""
-    return TITLE_TOP_PX + 24 + 20 * len(subtitle.split("<br>")) + (34 if legend else 12)
+    extra = 24 * headline.count("<br>")  # a headline of two lines
+    return TITLE_TOP_PX + 24 + extra + 20 * len(subtitle.split("<br>")) + (34 if legend else 12)
 
 
 def _hover_template(
@@ -79,7 +80,7 @@ def _base_layout(
         height=height,
         xaxis_title=x_title,
         yaxis_title=y_title,
-        margin={"t": _top_margin(subtitle, legend=len(fig.data) > 1)},
+        margin={"t": _top_margin(subtitle, legend=len(fig.data) > 1, headline=headline)},
     )
     return fig
 
@@ -348,5 +349,125 @@ def month_ticks(fig: go.Figure, months: Sequence[str]) -> go.Figure:
     """On a monthly chart of a few months (YYYY-MM x values), one tick per month labelled 'Mar 2018'
     instead of Plotly's daily or hourly ticks; as `line_chart` does when given `months`."""
     if 0 < len(months) <= 6:
+        fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return fig
+
+
+# ------------------------------------------------------------------ statistical process control
+# Marker shape as well as colour for each kind of point, so colour never carries meaning alone.
+SPC_MARKERS = {
+    "improvement": ("Special cause improvement", "triangle-up"),
+    "concern": ("Special cause concern", "diamond"),
+    "neutral": ("Special cause neutral", "square"),
+    "": ("Common cause", "circle"),
+}
+
+
+def spc_chart(
+    points: pd.DataFrame,
+    *,
+    headline: str,
+    subtitle: str,
+    months: Sequence[str],
+    y_title: str,
+    y_suffix: str = "",
+    y_format: str = ",",
+    y_prefix: str = "",
+    name: str = "",
+    icons: str = "",
+    comparisons: pd.DataFrame | None = None,
+    hover: Sequence[Hover] = (),
+    small: Sequence[bool] | None = None,
+    height: int = 450,
+) -> go.Figure:
+    """An XmR chart (NHS "Making Data Count"): the series with each point coloured and shaped by its
+    special cause (improvement blue triangle, concern orange diamond, neutral purple square, common
+    cause grey circle), the mean, and the process limits dashed, each segment on its own.
+
+    `points`: month (YYYY-MM), value, mean, lower, upper, special_cause, signal, segment, and the
+    `hover` columns. `comparisons`: month, series, value, drawn as plain light grey lines (on an
+    SPC chart orange only ever means concern). `small`: per point, whether it rests on too few
+    cases (drawn hollow, with no status). `icons`: the variation and assurance in words, shown
+    above the plot. `months`: every month of the x axis, so a month without data is a gap.
+    """
+    fig = go.Figure()
+    fmt = f"{y_prefix}%{{y:{y_format}}}{y_suffix}"
+    if comparisons is not None and len(comparisons):
+        for series, part in comparisons.groupby("series", sort=False):
+            part = part.set_index("month").reindex(list(months)).rename_axis("month").reset_index()
+            fig.add_trace(
+                go.Scatter(
+                    x=part["month"], y=part["value"], name=str(series), mode="lines",
+                    line={"color": theme.FOCUS_GREY, "width": 2}, connectgaps=False,
+                    hovertemplate=f"<b>{series}</b><br>%{{x}}: {fmt}<extra></extra>",
+                )
+            )  # fmt: skip
+    pts = points.reset_index(drop=True)
+    # Limits and mean per segment, a gap between segments (limits are recalculated there).
+    lines: dict[str, list] = {"month": [], "mean": [], "lower": [], "upper": []}
+    for _, seg in pts.groupby("segment", sort=True) if len(pts) else []:
+        for col in lines:
+            lines[col] += [*seg[col].tolist(), None]
+    if len(pts) and pts["upper"].notna().any():
+        for col, label in (("upper", "Process limits"), ("lower", "Process limits")):
+            fig.add_trace(
+                go.Scatter(
+                    x=lines["month"], y=lines[col], name=label, mode="lines",
+                    line={"color": theme.DARK_GREY, "width": 1.5, "dash": "dash"},
+                    legendgroup="limits", showlegend=col == "upper", connectgaps=False,
+                    hovertemplate=f"{'Upper' if col == 'upper' else 'Lower'} limit: {fmt}"
+                    "<extra></extra>",
+                )
+            )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=lines["month"], y=lines["mean"], name="Mean", mode="lines",
+                line={"color": theme.DARK_GREY, "width": 1.5}, connectgaps=False,
+                hovertemplate=f"Mean: {fmt}<extra></extra>",
+            )
+        )  # fmt: skip
+    full = pts.set_index("month").reindex(list(months)).rename_axis("month").reset_index()
+    fig.add_trace(
+        go.Scatter(
+            x=full["month"], y=full["value"], name=name or y_title, mode="lines",
+            line={"color": theme.DARK_BLUE, "width": 2}, connectgaps=False, hoverinfo="skip",
+            showlegend=False,
+        )
+    )  # fmt: skip
+    kinds = pts["special_cause"].fillna("") if len(pts) else pd.Series(dtype=str)
+    hollow = pd.Series(list(small) if small is not None else [False] * len(pts), dtype=bool)
+    for kind, (label, symbol) in SPC_MARKERS.items():
+        for is_small in (False, True):
+            mask = (kinds == kind) & (hollow == is_small) if len(pts) else []
+            part = pts[mask] if len(pts) else pts
+            if part.empty:
+                continue
+            colour = theme.SPC[kind or "common"]
+            fig.add_trace(
+                go.Scatter(
+                    x=part["month"], y=part["value"], mode="markers",
+                    name=label + (" (too few cases)" if is_small else ""),
+                    marker={"color": colour, "size": 9 if kind else 7,
+                            "symbol": symbol + ("-open" if is_small else ""),
+                            "line": {"color": colour, "width": 2}},
+                    customdata=part[[h.column for h in hover]].to_numpy() if hover else None,
+                    hovertemplate=_hover_template(
+                        f"<b>{label}</b>", "Month", y_title, y_format, y_suffix, hover
+                    ).replace("%{y:", f"{y_prefix}%{{y:"),
+                )
+            )  # fmt: skip
+    # The statistics' headline is long: its finding goes on a second line.
+    headline = headline.replace(": ", ":<br>", 1) if len(headline) > 70 else headline
+    _base_layout(fig, headline, subtitle, "Month", y_title, height + 24 * headline.count("<br>"))
+    fig.update_layout(showlegend=True, hovermode="closest")
+    fig.update_yaxes(ticksuffix=y_suffix, tickprefix=y_prefix)
+    if y_format != ",":
+        fig.update_yaxes(tickformat=y_format)
+    if icons:
+        fig.add_annotation(
+            text=icons, x=1, xref="paper", xanchor="right", y=1, yref="paper", yanchor="bottom",
+            yshift=28, showarrow=False, align="right", font={"size": 13},
+        )  # fmt: skip
+    if len(months) <= 6:
         fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return fig

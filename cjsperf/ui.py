@@ -6,6 +6,7 @@ which shows the chart, its data table, and the downloads of exactly that table.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -17,6 +18,7 @@ from cjsperf import downloads
 from cjsperf.db import Warehouse
 from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import Filters, Options, render_sidebar
+from cjsperf.filters import month_label as filters_month_label
 from cjsperf.queries import QueryError
 
 SYNC_EVERY_SECONDS = 2.0
@@ -235,3 +237,99 @@ def _excel_maker(
         )
 
     return make
+
+
+def trend_block(
+    t,
+    fig: go.Figure,
+    *,
+    key: str,
+    subtitle: str,
+    f: Filters,
+    source: str,
+    synthetic: bool,
+    definitions: Sequence[str] = (),
+    column_labels: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> None:
+    """A measure's SPC chart (`cjsperf.trend_chart.trend_figure`) with its variation and assurance
+    icons in words beside the headline, and its table and downloads: the query's monthly rows with
+    the mean, the limits and the rule each point triggers."""
+    from cjsperf import icons
+    from cjsperf.trends import SPC_LABELS
+
+    st.markdown(icons.html_icons(t), unsafe_allow_html=True)
+    labels = {**SPC_LABELS, **dict(column_labels or {})}
+    spc_defs = (
+        "Statistical process control (NHS Making Data Count): mean ± 2.66 × the mean moving "
+        "range gives the process limits; a point outside them, 7 in a row on one side of the "
+        "mean or rising or falling, or 2 of 3 near a limit is a special cause. Anything else is "
+        "common cause variation: noise, not a change.",
+    )
+    extra = [n for n in (t.span_note, t.result.message.capitalize()) if n]
+    chart_block(
+        fig, t.table(), key=key, title=t.headline, subtitle=subtitle, f=f, source=source,
+        synthetic=synthetic, definitions=(*definitions, t.measure.definition, *spc_defs),
+        column_labels=labels, notes=(*extra, *notes),
+    )  # fmt: skip
+
+
+def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict | None = None):
+    """A measure's SPC trend for the filters (`cjsperf.trends.trend_for`), from cached queries."""
+    from cjsperf import trends
+
+    return trends.trend_for(m, query, f, events, area=area, extra=extra)
+
+
+def status_line(trends_) -> None:
+    """One status per measure and period, as the Overview and the charts show it: each measure's
+    variation and assurance icons with their words."""
+    from cjsperf import icons
+
+    rows = [
+        f"<div style='margin:0.15em 0'><b>{html.escape(t.label)}</b>: {icons.html_icons(t)}</div>"
+        for t in trends_
+    ]
+    st.markdown("".join(rows), unsafe_allow_html=True)
+
+
+def show_trend(
+    t,
+    f: Filters,
+    *,
+    key: str,
+    measure_text: str,
+    source: str,
+    synthetic: bool,
+    y_title: str = "",
+    hover=(),
+    comparisons: pd.DataFrame | None = None,
+    definitions: Sequence[str] = (),
+    column_labels: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> None:
+    """Draw a trend as an SPC chart with its icons, table and downloads. `measure_text` names the
+    measure and unit for the subtitle ('Tasks due each month completed on time (%)')."""
+    from cjsperf import trend_chart, trends
+
+    where = t.area or HOME_AREA
+    months = f"{filters_month_label(t.first)} to {filters_month_label(t.last)}"
+    subtitle = f"{measure_text}, {where}<br>{months}"
+    if t.extended:
+        subtitle += f" ({trends.SPAN} months for the control limits; period chosen: {f.period})"
+    fig = trend_chart.trend_figure(
+        t, subtitle=subtitle, y_title=y_title, hover=hover, comparisons=comparisons
+    )
+    if t.target is None and t.measure.target is not None:
+        notes = (*notes, f"No target line: {t.no_target_why}.")
+    trend_block(
+        t, fig, key=key, subtitle=subtitle.replace("<br>", ", "), f=f, source=source,
+        synthetic=synthetic, definitions=definitions, column_labels=column_labels, notes=notes,
+    )  # fmt: skip
+
+
+def measure_trend(m, f: Filters, events=(), *, area: str | None = None, **kwargs):
+    """`trend_of` and `show_trend` in one: draw the measure's SPC chart; return its trend."""
+    t = trend_of(m, f, events, area=area)
+    show_trend(t, f, **kwargs)
+    return t

@@ -7,9 +7,9 @@ import streamlit as st
 
 from cjsperf import agent_use, charts, kpis, measures, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from, mark_events
-from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
-from cjsperf.headlines import change_headline, fmt_value
+from cjsperf.events import events_from
+from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
+from cjsperf.headlines import fmt_value
 
 f = ui.current_filters()
 ui.page_header(
@@ -41,7 +41,6 @@ spend_m, cost_m, share_m = (
     ms["cost_per_agent_session"],
     ms["agent_session_share"],
 )
-spend_target = spend_m.target if area == HOME_AREA else None
 prev = kpis.previous_period(f.start, f.end)
 
 
@@ -57,7 +56,7 @@ share = [kpis.first_row(df) for df in both_periods("sessions_summary", **mags)]
 if not spend[0].get("payments"):
     ui.empty_note(f, "agent or counsel payments")
     st.stop()
-tiles = agent_use.spend_kpis(spend, share, ms, home=area == HOME_AREA)
+tiles = agent_use.spend_kpis(spend, share, ms)
 if category != "All crime":
     now, before = (
         df[df["offence_category"] == category]
@@ -77,66 +76,29 @@ if category != "All crime":
     )
 covered = spend[1].get("months") == share[1].get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
+trends = [ui.trend_of(m, f, events, area=area) for m in (spend_m, cost_m, share_m)]
+ui.status_line(trends)
 
-# ---- Spend by month: agent and counsel fees, against the Area's monthly target
-monthly = ui.query("agent_spend_by_month", area=area, start=f.start, end=f.end)
-if monthly.empty:  # the query failed, and ui.query has said so
-    st.stop()
-stacked = monthly.melt(
-    id_vars=["month", "total_spend"],
-    value_vars=["agent_fees", "counsel_fees"],
-    var_name="spend",
-    value_name="amount",
-).replace({"spend": {"agent_fees": "Agent fees", "counsel_fees": "Counsel fees"}})
-if spend_target is not None:
-    met = int((monthly["total_spend"] <= spend_target).sum())
-    limit = spend_m.fmt(spend_target)
-    head = f"Spend within {limit} monthly target in {met} of {len(monthly)} months"
-else:
-    head = change_headline("Monthly spend", monthly["total_spend"].tolist(), "£")
-sub = f"Agent and external counsel fees by month (£), all crime, {where}"
-fig = charts.bar_chart(
-    stacked, category="month", value="amount", series="spend", stacked=True, horizontal=False,
-    text=False, headline=head, subtitle=sub, value_title="Spend", value_prefix="£",
-    colors=agent_use.SPEND_COLORS,
-    value_format=",.0f", hover=(Hover("total_spend", "Total spend (£)", ",.0f"),),
-)  # fmt: skip
-notes = ["The monthly spend target is for the whole Area: no line for one force."]
-if spend_target is not None:
-    charts.target_line(fig, spend_target, f"{spend_m.text} a month")
-    notes = []
+# ---- Spend, cost per agent session and agent share by month: statistical process control
+SPEND_HOVER = (Hover("agent_fees", "Agent fees (£)", ",.0f"),
+               Hover("counsel_fees", "Counsel fees (£)", ",.0f"))  # fmt: skip
+trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True,
+                definitions=agent_use.SPEND_DEFINITIONS + agent_use.SESSION_DEFINITIONS,
+                column_labels=agent_use.LABELS)  # fmt: skip
+spend_t, cost_t, share_t = trends
 ui.no_crime_type_note(f, "Agent session fees")
-fig = mark_events(charts.month_ticks(fig, f.months), monthly["month"], events, spend_m.key)
-block(fig, monthly, key="spend-by-month", title=head, subtitle=sub, notes=notes)
-
-# ---- Cost per agent session and agent share of sessions by month, against their targets
+trend(spend_t, key="spend-by-month", y_title="Spend",
+      measure_text="Agent and external counsel fees by month (£), all crime",
+      hover=SPEND_HOVER)  # fmt: skip
 left, right = st.columns(2)
 with left:
-    cost = monthly[["month", "agent_fees", "agent_sessions", "cost_per_agent_session"]]
-    cost = cost.assign(target=cost_m.target)
-    head = change_headline("Cost per agent session", cost["cost_per_agent_session"].tolist(), "£")
-    measure = "Agent fees ÷ sessions covered (£), by month"
-    fig = charts.line_chart(
-        cost, x="month", y="cost_per_agent_session", headline=head,
-        subtitle=f"{measure}<br>{where}", x_title="Month", y_title="Cost per session (£)",
-        y_format=",.2f", months=f.months,
-        hover=(Hover("agent_sessions", "Agent sessions"), Hover("agent_fees", "Fees (£)", ",.0f")),
-    )  # fmt: skip
-    if cost_m.target is not None:
-        charts.target_line(fig, cost_m.target, cost_m.text)
-    ui.no_crime_type_note(f, "Agent session fees")
-    sub = f"{measure}, {where}"
-    fig = mark_events(fig, f.months, events, cost_m.key)
-    block(fig, cost, key="cost-per-agent-session", title=head, subtitle=sub)
+    trend(cost_t, key="cost-per-agent-session", y_title="Cost per session",
+          measure_text="Agent fees ÷ sessions covered (£), by month",
+          hover=(Hover("agent_sessions", "Agent sessions"), Hover("agent_fees", "Fees (£)", ",.0f")))  # fmt: skip
 with right:
-    shares = ui.query("agent_share_by_month", area=area, start=f.start, end=f.end)
-    fig, head, sub = agent_use.share_chart(
-        shares, share_m, what="Magistrates' court sessions", where=where, months=f.months,
-        events=events,
-    )  # fmt: skip
-    ui.no_crime_type_note(f, "Court sessions")
-    shares = shares.assign(target=share_m.target)
-    block(fig, shares, key="agent-share-by-month", title=head, subtitle=sub)
+    trend(share_t, key="agent-share-by-month", y_title="Agent share",
+          measure_text="Magistrates' court sessions covered by agents (%), by month",
+          hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")))  # fmt: skip
 
 # ---- Spend by court centre: agent fees at magistrates' courts, counsel fees at the Crown Court
 courts = ui.query("agent_spend_by_court", area=area, crime_type=category, start=f.start, end=f.end)

@@ -1,14 +1,14 @@
 """Court sessions (HMCPSI issue 4, listing with HMCTS): sessions listed and who prosecuted them,
 in-house or agent, by month, court centre and list type."""
 
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, measures, ui
+from cjsperf import agent_use, kpis, measures, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from, mark_events
-from cjsperf.filters import month_label
+from cjsperf.events import events_from
 
 # The page's own choice of courts: the value the queries take, and what the sessions are called.
 COURT_TYPES = {
@@ -49,57 +49,34 @@ now, before = (
 if not now.get("sessions"):
     st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
     st.stop()
-share_m = measures.registry(ui.query("measures"))["agent_session_share"]
+ms = measures.registry(ui.query("measures"))
 events = events_from(ui.query("events"))
+listed_m, share_m = ms["sessions_listed"], ms["agent_session_share"]
 magistrates = court_type == "Magistrates' court"  # the agent share target is for these
-tiles = agent_use.session_kpis(now, before, share_m, judged=magistrates)
+# The same measures over the courts chosen: sessions_by_month takes the court type.
+share_m = replace(share_m, query="sessions_by_month")
+if not magistrates:  # no target for other courts
+    listed_m = replace(listed_m, label=f"{sessions} listed")
+    share_m = replace(share_m, target=None, label=f"Agent share of {sessions.lower()}")
+tiles = agent_use.session_kpis(now, before, share_m)
 covered = before.get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
+trends = [ui.trend_of(m, f, events, extra={"court_type": court_type}) for m in (listed_m, share_m)]
+ui.status_line(trends)
 
-# ---- Trend by month: sessions listed, in-house and agent; agent share against target
-monthly = ui.query("sessions_by_month", **params, start=f.start, end=f.end)
-if monthly.empty:  # the query failed, and ui.query has said so
-    st.stop()
+# ---- Sessions listed and agent share by month: statistical process control
+hover = (Hover("in_house_sessions", "In-house"), Hover("agent_sessions", "Agent"),
+         Hover("sessions", "Sessions listed"))  # fmt: skip
+trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True, hover=hover,
+                definitions=agent_use.SESSION_DEFINITIONS, column_labels=agent_use.LABELS)  # fmt: skip
 left, right = st.columns(2)
 with left:
-    stacked = monthly.melt(
-        id_vars=["month", "sessions", "agent_share"],
-        value_vars=["agent_sessions", "in_house_sessions"],
-        var_name="prosecutor",
-        value_name="count",
-    ).replace({"prosecutor": {"agent_sessions": "Agent", "in_house_sessions": "In-house"}})
-    last = monthly.iloc[-1]
-    head = (
-        f"{last['sessions']:,} sessions listed in {month_label(last['month'])}; "
-        f"agents covered {last['agent_sessions']:,}"
-    )
-    measure = f"{sessions} listed by month, agent and in-house"
-    fig = charts.bar_chart(
-        stacked,
-        category="month",
-        value="count",
-        series="prosecutor",
-        stacked=True,
-        horizontal=False,
-        text=False,
-        headline=head,
-        subtitle=f"{measure}<br>{where}",
-        value_title="Sessions",
-        colors=agent_use.PROSECUTOR_COLORS,
-        hover=(
-            Hover("sessions", "Sessions listed"),
-            Hover("agent_share", "Agent share (%)", ".1f"),
-        ),
-    )
-    fig = mark_events(charts.month_ticks(fig, f.months), monthly["month"], events, share_m.key)
-    block(fig, monthly, key="sessions-by-month", title=head, subtitle=f"{measure}, {where}")
+    trend(trends[0], key="sessions-by-month", y_title="Sessions",
+          measure_text=f"{sessions} listed by month")  # fmt: skip
 with right:
-    fig, head, sub = agent_use.share_chart(
-        monthly, share_m if magistrates else None, what=sessions, where=where, months=f.months,
-        events=events,
-    )  # fmt: skip
-    table = monthly.assign(target=share_m.target if magistrates else None)
-    block(fig, table, key="agent-share-of-sessions", title=head, subtitle=sub)
+    notes = [] if magistrates else ["The agent share target is for magistrates' courts."]
+    trend(trends[1], key="agent-share-of-sessions", y_title="Agent share", notes=notes,
+          measure_text=f"{sessions} covered by agents (%), by month")  # fmt: skip
 
 # ---- By court centre and by list type: where and for what agents are used
 for query, category, suffix, what in (

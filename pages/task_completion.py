@@ -1,12 +1,11 @@
 """Task completion (HMCPSI issue 7, staff manage their task lists): tasks completed on time by
 month, team and task type; the open and overdue backlog at each month end; the age of open tasks."""
 
-import pandas as pd
 import streamlit as st
 
-from cjsperf import charts, kpis, measures, theme, ui
+from cjsperf import charts, kpis, measures, theme, trends, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from, mark_events
+from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
 from cjsperf.filters import month_label, period_label, shift_month
 from cjsperf.headlines import change, change_headline, fmt_value
@@ -53,8 +52,7 @@ ms = measures.registry(ui.query("measures"))
 m_on, m_over = ms["tasks_on_time"], ms["overdue_tasks"]
 events = events_from(ui.query("events"))
 # Targets are for all tasks: none for one offence category (the measure says why).
-t_on, why_on = m_on.target_for(f, category)
-t_over, why_over = m_over.target_for(f, category)
+t_on, _ = m_on.target_for(f, category)
 
 
 def span_headline(subject: str, values: list) -> str:
@@ -75,7 +73,7 @@ periods = {
 }
 on = {k: kpis.first_row(ui.query("tasks_on_time_for_period", **p, start=s, end=e))
       for k, (s, e) in periods.items()}  # fmt: skip
-first_month = min(s for s, _ in periods.values())
+first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
 backlog = ui.query("tasks_backlog_by_month", **p, start=first_month, end=f.end)
 if not on["now"].get("due") or backlog.empty:
     ui.empty_note(f, "tasks due")
@@ -87,38 +85,28 @@ if not covered["now"]:
     st.caption(f":material/info: The task extract starts in {month_label(backlog['month'].iloc[0])}: the figures "
                "cover only the part of the period from then.")  # fmt: skip
 end = f"{month_label(f.end)} end"
-figs = [  # label, value in each period, unit, which way is better, measure judged against target
-    ("On time", {k: r.get("on_time_rate") for k, r in on.items()}, "%", m_on.better, m_on if t_on else None),
-    ("Tasks due", {k: r.get("due") for k, r in on.items()}, "", "neither", None),
-    (f"Open at {end}", {k: r.get("open_tasks") for k, r in at_end.items()}, "", m_over.better, None),
-    (f"Overdue at {end}", {k: r.get("overdue") for k, r in at_end.items()}, "", m_over.better, m_over if t_over else None),
+figs = [  # label, value in each period, unit, which way is better
+    ("On time", {k: r.get("on_time_rate") for k, r in on.items()}, "%", m_on.better),
+    ("Tasks due", {k: r.get("due") for k, r in on.items()}, "", "neither"),
+    (f"Open at {end}", {k: r.get("open_tasks") for k, r in at_end.items()}, "", m_over.better),
+    (f"Overdue at {end}", {k: r.get("overdue") for k, r in at_end.items()}, "", m_over.better),
 ]  # fmt: skip
-tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better, m.status(v["now"]) if m else None)
-         for label, v, unit, better, m in figs]  # fmt: skip
+tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, unit, better in figs]
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
+# One status per measure and period, as on the Overview and the charts.
+on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
+ui.status_line([on_t, over_t])
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "
             f"({change(kpis.number(v['now']), kpis.number(v['year']), unit) or 'no change'})"
-            for label, v, unit, _, _ in figs]  # fmt: skip
+            for label, v, unit, _ in figs]  # fmt: skip
     st.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
 
-# ---- On time by month, against target
-by_month = ui.query("tasks_on_time_by_month", **p, start=f.start, end=f.end)
-sub = f"Tasks due each month completed by their due date (%), {where}, {f.period}"
-if t_on is not None and len(by_month):
-    met = int((by_month["on_time_rate"] >= t_on).sum())
-    head = f"On-time rate met the {m_on.fmt(t_on)} target in {met} of {len(by_month)} months"
-else:
-    head = change_headline("Tasks on time", by_month["on_time_rate"].tolist(), "%")
-fig = charts.line_chart(by_month, x="month", y="on_time_rate", headline=head, subtitle=sub,
-                        x_title="Month due", y_title="On time", y_suffix="%", y_format=".1f",
-                        hover=HOVER, months=f.months)  # fmt: skip
-notes = [] if t_on is not None else [f"No target line: {why_on}."]
-if t_on is not None:
-    charts.target_line(fig, t_on, m_on.text)
+# ---- On time by month: statistical process control
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS)  # fmt: skip
-fig = mark_events(fig, f.months, events, m_on.key)
-ui.chart_block(fig, by_month, key="tasks-on-time-by-month", title=head, subtitle=sub, notes=notes, **block)  # fmt: skip
+ui.show_trend(on_t, key="tasks-on-time-by-month", y_title="On time", hover=HOVER,
+              measure_text=f"Tasks due each month completed by their due date (%), {what}",
+              **block)  # fmt: skip
 
 # ---- On time by team and by task type, tasks due in the period
 for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
@@ -137,25 +125,18 @@ for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
         fig.update_shapes(layer="below")  # behind the bars and their value labels
     ui.chart_block(fig, df, key=f"tasks-on-time-by-{dim}", title=head, subtitle=sub, **block)
 
-# ---- Open and overdue tasks at each month end, against the overdue target
-months = backlog[backlog["month"].between(f.start, f.end)]
-long = pd.concat([months.assign(series="Open tasks", tasks=months["open_tasks"]),
-                  months.assign(series="Overdue", tasks=months["overdue"])])  # fmt: skip
-head = span_headline("Overdue open tasks", months["overdue"].tolist())
-sub = f"Open tasks and those overdue at each month end, {where}, {f.period}"
-fig = charts.line_chart(long, x="month", y="tasks", series="series", headline=head, subtitle=sub,
-                        x_title="Month end", y_title="Tasks", months=f.months,
-                        hover=(Hover("overdue_share", "Overdue (% of open)", ".1f"),),
-                        colors={"Open tasks": theme.SERIES["Open"], "Overdue": theme.SERIES["Overdue"]})  # fmt: skip
+# ---- Overdue tasks at each month end (statistical process control), open tasks beside them
+shown = backlog[backlog["month"] >= over_t.first]
+open_tasks = shown.assign(series="Open tasks", value=shown["open_tasks"])[
+    ["month", "series", "value"]
+]
 notes = []
-if t_over is not None:
-    charts.target_line(fig, t_over, f"Overdue {m_over.text.lower()}")
-else:
-    notes.append(f"No overdue target line: {why_over}.")
-if backlog["month"].iloc[0] > shift_month(f.start, -6):
+if backlog["month"].iloc[0] > shift_month(over_t.first, -6):
     notes.append(f"The extract holds tasks created from {month_label(backlog['month'].iloc[0])}, so its first months miss older tasks still open then.")  # fmt: skip
-fig = mark_events(fig, f.months, events, m_over.key)
-ui.chart_block(fig, months, key="tasks-backlog-by-month", title=head, subtitle=sub, notes=notes, **block)  # fmt: skip
+ui.show_trend(over_t, key="tasks-backlog-by-month", y_title="Tasks", comparisons=open_tasks,
+              hover=(Hover("open_tasks", "Open tasks"), Hover("overdue_share", "Overdue (% of open)", ".1f")),
+              measure_text=f"Overdue open tasks at each month end (open tasks in grey), {what}",
+              notes=notes, **block)  # fmt: skip
 
 # ---- Age of the tasks open at the end of the period
 age = ui.query("tasks_open_age", **p, end=f.end)

@@ -31,7 +31,10 @@ def chart_specs(at) -> list[dict]:
 def charts(at) -> dict[str, dict]:
     """Each chart's spec by its headline (the bold first line of its title)."""
     return {
-        spec["layout"]["title"]["text"].split("</b>")[0].removeprefix("<b>"): spec
+        spec["layout"]["title"]["text"]
+        .split("</b>")[0]
+        .removeprefix("<b>")
+        .replace("<br>", " "): spec  # a long headline runs over two lines
         for spec in chart_specs(at)
     }
 

@@ -117,26 +117,3 @@ def test_by_prosecutor_chart():
     # Counts only on segments of at least a twelfth of the widest bar (5 sessions).
     assert list(agent.text) == ["3", "1", ""] and list(in_house.text) == ["2", "", "4"]
     assert agent.marker.color == agent_use.PROSECUTOR_COLORS["Agent"]
-
-
-def test_share_chart():
-    df = pd.DataFrame(
-        {
-            "month": ["2017-09", "2017-10", "2017-11"],
-            "sessions": [100, 100, 100],
-            "agent_sessions": [23, 19, 13],
-            "agent_share": [23.0, 19.0, 13.0],
-        }
-    )
-    target = measures.Measure(
-        "agent_session_share", "Share", "%", "lower", "q", "agent_share", "p", "d",
-        target=15.0, tolerance=3.0,
-    )  # fmt: skip
-    fig, head, sub = agent_use.share_chart(
-        df, target, what="Sessions", where="Area, period", months=df["month"].tolist(),
-        events=[ODP, events.Event("2017-09-25", "ODP for sessions", True, ("agent_session_share",))],
-    )  # fmt: skip
-    assert head == "Agent share of sessions fell to 13.0%"
-    assert sub == "Sessions covered by agents (%), by month, Area, period"
-    texts = [a.text for a in fig.layout.annotations]
-    assert "Target: at most 15.0%" in texts and any(t.startswith("ODP") for t in texts)

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
+from tests import xmr_reference
 from tests.apptest_support import DATA, captions, chart, charts, metrics, values
 
 PAGE = "pages/agent_spend.py"
@@ -93,20 +94,31 @@ def test_default_view_headline_figures(default_page, spend, sessions):
 
 
 def test_default_view_charts(default_page, spend):
-    fy = between(spend, *FY)
-    by_month = fy.groupby("month")["amount"].sum()
-    met = int((by_month <= 300000).sum())  # the agent_spend target in data/reference/targets.csv
-    head, spec = chart(default_page, "monthly target")
-    assert head == f"Spend within £300,000 monthly target in {met} of 12 months"
-    agent_trace = next(t for t in spec["data"] if t["name"] == "Agent fees")
-    march = fy[(fy["month"] == "2018-03") & (fy["spend_type"] == "Agent session fee")]
-    i = values(agent_trace["x"]).index("2018-03")
-    assert dec(values(agent_trace["y"])[i]) == march["amount"].sum()
+    """Spend by month is an SPC chart over the 24 months to Mar 2018. The ODP (25 Sep 2017) changes
+    the spend process from Oct 2017, but only 6 points follow it, so the limits stay those of the
+    18 months before (events.csv; Making Data Count), and Mar 2018 is judged against them."""
+    months = between(spend, "2016-04", "2018-03").groupby("month")["amount"].sum()
+    before = [float(v) for m, v in months.items() if m < "2017-10"]
+    assert len(months) == 24 and len(before) == 18
+    mean, lower, upper = xmr_reference.limits(before)
+    march = months["2018-03"]
+    head, spec = chart(default_page, "Agent and counsel spend")
+    assert head.startswith(f"Agent and counsel spend {pounds(march)}: ")
+    if lower <= float(march) <= upper:
+        assert f"within its usual range ({pounds(Decimal(lower))}–{pounds(Decimal(upper))})" in head
+    # The table behind it: every month with its mean and limits, the same as worked out here.
+    table = next(df.value for df in default_page.dataframe if "Mean" in df.value)
+    assert len(table) == 24
+    assert table["Mean"].iloc[0] == pytest.approx(mean)
+    assert table["Upper process limit"].iloc[-1] == pytest.approx(upper)
+    assert table["Lower process limit"].iloc[-1] == pytest.approx(lower)
     # The target is drawn as a dashed line with its value, and the ODP is marked.
     shapes, notes = spec["layout"]["shapes"], spec["layout"]["annotations"]
     assert any(s.get("line", {}).get("dash") == "dash" and s.get("y0") == 300000 for s in shapes)
     assert any("£300,000" in a["text"] for a in notes)
     assert any("Operational Delivery Plan launched, 25 Sep 2017" in a["text"] for a in notes)
+    # The variation and assurance in words, in the chart (for an exported image) and beside it.
+    assert any("Common cause" in a["text"] or "Special cause" in a["text"] for a in notes)
     assert len(charts(default_page)) == 6
     assert "not recorded by crime type" not in captions(default_page)
 
@@ -139,9 +151,14 @@ def test_crime_type_force_and_month(open_page, spend, sessions):
     ]["amount"].sum()
     change = (drugs["amount"].sum() - feb) / feb * 100
     assert got["Counsel: Drugs"] == (pounds(drugs["amount"].sum()), f"{change:+.1f}%")
-    # The agent share chart has the one month, at the figure worked out from the files.
-    _, spec = chart(at, "Agent share of sessions")
-    assert [Decimal(str(y)) for y in values(spec["data"][0]["y"])] == [share]
+    # The agent share SPC chart ends at the one month chosen, at the figure worked out from the
+    # files, and shows the 24 months to it (the control limits need them).
+    head, spec = chart(at, "Agent share of magistrates' sessions")
+    assert head.startswith(f"Agent share of magistrates' sessions {share}%: ")
+    line = next(t for t in spec["data"] if t.get("mode") == "lines" and t["line"]["width"] == 2)
+    assert len(values(line["x"])) == 24 and values(line["x"])[-1] == "2018-03"
+    assert Decimal(str(values(line["y"])[-1])) == share
+    assert "24 months for the control limits" in spec["layout"]["title"]["text"]
     # Counsel fees by Crown Court centre are Drugs Offences only; agent fees stay all crime.
     _, counsel = chart(at, "highest counsel fees")
     assert sum(dec(v) for v in values(counsel["data"][0]["x"])) == drugs["amount"].sum()
@@ -152,7 +169,7 @@ def test_crime_type_force_and_month(open_page, spend, sessions):
         "Drugs Offences." in text  # fmt: skip
     assert "Counsel fees are recorded by offence category: Drugs Offences only here." in text
     assert "Comparisons with National and other areas are not available" in text
-    assert "monthly spend target is for the whole Area" in text
+    assert "No target line: the target is for the whole Area, not West Midlands." in text
     # The chosen category is the highlighted bar and the subject of the headline.
     head, _ = chart(at, "of counsel fees")
     assert head.startswith("Drugs Offences: ")

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
+from tests import xmr_reference
 from tests.apptest_support import DATA, captions, values
 from tests.apptest_support import chart_specs as charts
 from tests.apptest_support import metric_values as metrics
@@ -75,19 +76,36 @@ def test_default_view(open_page, tasks):
     assert m["Overdue at Mar 2018 end"] == f"{overdue:,}"
     figs = charts(at)
     assert len(figs) == 5
-    # the on-time chart: one point per month, the March 2018 value as worked out above
+    # the on-time SPC chart: 24 months to Mar 2018, the March value as worked out above
     line = figs[0]
-    assert values(line["data"][0]["x"])[-1] == "2018-03"
-    assert f"{values(line['data'][0]['y'])[-1]:.1f}%" == on_time(tasks, "2018-03", "2018-03")
-    assert "target" in line["layout"]["title"]["text"]
-    # the target line is drawn and labelled (85.0% in data/reference/targets.csv)
+    series = next(t for t in line["data"] if t.get("mode") == "lines" and t["line"]["width"] == 2)
+    assert len(values(series["x"])) == 24 and values(series["x"])[-1] == "2018-03"
+    assert f"{values(series['y'])[-1]:.1f}%" == on_time(tasks, "2018-03", "2018-03")
+    head = line["layout"]["title"]["text"]
+    assert f"Tasks completed on time {on_time(tasks, '2018-03', '2018-03')}:" in head
+    # The ODP (25 Sep 2017) changes the task process from Oct 2017; 6 points follow it, so the
+    # limits are those of the 18 months Apr 2016 to Sep 2017 (worked out here from the files).
+    before = [float(on_time(tasks, m, m).rstrip("%")) for m in months("2016-04", "2017-09")]
+    mean, lower, upper = xmr_reference.limits(before)
+    upper_trace = next(t for t in line["data"] if t["name"] == "Process limits")
+    assert max(v for v in values(upper_trace["y"]) if v is not None) == pytest.approx(upper)
+    # the target line is drawn and labelled (85.0% in data/reference/measures.csv)
     shapes = line["layout"]["shapes"]
     assert any(s.get("line", {}).get("dash") == "dash" and s.get("y0") == 85 for s in shapes)
     assert any("Target: at least 85.0%" in a.get("text", "") for a in line["layout"]["annotations"])
-    # the backlog chart's overdue line ends at the hand-counted figure
+    # the backlog SPC chart's overdue series ends at the hand-counted figure
     back = next(f for f in figs if "Overdue open tasks" in f["layout"]["title"]["text"])
-    overdue_trace = next(t for t in back["data"] if t["name"] == "Overdue")
+    overdue_trace = next(t for t in back["data"] if t["name"] == "Overdue open tasks at month end")
     assert values(overdue_trace["y"])[-1] == overdue
+
+
+def months(first: str, last: str) -> list[str]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        y, mo = int(m[:4]), int(m[5:])
+        m = f"{y + mo // 12:04d}-{mo % 12 + 1:02d}"
+    return out
 
 
 def test_crime_type_and_one_month(open_page, tasks):
