@@ -17,6 +17,7 @@ _ASSURANCE = {
     "consistently passes": ("P", "#00B0F0"),
     "consistently fails": ("F", "#E46C0A"),
     "hit and miss": ("?", "#A6A6A6"),
+    "no target": ("–", "#3D3D3D"),
 }
 
 

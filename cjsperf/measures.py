@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from cjsperf.extracts import ALL_CRIME, FLAGS, HOME_AREA, OFFENCE_CATEGORIES
-from cjsperf.filters import Filters, month_label, shift_month
-from cjsperf.headlines import FEW_CASES, Status, change, fmt_value, rag_status
+from cjsperf.filters import Filters
+from cjsperf.headlines import Status, change, fmt_value, rag_status
 
 Run = Callable[..., pd.DataFrame]
 
@@ -188,37 +188,6 @@ def registry(df: pd.DataFrame) -> dict[str, Measure]:
     return out
 
 
-@dataclass(frozen=True)
-class Tile:
-    measure: Measure
-    label: str  # with the crime type where it narrows the measure
-    month: str | None  # latest month with a value in the period, YYYY-MM
-    value: float | None
-    previous: float | None  # the calendar month before
-    year_ago: float | None  # the same month a year before
-    target: float | None
-    status: Status
-    trend: pd.DataFrame  # month, value: the 12 months to the period end, one row per month
-    notes: tuple[str, ...]  # what the tile does not show (no crime type, no force, ...)
-    synthetic: bool  # rests on the synthetic sample extracts
-
-    @property
-    def previous_month(self) -> str | None:
-        return shift_month(self.month, -1) if self.month else None
-
-    @property
-    def year_ago_month(self) -> str | None:
-        return shift_month(self.month, -12) if self.month else None
-
-    @property
-    def change_previous(self) -> str | None:
-        return self.measure.change(self.value, self.previous)
-
-    @property
-    def change_year(self) -> str | None:
-        return self.measure.change(self.value, self.year_ago)
-
-
 def value_column(m: Measure, df: pd.DataFrame) -> str | None:
     """The column of `df` that holds the measure's value: the first of its columns ('a;b') that the
     query returned with any value (the all-crime conviction rate is CPS's headline rate, which a
@@ -258,92 +227,3 @@ def monthly_series(m: Measure, df: pd.DataFrame) -> dict[str, float]:
             if (x := number(v)) is not None:
                 series[str(month)] = x
     return series
-
-
-def tile_for(m: Measure, run: Run, f: Filters) -> Tile:
-    crime_type = m.crime_type_for(f)
-    # from a year before the period (for the year-ago change) to its end
-    df = run(m.query, **m.params(f, shift_month(f.start, -12)))
-    series = monthly_series(m, df)
-    in_period = [mo for mo in sorted(series) if f.start <= mo <= f.end]
-    month = in_period[-1] if in_period else None
-    value = series.get(month) if month else None
-    status = m.status_for(value, f, crime_type)
-    target, _ = m.target_for(f, crime_type)
-    # Every month of the 12 to the period's end, a missing one kept as a gap.
-    trend_months = [shift_month(f.end, -i) for i in range(11, -1, -1)]
-    trend = pd.DataFrame({"month": trend_months, "value": [series.get(mo) for mo in trend_months]})
-    notes = []
-    col = value_column(m, df)
-    if col and ";" in m.column and (basis := column_note(m.query, col)):
-        notes.append(basis[0].upper() + basis[1:])  # which of its definitions is shown
-    if m.key == CONVICTION and f.crime_type in FLAGS:
-        notes.append(f"All crime: {f.crime_type.lower()} has its own tile")
-    elif f.crime_type != ALL_CRIME and crime_type != f.crime_type and not m.crime_type:
-        notes.append(f"All crime: no {f.crime_type.lower()} in this data")
-    if m.base_columns and month and all(c in df for c in m.base_columns):
-        row = df[df["month"].astype(str) == month]
-        n = int(sum(row[c].sum() for c in m.base_columns))
-        if n < FEW_CASES:
-            notes.append(f"Only {n:,} {m.base_noun} in {month_label(month)}: compare with care")
-    if not m.by_force and f.geography != HOME_AREA:
-        notes.append(f"{HOME_AREA}: this data has no police force")
-    return Tile(
-        measure=m,
-        label=m.label_for(crime_type),
-        month=month,
-        value=value,
-        previous=series.get(shift_month(month, -1)) if month else None,
-        year_ago=series.get(shift_month(month, -12)) if month else None,
-        target=target if value is not None else None,
-        status=status,
-        trend=trend,
-        notes=tuple(notes),
-        synthetic=m.synthetic or crime_type in FLAGS,
-    )
-
-
-def tiles(run: Run, registry_: Mapping[str, Measure] | Iterable[Measure], f: Filters) -> list[Tile]:
-    """One tile per measure, in the registry's order, for the filters `f`."""
-    ms = registry_.values() if isinstance(registry_, Mapping) else registry_
-    return [tile_for(m, run, f) for m in sorted(ms, key=lambda m: m.position)]
-
-
-def table(tiles_: list[Tile]) -> pd.DataFrame:
-    """The tiles as a table: what the Overview offers to download."""
-    rows = []
-    for t in tiles_:
-        m = t.measure
-        rows.append(
-            {
-                "measure": t.label,
-                "latest_month": t.month or "",
-                "value": t.value,
-                "value_shown": m.fmt(t.value),
-                "previous_month": t.previous_month or "",
-                "previous_value": t.previous,
-                "change_on_previous_month": t.change_previous or "",
-                "year_ago_month": t.year_ago_month or "",
-                "year_ago_value": t.year_ago,
-                "change_on_year_ago": t.change_year or "",
-                "better": m.better,
-                "target": t.target,
-                "status": t.status.word,
-                "status_detail": t.status.explanation,
-                "unit": UNIT_WORDS.get(m.unit, m.unit),
-                "definition": m.definition,
-                "data": "Synthetic sample" if t.synthetic else "CPS published",
-                "notes": "; ".join(t.notes),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def describe_latest(t: Tile) -> str:
-    """'Mar 2018; -0.4 points on Mar 2017', or why there is no figure or change."""
-    if not t.month:
-        return "No figure in the period"
-    year = month_label(t.year_ago_month)
-    if t.change_year:
-        return f"{month_label(t.month)}; {t.change_year} on {year}"
-    return f"{month_label(t.month)}; no figure for {year}"

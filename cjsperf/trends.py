@@ -204,3 +204,154 @@ def assurance_words(t: Trend) -> str:
 def sort_key(t: Trend) -> tuple[int, int]:
     """Concerns first, then improvements, then the rest, each in the registry's order."""
     return (VARIATION_ORDER.get("" if t.small_base else t.variation, 4), t.measure.position)
+
+
+# ------------------------------------------------------------------------------ Overview tiles
+@dataclass(frozen=True)
+class Tile:
+    """What the Overview shows for one measure: the trend's latest month in the period, its
+    changes, its variation and assurance (the one status of the measure for the period), the
+    comparison's value beside it, and what the tile does not show."""
+
+    trend: Trend
+    month: str | None  # latest month with a value in the period, YYYY-MM
+    value: float | None
+    previous: float | None  # the calendar month before
+    year_ago: float | None  # the same month a year before
+    comparison: str | None  # National or the first area compared with
+    comparison_value: float | None
+    notes: tuple[str, ...]
+    synthetic: bool
+
+    @property
+    def measure(self) -> Measure:
+        return self.trend.measure
+
+    @property
+    def label(self) -> str:
+        return self.trend.label
+
+    @property
+    def previous_month(self) -> str | None:
+        return shift_month(self.month, -1) if self.month else None
+
+    @property
+    def year_ago_month(self) -> str | None:
+        return shift_month(self.month, -12) if self.month else None
+
+    @property
+    def change_previous(self) -> str | None:
+        return self.measure.change(self.value, self.previous)
+
+    @property
+    def change_year(self) -> str | None:
+        return self.measure.change(self.value, self.year_ago)
+
+    @property
+    def sparkline(self) -> pd.DataFrame:
+        """month, value for each of the 12 months to the period's end (a missing month is a gap)."""
+        months = [shift_month(self.trend.last, -i) for i in range(11, -1, -1)]
+        pts = self.trend.result.points.set_index("month")["value"]
+        return pd.DataFrame({"month": months, "value": [pts.get(m) for m in months]})
+
+
+def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> Tile:
+    from cjsperf.extracts import ALL_CRIME, FLAGS, HOME_AREA
+    from cjsperf.measures import CONVICTION
+
+    t = trend_for(m, run, f, events)
+    pts = t.result.points.set_index("month")["value"] if len(t.result.points) else pd.Series()
+    in_period = [mo for mo in pts.index if f.start <= mo <= f.end]
+    month = in_period[-1] if in_period else None
+
+    def at(mo):
+        return float(pts[mo]) if mo in pts.index else None
+
+    comparison, comparison_value = None, None
+    if m.by_force and f.compare and month:
+        comparison = f.compare[0]
+        other = run(m.query, **m.params(f, month, month, area=comparison))
+        col = value_column(m, other) if len(other) else None
+        comparison_value = number(other[col].iloc[-1]) if col else None
+    crime_type = t.crime_type
+    notes = []
+    col = t.column
+    if col and ";" in m.column:
+        from cjsperf.measures import column_note
+
+        if basis := column_note(m.query, col):
+            notes.append(basis[0].upper() + basis[1:])  # which of its definitions is shown
+    if m.key == CONVICTION and f.crime_type in FLAGS:
+        notes.append(f"All crime: {f.crime_type.lower()} has its own tile")
+    elif f.crime_type != ALL_CRIME and crime_type != f.crime_type and not m.crime_type:
+        notes.append(f"All crime: no {f.crime_type.lower()} in this data")
+    if month and (n := t.base(month)) is not None and n < FEW_CASES:
+        notes.append(f"Only {n:,} {m.base_noun} in {month_label(month)}: no status")
+    if not m.by_force and f.geography != HOME_AREA:
+        notes.append(f"{HOME_AREA}: this data has no police force")
+    return Tile(
+        trend=t,
+        month=month,
+        value=at(month) if month else None,
+        previous=at(shift_month(month, -1)) if month else None,
+        year_ago=at(shift_month(month, -12)) if month else None,
+        comparison=comparison,
+        comparison_value=comparison_value,
+        notes=tuple(notes),
+        synthetic=m.synthetic or crime_type in FLAGS,
+    )
+
+
+def tiles(run: Run, registry: dict[str, Measure], f: Filters, events=()) -> list[Tile]:
+    """One tile per measure, special cause concerns first, then improvements, then the rest, each
+    group in the registry's order."""
+    out = [tile_for(m, run, f, events) for m in registry.values()]
+    return sorted(out, key=lambda t: sort_key(t.trend))
+
+
+def table(tiles_: list[Tile]) -> pd.DataFrame:
+    """The tiles as a table: what the Overview offers to download."""
+    from cjsperf.measures import UNIT_WORDS
+
+    rows = []
+    for t in tiles_:
+        m, tr = t.measure, t.trend
+        last = tr.latest
+        rows.append(
+            {
+                "measure": t.label,
+                "latest_month": t.month or "",
+                "value": t.value,
+                "value_shown": m.fmt(t.value),
+                "variation": variation_words(tr),
+                "assurance": assurance_words(tr),
+                "mean": None if last is None else number(last["mean"]),
+                "lower_limit": None if last is None else number(last["lower"]),
+                "upper_limit": None if last is None else number(last["upper"]),
+                "target": tr.target,
+                "better": m.better,
+                "comparison": t.comparison or "",
+                "comparison_value": t.comparison_value,
+                "previous_month": t.previous_month or "",
+                "previous_value": t.previous,
+                "change_on_previous_month": t.change_previous or "",
+                "year_ago_month": t.year_ago_month or "",
+                "year_ago_value": t.year_ago,
+                "change_on_year_ago": t.change_year or "",
+                "unit": UNIT_WORDS.get(m.unit, m.unit),
+                "definition": m.definition,
+                "data": "Synthetic sample" if t.synthetic else "CPS published",
+                "notes": "; ".join(t.notes),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def describe_latest(t: Tile) -> str:
+    """'Mar 2018; -0.4 points on Mar 2017', or why there is no figure or change."""
+    if not t.month:
+        return "No figure in the period"
+    year = month_label(t.year_ago_month)
+    if t.change_year:
+        return f"{month_label(t.month)}; {t.change_year} on {year}"
+    return f"{month_label(t.month)}; no figure for {year}"

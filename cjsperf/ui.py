@@ -333,3 +333,10 @@ def measure_trend(m, f: Filters, events=(), *, area: str | None = None, **kwargs
     t = trend_of(m, f, events, area=area)
     show_trend(t, f, **kwargs)
     return t
+
+
+def literal(text: str) -> str:
+    """`text` (from a link or a data file) escaped so Markdown shows it as it is."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$])", r"\\\1", str(text))

@@ -1,72 +1,69 @@
-"""Overview: one tile per measure, the latest month of the period against its target."""
+"""Overview: one tile per measure, its latest month with its variation and assurance (statistical
+process control over the 24 months to the period's end), special cause concerns first."""
 
 import html
 
 import streamlit as st
 
-from cjsperf import charts, downloads, measures, theme, ui
+from cjsperf import charts, downloads, icons, measures, trends, ui
+from cjsperf.events import events_from
 from cjsperf.filters import month_label
 from cjsperf.kpis import compact
 
 PER_ROW = 4
-# Text colour on each status colour, for contrast (dark text on amber).
-ON_RAG = {"Amber": theme.TEXT}
 
 f = ui.current_filters()
 st.title("Overview")
 crime = f.crime_type.lower() if f.crime_type != "All crime" else "all crime"
 st.markdown(
-    f"Each measure's latest month to {month_label(f.end)} against its target, for "
-    f"{f.geography}, {crime}. Trend lines: the 12 months to {month_label(f.end)}."
+    f"Each measure's latest month to {month_label(f.end)} for {html.escape(f.geography)}, "
+    f"{html.escape(crime)}, with what statistical process control says of it: whether it is "
+    "within its usual range (common cause) or a real change (special cause), and whether it will "
+    "meet its target reliably. Concerns first. Trend lines: the 12 months to "
+    f"{month_label(f.end)}."
 )
 
 registry = measures.registry(ui.query("measures"))
-tiles = measures.tiles(ui.query, registry, f)
+tiles = trends.tiles(ui.query, registry, f, events_from(ui.query("events")))
 
 
-def status_html(t: measures.Tile) -> str:
-    word, why = t.status.word, t.status.explanation
-    bg = theme.RAG.get(word, theme.DARK_GREY)
-    fg = ON_RAG.get(word, "#FFFFFF")
-    return (
-        f'<span style="background:{bg};color:{fg};padding:0.1em 0.45em;border-radius:0.3em;'
-        f'font-weight:700">{html.escape(word)}</span> {html.escape(why)}'
-    )
-
-
-def show_tile(t: measures.Tile, i: int) -> None:
-    unit = t.measure.unit
+def show_tile(t: trends.Tile, i: int) -> None:
+    m = t.measure
     with st.container(border=True, height="stretch"):
         mark = (
             ":gray-badge[:material/science: Sample data]"
             if t.synthetic
             else ":blue-badge[CPS published]"
         )
-        st.markdown(f"**{t.label}** {mark}")
+        st.markdown(f"**{ui.literal(t.label)}** {mark}")
         st.metric(
             t.label,
-            compact(t.value, unit),
+            compact(t.value, m.unit),
             delta=f"{t.change_previous} on {month_label(t.previous_month)}"
             if t.change_previous
             else None,
-            delta_color=t.measure.delta_color if t.value != t.previous else "off",
+            delta_color=m.delta_color if t.value != t.previous else "off",
             delta_arrow="auto" if t.value != t.previous else "off",
             label_visibility="collapsed",
         )
-        st.caption(measures.describe_latest(t))
-        st.markdown(status_html(t), unsafe_allow_html=True)
-        if t.trend["value"].notna().sum() > 1:
-            spark = charts.sparkline(
-                t.trend,
+        st.caption(trends.describe_latest(t))
+        if t.comparison:
+            shown = m.fmt(t.comparison_value) if t.comparison_value is not None else "no data"
+            st.caption(f"{ui.literal(t.comparison)}: {shown}")
+        st.markdown(icons.html_icons(t.trend), unsafe_allow_html=True)
+        spark = t.sparkline
+        if spark["value"].notna().sum() > 1:
+            fig = charts.sparkline(
+                spark,
                 x="month",
                 y="value",
-                y_suffix="%" if unit == "%" else "",
-                y_format=".1f" if unit == "%" else ",.0f",
+                y_suffix="%" if m.unit == "%" else "",
+                y_format=".1f" if m.unit == "%" else ",.0f",
             )
-            st.plotly_chart(spark, key=f"spark_{i}", config={"displayModeBar": False})
+            st.plotly_chart(fig, key=f"spark_{i}", config={"displayModeBar": False})
         for note in t.notes:
-            st.caption(f":material/info: {note}")
-        st.page_link(t.measure.page, icon=":material/arrow_forward:")  # labelled with its title
+            st.caption(f":material/info: {ui.literal(note)}")
+        st.page_link(m.page, icon=":material/arrow_forward:")  # labelled with its title
 
 
 for first in range(0, len(tiles), PER_ROW):
@@ -74,7 +71,7 @@ for first in range(0, len(tiles), PER_ROW):
         with col:
             show_tile(t, first + i)
 
-table = measures.table(tiles)
+table = trends.table(tiles)
 with st.expander("The tiles as a table, and downloads", expanded=False):
     st.dataframe(table, hide_index=True, width="stretch")
     names = f.for_file()
@@ -91,7 +88,7 @@ with st.expander("The tiles as a table, and downloads", expanded=False):
         "Download Excel",
         data=lambda: downloads.excel_bytes(
             table,
-            title="Overview: latest month of each measure against its target",
+            title="Overview: each measure's latest month, variation and assurance",
             subtitle=f"{f.geography}, {crime}, {f.period}",
             source=f"{ui.CPS_SOURCE} (conviction rate, all crime or an offence category); "
             f"{ui.SAMPLE_SOURCE} (every other measure)",
@@ -99,8 +96,11 @@ with st.expander("The tiles as a table, and downloads", expanded=False):
             definitions=(
                 "Value: the last month with data in the period. Changes: on the calendar month "
                 "before and the same month a year before (points for rates, % for amounts).",
-                "Status: Green meets the target, Amber is within its tolerance, Red misses it "
-                "(data/reference/measures.csv, which also gives each measure's definition).",
+                "Variation: statistical process control (NHS Making Data Count) over the 24 months "
+                "to the period's end: common cause (within the usual range) or special cause "
+                "(improvement or concern). Assurance: whether the process limits lie wholly on "
+                "one side of the target (consistently passes or fails) or around it (hit and miss).",
+                "Measures, definitions and targets: data/reference/measures.csv.",
             ),
             synthetic=True,
         ),
