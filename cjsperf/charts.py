@@ -471,3 +471,67 @@ def spc_chart(
     if len(months) <= 6:
         fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return fig
+
+
+def funnel_chart(
+    points: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    p0: float,
+    headline: str,
+    subtitle: str,
+    highlight: Sequence[str] = (),
+    x_title: str = "Cases (convictions + unsuccessful)",
+    y_title: str = "Conviction rate",
+    height: int = 520,
+) -> go.Figure:
+    """A funnel plot: each unit's rate (`points`: unit, n, rate, position_95, position_998)
+    against its number of cases, the overall rate `p0` and the 95% and 99.8% limits (`lines`:
+    n, lower_95, upper_95, lower_998, upper_998). Units in `highlight` are dark blue and named;
+    the others light grey. Rates in %."""
+    fig = go.Figure()
+    for tag, label, dash in (("998", "99.8% limits", "dot"), ("95", "95% limits", "dash")):
+        for side in ("upper", "lower"):
+            fig.add_trace(
+                go.Scatter(
+                    x=lines["n"], y=lines[f"{side}_{tag}"], mode="lines", name=label,
+                    legendgroup=tag, showlegend=side == "upper", hoverinfo="skip",
+                    line={"color": theme.DARK_GREY, "width": 1.5, "dash": dash},
+                )
+            )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=[lines["n"].min(), lines["n"].max()], y=[p0, p0], mode="lines",
+            name=f"National {p0:.1f}%", line={"color": theme.DARK_GREY, "width": 1.5},
+            hoverinfo="skip",
+        )
+    )  # fmt: skip
+    chosen = points["unit"].isin(list(highlight))
+    for part, colour, name, text in (
+        (points[~chosen], theme.FOCUS_GREY, "Other units", None),
+        (points[chosen], theme.DARK_BLUE, "West Midlands", "unit"),
+    ):
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["n"], y=part["rate"], mode="markers+text" if text else "markers",
+                name=name, text=part["unit"] if text else None, textposition="middle right",
+                marker={"color": colour, "size": 11 if text else 8,
+                        "line": {"color": "white", "width": 1}},
+                customdata=part[["unit", "position_95", "position_998"]].to_numpy(),
+                hovertemplate="<b>%{customdata[0]}</b><br>Rate: %{y:.1f}%<br>Cases: %{x:,}"
+                "<br>%{customdata[1]} the 95% limits, %{customdata[2]} the 99.8%<extra></extra>",
+            )
+        )  # fmt: skip
+    _base_layout(fig, headline, subtitle, x_title, y_title, height)
+    fig.update_layout(showlegend=True, hovermode="closest")
+    # Log axis with ticks at 1, 2 and 5 times powers of ten within the range, so labels never crowd.
+    ns = lines["n"]
+    ticks = [m * 10**e for e in range(0, 8) for m in (1, 2, 5) if ns.min() <= m * 10**e <= ns.max()]
+    fig.update_xaxes(type="log", tickformat=",", tickvals=ticks or None)
+    fig.update_yaxes(ticksuffix="%", tickformat=".0f")
+    lo = min(points["rate"].min(), lines["lower_998"].iloc[-1]) if len(points) else 0
+    hi = max(points["rate"].max(), lines["upper_998"].iloc[-1]) if len(points) else 100
+    fig.update_yaxes(range=[max(0, lo - 5), min(100, hi + 5)])
+    return fig
