@@ -752,13 +752,11 @@ class Warehouse:
             JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line""",
             [extract.name],
         )
+        # A row with an error of its own does not load. Where a line gives several rows (case
+        # outcomes: one per category), staging puts a fault of the whole line on every row of it,
+        # and a fault of one cell on that cell's row only, so the line's other rows still load.
         con.execute(
-            f"""DELETE FROM {staged} c
-            -- a line with an error loads none of its rows (case outcomes: one per category)
-            WHERE EXISTS (SELECT 1 FROM row_problems p
-                          WHERE p.extract = ? AND p.severity = 'error'
-                            AND p.file = c.file AND p.line = c.line)""",
-            [extract.name],
+            f"DELETE FROM {staged} WHERE list_bool_or([p.severity = 'error' FOR p IN problems])"
         )
         con.execute(f"ALTER TABLE {staged} DROP COLUMN problems")
         con.execute(f"ALTER TABLE {staged} DROP COLUMN _fields")

@@ -131,6 +131,15 @@ CASE_OUTCOMES = Extract(
     ),
 )
 
+# What a flagged row's `unsuccessful` counts: the one definition, quoted by data/README.md, named by
+# the sample generator (cjsperf.sample) and shown by the Conviction rates page.
+FLAGGED_UNSUCCESSFUL = (
+    "Flagged defendants not convicted, in the row's offence category. Administratively finalised "
+    "cases are not included: CPS records give them no principal offence category, so no row with "
+    "a category can hold them. (CPS's hate crime report counts them as unsuccessful in its "
+    "headline rate; the flagged rates here leave them out, as the rates by offence category do.)"
+)
+
 FLAGGED_OUTCOMES = Extract(
     name="flagged_outcomes",
     title="Hate crime and domestic abuse flagged case outcomes (sample)",
@@ -143,7 +152,7 @@ FLAGGED_OUTCOMES = Extract(
         Column("flag", "flag", "Hate crime or Domestic abuse"),
         Column("offence_category", "category", "Principal offence category"),
         Column("convictions", "int", "Defendants convicted"),
-        Column("unsuccessful", "int", "Defendants not convicted (admin finalised included)"),
+        Column("unsuccessful", "int", FLAGGED_UNSUCCESSFUL),
     ),
     period_column="month",
     synthetic=True,

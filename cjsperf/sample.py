@@ -26,6 +26,9 @@ The extracts:
     binomially as a share of the published defendants (convictions + unsuccessful, administrative
     finalisations excluded), so they never exceed the published total; flagged convictions never
     exceed published convictions and flagged unsuccessful never exceed published unsuccessful.
+    ``unsuccessful`` is what the contract defines once, ``cjsperf.extracts.FLAGGED_UNSUCCESSFUL``:
+    administratively finalised cases are not included (they have no offence category), so the
+    published ``Number of Admin Finalised Unsuccessful`` is never read.
     Domestic abuse is about 11-12% of defendants (mostly Offences Against The Person, Criminal
     Damage, Public Order and Sexual Offences), hate crime about 2.5% (mostly Public Order and
     Offences Against The Person). Conviction rates: domestic abuse about 75-77% rising slightly,

@@ -5,17 +5,31 @@ import streamlit as st
 
 from cjsperf import charts, theme, ui
 from cjsperf.charts import Hover
-from cjsperf.extracts import AREA_FORCES, FLAGS, HOME_AREA
-from cjsperf.filters import month_runs
+from cjsperf.extracts import AREA_FORCES, FLAGGED_UNSUCCESSFUL, FLAGS, HOME_AREA
+from cjsperf.filters import month_label, month_runs
 from cjsperf.headlines import FEW_CASES, change_headline, fmt_value
 
+HEADLINE_RATE = (
+    "headline rate: administratively finalised cases counted as unsuccessful, as CPS publishes it"
+)
+CATEGORY_RATE = (
+    "A single offence category cannot include administratively finalised cases: CPS gives them "
+    "no offence category, so a category's rate leaves them out."
+)
+# The rate shown for All crime: CPS's headline rate by default, or the 12 categories only.
+RATE_CHOICES = {
+    "Headline: administratively finalised cases counted as unsuccessful": "headline_rate",
+    "Offence categories only: administratively finalised cases left out": "conviction_rate",
+}
 DEFINITIONS = (
     "Conviction rate = convictions ÷ (convictions + unsuccessful), as a percentage rounded "
     "half-up to one decimal place, as CPS publishes it.",
     "Convictions: guilty pleas, convictions after trial, and cases proved in the absence of the "
     "defendant. Unsuccessful: every other outcome.",
-    "Administratively finalised cases have no offence category and are left out of these rates "
-    "(CPS's headline all-offence rate counts them as unsuccessful).",
+    f"All crime, {HEADLINE_RATE}: convictions ÷ (convictions + unsuccessful + administratively "
+    "finalised).",
+    CATEGORY_RATE,
+    f"Flagged (hate crime, domestic abuse) unsuccessful: {FLAGGED_UNSUCCESSFUL}",
 )
 LABELS = {
     "month": "Month",
@@ -23,13 +37,22 @@ LABELS = {
     "convictions": "Convictions",
     "unsuccessful": "Unsuccessful",
     "cases": "Cases",
-    "conviction_rate": "Conviction rate (%)",
+    "conviction_rate": "Conviction rate (%), admin finalised left out",
+    "admin_finalised": "Administratively finalised",
+    "headline_rate": "Headline conviction rate (%), admin finalised counted as unsuccessful",
+    "forces_expected": "Force areas in the total",
+    "forces_included": "Force areas loaded whole",
+    "missing": "Missing from the total",
     "caution": "Caution",
     "offence_category": "Offence category",
     "flag": "Flag",
     "court_type": "Court type",
 }
 HOVER = (Hover("convictions", "Convictions"), Hover("unsuccessful", "Unsuccessful"))
+SAMPLE_ONLY = (
+    "flagged (hate crime, domestic abuse) figures exist only for the four West Midlands forces "
+    "in the sample, so these have no {what}."
+)
 
 f = ui.current_filters()
 flagged = f.crime_type in FLAGS
@@ -41,40 +64,82 @@ ui.page_header(
     real=not flagged,
 )
 source = ui.SAMPLE_SOURCE if flagged else ui.CPS_SOURCE
-crime = f.crime_type if f.crime_type != "All crime" else "All crime"
-subject = f"{crime} conviction rate" if crime != "All crime" else "Conviction rate"
+all_crime = f.crime_type == "All crime"
+if all_crime:
+    rate_col = RATE_CHOICES[
+        st.radio("Conviction rate shown", list(RATE_CHOICES), key="rate_definition")
+    ]
+else:
+    rate_col = "conviction_rate"
+headline_rate = rate_col == "headline_rate"
+subject = (
+    ("Headline conviction rate" if headline_rate else "Conviction rate")
+    if all_crime
+    else f"{f.crime_type} conviction rate"
+)
+# The definition, beside every figure: in each chart's subtitle.
+if headline_rate:
+    definition = HEADLINE_RATE
+elif flagged:
+    definition = "administratively finalised cases not included (they have no offence category)"
+elif all_crime:
+    definition = "the 12 offence categories; administratively finalised cases left out"
+else:
+    definition = "a single offence category cannot include administratively finalised cases"
 
 
 def caution(cases: pd.Series) -> pd.Series:
     return cases.map(
-        lambda n: f"Fewer than {FEW_CASES} cases: compare with care" if n < FEW_CASES else ""
+        lambda n: f"Fewer than {FEW_CASES} cases: compare with care" if 0 < n < FEW_CASES else ""
     )
+
+
+def incomplete(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose total lacks a force (or a force's category) that should be in it."""
+    if "forces_included" not in df:
+        return df.iloc[0:0]
+    return df[df["forces_included"] < df["forces_expected"]]
 
 
 # ---- Trend by month: the chosen geography against the comparisons
 areas = [f.geography, *[a for a in f.compare if a != f.geography]]
-frames = []
+frames, no_data = [], []
 for area in areas:
     df = ui.query(
         "conviction_rate_by_month", area=area, crime_type=f.crime_type, start=f.start, end=f.end
     )
     if len(df):
         frames.append(df.assign(area=area))
+    else:
+        no_data.append(area)
 trend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-if trend.empty:
+if trend.empty or not (trend["convictions"] + trend["unsuccessful"]).sum():
     ui.empty_note(f, "finalised cases")
     st.stop()
 trend["cases"] = trend["convictions"] + trend["unsuccessful"]
-trend = trend[["month", "area", "convictions", "unsuccessful", "cases", "conviction_rate"]]
+counts = ["convictions", "unsuccessful", *(["admin_finalised"] if all_crime else []), "cases"]
+rates = ["headline_rate", "conviction_rate"] if all_crime else ["conviction_rate"]
+trend = trend[["month", "area", *counts, *rates, "forces_expected", "forces_included", "missing"]]
 trend["caution"] = caution(trend["cases"])
+for row in incomplete(trend).itertuples():
+    whole = row.missing == row.area  # a single force (or National) whose figures did not load
+    st.warning(
+        f"{month_label(row.month)}: {row.area}'s figures did not load ({f.crime_type.lower()}): "
+        "see Data quality."
+        if whole
+        else f"{month_label(row.month)}: {row.missing} missing from {row.area} "
+        f"({f.crime_type.lower()}): the total is incomplete.",
+        icon=":material/warning:",
+    )
 home = trend[trend["area"] == f.geography]
-headline = change_headline(f"{subject} in {f.geography}", home["conviction_rate"].tolist(), "%")
-subtitle = f"Conviction rate by month (%), {f.geography} and comparisons, {f.period}"
+headline = change_headline(f"{subject} in {f.geography}", home[rate_col].tolist(), "%")
+subtitle = f"{subject} by month (%), {definition};<br>{f.geography} and comparisons, {f.period}"
 colors = {f.geography: theme.DARK_BLUE}
+hover = (*HOVER, *([Hover("admin_finalised", "Admin finalised")] if headline_rate else []))
 fig = charts.line_chart(
     trend,
     x="month",
-    y="conviction_rate",
+    y=rate_col,
     series="area",
     headline=headline,
     subtitle=subtitle,
@@ -82,29 +147,44 @@ fig = charts.line_chart(
     y_title="Conviction rate",
     y_suffix="%",
     y_format=".1f",
-    hover=(*HOVER, Hover("cases", "Cases")),
+    hover=(*hover, Hover("cases", "Cases")),
     colors=colors,
     months=f.months,
 )
 missing = [m for m in f.months if m not in set(home["month"])]
+no_cases = home[(home["cases"] == 0) & (home["forces_included"] == home["forces_expected"])]
 notes = []
 if missing:
     notes.append(
         f"No data for {len(missing)} month(s): {'; '.join(month_runs(missing))}. "
-        "CPS did not publish these files, "
-        "or they are outside the extract; the line has a gap there."
+        + (
+            "The sample holds no flagged outcomes for these months"
+            if flagged
+            else "CPS did not publish these files, or they are outside the extract"
+        )
+        + "; the line has a gap there."
     )
-few = home[home["cases"] < FEW_CASES]
+if len(no_cases):
+    notes.append(
+        f"No cases in {len(no_cases)} month(s): {'; '.join(month_runs(list(no_cases['month'])))}. "
+        f"{'The sample' if flagged else 'CPS'} has figures for these months, with no "
+        f"{f.crime_type.lower()} cases in {f.geography}: no rate, so the line has a gap there."
+    )
+few = home[(home["cases"] > 0) & (home["cases"] < FEW_CASES)]
 if len(few):
     notes.append(
         f":material/warning: {len(few)} month(s) rest on fewer than {FEW_CASES} cases in {f.geography}; "
         "a rate on so few cases moves a lot by chance."
     )
-if flagged and any(a not in (HOME_AREA, *AREA_FORCES) for a in areas):
+if no_data:
     notes.append(
-        "Flagged (hate crime, domestic abuse) figures exist only for the West Midlands "
-        "forces in the sample, so other areas have no line."
+        f"No data for {', '.join(no_data)}: "
+        + (SAMPLE_ONLY.format(what="line") if flagged else "nothing loaded for them.")
     )
+if flagged:
+    notes.append(f"Flagged unsuccessful: {FLAGGED_UNSUCCESSFUL}")
+elif not all_crime:
+    notes.append(CATEGORY_RATE)
 ui.chart_block(
     fig,
     trend,
@@ -123,35 +203,52 @@ left, right = st.columns(2)
 
 # ---- By force: the Area's four forces, the Area, and the comparisons, over the whole period
 with left:
-    rows = []
+    rows, no_data2 = [], []
     for area in [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]:
         df = ui.query(
             "conviction_rate_by_area", area=area, crime_type=f.crime_type, start=f.start, end=f.end
         )
-        rows.append(df)
-    by_area = (
-        pd.concat([r for r in rows if len(r)], ignore_index=True)
-        if any(len(r) for r in rows)
-        else pd.DataFrame()
-    )
+        if len(df):
+            rows.append(df)
+        else:
+            no_data2.append(area)
+    by_area = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    notes2 = []
+    if no_data2:
+        notes2.append(
+            f"No data for {', '.join(no_data2)}: "
+            + (
+                SAMPLE_ONLY.format(what="bar")
+                if flagged
+                else f"no {f.crime_type.lower()} cases in the period, so no bar."
+            )
+        )
     if by_area.empty:
         ui.empty_note(f, "finalised cases")
+        for note in notes2:
+            st.caption(note)
     else:
-        by_area = by_area[["area", "convictions", "unsuccessful", "cases", "conviction_rate"]]
+        for row in incomplete(by_area).itertuples():
+            notes2.insert(
+                0, f":material/warning: {row.area}, total incomplete: {row.missing} not loaded."
+            )
+        by_area = by_area[
+            ["area", *counts, *rates, "forces_expected", "forces_included", "missing"]
+        ].copy()
         by_area["caution"] = caution(by_area["cases"])
-        top = by_area.sort_values("conviction_rate", ascending=False).iloc[0]
-        headline2 = f"{top['area']} had the highest rate, {fmt_value(top['conviction_rate'], '%')}"
-        subtitle2 = f"{subject} (%), by area,<br>{f.period}"
+        top = by_area.sort_values(rate_col, ascending=False).iloc[0]
+        headline2 = f"{top['area']} had the highest rate, {fmt_value(top[rate_col], '%')}"
+        subtitle2 = f"{subject} (%), {definition};<br>by area, {f.period}"
         fig2 = charts.bar_chart(
             by_area,
             category="area",
-            value="conviction_rate",
+            value=rate_col,
             headline=headline2,
             subtitle=subtitle2,
             value_title="Conviction rate",
             value_suffix="%",
             value_format=".1f",
-            hover=(*HOVER, Hover("cases", "Cases")),
+            hover=(*hover, Hover("cases", "Cases")),
             highlight=(f.geography,),
         )
         ui.chart_block(
@@ -165,6 +262,7 @@ with left:
             synthetic=flagged,
             definitions=DEFINITIONS,
             column_labels=LABELS,
+            notes=notes2,
         )
 
 # ---- By offence category, for the chosen geography
@@ -184,7 +282,8 @@ with right:
             f"{fmt_value(low['conviction_rate'], '%')}"
         )
         subtitle3 = (
-            f"Conviction rate (%) by principal offence category,<br>{f.geography}, {f.period}"
+            "Conviction rate (%) by principal offence category, administratively finalised "
+            f"cases left out;<br>{f.geography}, {f.period}"
         )
         fig3 = charts.bar_chart(
             cats,
@@ -210,11 +309,16 @@ with right:
             definitions=DEFINITIONS,
             column_labels=LABELS,
             notes=[
-                "Every offence category is shown whatever the crime type chosen; "
-                "the chosen one is dark blue."
-            ]
-            if f.crime_type != "All crime"
-            else [],
+                *(
+                    [
+                        "Every offence category is shown whatever the crime type chosen; "
+                        "the chosen one is dark blue."
+                    ]
+                    if f.crime_type != "All crime"
+                    else []
+                ),
+                CATEGORY_RATE,
+            ],
         )
 
 # ---- Hate crime and domestic abuse by court type
@@ -239,7 +343,10 @@ else:
         headline4 = (f"{where} lowest at {rate}" if len(fl) > 1 else f"{where}: {rate}") + (
             f" (only {low['cases']:,} cases)" if low["cases"] < FEW_CASES else ""
         )
-        subtitle4 = f"Conviction rate (%) by flag and court type, {f.geography}, {f.period}"
+        subtitle4 = (
+            "Conviction rate (%) by flag and court type, administratively finalised cases not "
+            f"included;<br>{f.geography}, {f.period}"
+        )
         fig4 = charts.bar_chart(
             fl,
             category="flag",
@@ -264,6 +371,7 @@ else:
             definitions=DEFINITIONS,
             column_labels=LABELS,
             notes=[
-                ":material/science: Synthetic sample: flagged case outcomes are not published by CPS at this level."
+                ":material/science: Synthetic sample: flagged case outcomes are not published by CPS at this level.",
+                f"Flagged unsuccessful: {FLAGGED_UNSUCCESSFUL}",
             ],
         )

@@ -274,7 +274,7 @@ def test_crime_type_changes_the_chart(page, server):
     open_page(page, server["base"] + "/conviction-rates")
     page.wait_for_selector(".gtitle")
     before = headline(page)
-    assert before.startswith("Conviction rate in CPS West Midlands")
+    assert before.startswith("Headline conviction rate in CPS West Midlands")
     choose_crime_type(page, "Drugs Offences")
     after = wait_headline_change(page, before)
     assert after.startswith("Drugs Offences conviction rate in CPS West Midlands"), after

@@ -12,10 +12,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from cjsperf.extracts import FLAGGED_UNSUCCESSFUL
 from tests.apptest_support import DATA, captions, chart, charts, values
+from tests.test_real_data import CATEGORIES
 
 PAGE = "pages/conviction_rates.py"
 AREA_FORCES = ("Staffordshire", "Warwickshire", "West Mercia", "West Midlands")
+RATE_CHOICES = (
+    "Headline: administratively finalised cases counted as unsuccessful",
+    "Offence categories only: administratively finalised cases left out",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,23 +46,95 @@ def rate(conv: int, uns: int) -> float:
     return float(pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def test_default_view_shows_the_area_against_national(open_page):
+def area_counts(path: str, forces) -> tuple[int, int, int]:
+    """(convictions, unsuccessful, admin finalised) of these rows of a published file, all 12
+    categories summed, read with the csv module."""
+    conv = uns = admin = 0
+    with open(DATA / "case_outcomes" / path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row[""] in forces:
+                for cat in CATEGORIES:
+                    conv += int(row[f"Number of {cat} Convictions"].replace(",", ""))
+                    uns += int(row[f"Number of {cat} Unsuccessful"].replace(",", ""))
+                admin += int(row["Number of Admin Finalised Unsuccessful"].replace(",", ""))
+    return conv, uns, admin
+
+
+HEADLINE_DEFINITION = (
+    "headline rate: administratively finalised cases counted as unsuccessful, as CPS publishes it"
+)
+
+
+def test_headline_rate_march_2018_from_the_raw_file():
+    """CPS's headline rate for the Area, worked out from the published file alone."""
+    conv, uns, admin = area_counts("2018/Principal_Offence_Category_Mar.csv", AREA_FORCES)
+    assert rate(conv, uns + admin) == 83.9  # the headline: admin finalised as unsuccessful
+    assert rate(conv, uns) == 86.4  # offence categories only (domain.md)
+
+
+def test_default_view_shows_the_headline_rate_against_national(open_page):
     at = open_page()
     headlines = list(charts(at))
     assert len(headlines) == 4  # trend, by area, by category, flagged by court type
-    headline, spec = chart(at, "Conviction rate in CPS West Midlands")
-    # The latest month of the default period, March 2018: 86.4% for the four forces (domain.md).
-    assert headline.endswith("86.4%")
+    mar = "2018/Principal_Offence_Category_Mar.csv"
+    conv, uns, admin = area_counts(mar, AREA_FORCES)
+    n_conv, n_uns, n_admin = area_counts(mar, ("National",))
+    headline, spec = chart(at, "Headline conviction rate in CPS West Midlands")
+    # The latest month of the default period, March 2018: CPS's headline rate, 83.9%.
+    assert headline.endswith(f"{rate(conv, uns + admin)}%") and headline.endswith("83.9%")
+    assert HEADLINE_DEFINITION in spec["layout"]["title"]["text"]
     area = next(t for t in spec["data"] if t["name"] == "CPS West Midlands")
     national = next(t for t in spec["data"] if t["name"] == "National")
     months = values(area["x"])
     assert months[0] == "2017-04" and months[-1] == "2018-03"
-    assert values(area["y"])[-1] == 86.4
-    assert values(national["y"])[-1] == 85.2
+    assert values(area["y"])[-1] == 83.9
+    assert values(national["y"])[-1] == rate(n_conv, n_uns + n_admin)
+    # By area: headline rates too, the Area's equal to the trend's over one month.
+    _, by_area = chart(at, "had the highest rate")
+    assert HEADLINE_DEFINITION in by_area["layout"]["title"]["text"]
     # Apr-Jun 2017 were never published: gaps, and a note that says so.
     assert all(v is None or v != v for v in values(area["y"])[:3])
-    assert "No data for 3 month(s): Apr–Jun 2017" in captions(at)
+    assert "No data for 3 month(s): Apr–Jun 2017. CPS did not publish these files" in captions(at)
     assert "Open Government Licence" in "\n".join(c.value for c in at.caption)
+
+
+def test_the_rate_without_admin_finalised_is_one_choice_away(open_page):
+    at = open_page(start="2018-03", end="2018-03")
+    at.radio(key="rate_definition").set_value(RATE_CHOICES[1]).run()
+    conv, uns, _ = area_counts("2018/Principal_Offence_Category_Mar.csv", AREA_FORCES)
+    headline, _ = chart(at, "Conviction rate in CPS West Midlands")
+    assert headline.endswith(f"was {rate(conv, uns)}%") and headline.endswith("86.4%")
+
+
+def test_a_category_says_it_cannot_include_admin_finalised(open_page):
+    at = open_page(crime_type="Homicide", geography="Warwickshire", start="2017-01", end="2017-07")
+    text = captions(at)
+    assert "cannot include administratively finalised cases" in text
+    # Warwickshire Homicide: 2 + 0 in January 2017, no cases in February, March and July 2017
+    # (files published, 0 + 0), April-June never published.
+    for month, rel in [
+        ("February", "2017/principal_offence_category_february_2017.csv"),
+        ("March", "2017/principal_offence_category_march_2017.csv"),
+        ("July", "2017/Principal_Offence_Category_Jul.csv"),
+    ]:
+        assert published(rel, "Warwickshire", "Homicide") == (0, 0), month
+    assert "No cases in 3 month(s): Feb–Mar 2017; Jul 2017" in text
+    assert "No data for 3 month(s): Apr–Jun 2017. CPS did not publish these files" in text
+    _, spec = chart(at, "Homicide conviction rate in Warwickshire")
+    trace = next(t for t in spec["data"] if t["name"] == "Warwickshire")
+    assert values(trace["y"])[0] == rate(2, 0) == 100.0
+
+
+def test_flagged_comparisons_outside_the_sample_say_no_data(open_page):
+    at = open_page(
+        crime_type="Hate crime", compare=["National", "CPS Wessex"], start="2017-04", end="2018-03"
+    )
+    text = captions(at)
+    note = "No data for National, CPS Wessex: flagged (hate crime, domestic abuse) figures"
+    assert text.count(note) == 2  # under the trend and under the chart by area
+    _, by_area = chart(at, "had the highest rate")
+    assert "National" not in values(by_area["data"][0]["y"])
+    assert FLAGGED_UNSUCCESSFUL in text
 
 
 def test_drugs_offences_west_midlands_march_2018(open_page):
@@ -97,7 +175,12 @@ def test_a_crime_type_changes_the_figures(open_page):
     )
     assert rate(c, u) == 88.3  # domain.md
     assert chart(burglary, "Burglary conviction rate")[0].endswith("was 88.3%")
-    assert chart(all_crime, "Conviction rate in West Midlands")[0].endswith("was 85.6%")
+    # All crime shows the headline rate: 2768 / (2768 + 466 + 83) = 83.449…% → 83.4 (SOURCE.md)
+    conv, uns, admin = area_counts(
+        "2016/principal_offence_category_january_2016.csv", ("West Midlands",)
+    )
+    assert (conv, uns, admin) == (2768, 466, 83)
+    assert chart(all_crime, "Headline conviction rate in West Midlands")[0].endswith("was 83.4%")
 
 
 def test_flagged_crime_type_uses_the_sample_and_says_so(open_page):
@@ -111,3 +194,43 @@ def test_a_period_with_no_cases_says_so(open_page):
     at = open_page(crime_type="Domestic abuse", start="2014-01", end="2014-03")
     assert not charts(at)
     assert any("No finalised cases" in i.value for i in at.info)
+
+
+def test_an_incomplete_area_total_is_named_on_the_page(tmp_path):
+    """One bad cell (Warwickshire's Burglary convictions, January 2016): the page names the month
+    and the force wherever the total lacks it, and only there."""
+    from tests.conftest import _app_env, _caches, _clear_st_caches, _run_app
+    from tests.test_ingest import edit_cell
+    from tests.test_outcomes_completeness import CO_JAN, CO_MAR, folder
+
+    root = folder(tmp_path, CO_JAN, CO_MAR)
+    edit_cell(root, CO_JAN, "Warwickshire", "Number of Burglary Convictions", "abc")
+    with _app_env(root, tmp_path / "app.duckdb"):
+        _caches["from"] = None
+        _clear_st_caches()
+        try:
+            runs = {
+                ct: _run_app(
+                    "pages/conviction_rates.py",
+                    {"crime_type": ct, "start": "2016-01", "end": "2018-03"},
+                    90,
+                )
+                for ct in ("Burglary", "All crime", "Drugs Offences")
+            }
+        finally:
+            _clear_st_caches()
+    notices = {ct: [w.value for w in at.warning] for ct, at in runs.items()}
+    assert not any(at.exception for at in runs.values())
+    assert (
+        "Jan 2016: Warwickshire missing from CPS West Midlands (burglary): the total is incomplete."
+        in notices["Burglary"]
+    )
+    assert (
+        "Jan 2016: Warwickshire (Burglary) missing from CPS West Midlands (all crime): "
+        "the total is incomplete." in notices["All crime"]
+    )
+    assert not any("missing from" in n for n in notices["Drugs Offences"])
+    # the chart by area says its period total for the Area is short too
+    assert "CPS West Midlands, total incomplete: Warwickshire in Jan 2016 not loaded." in captions(
+        runs["Burglary"]
+    )

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cjsperf import sample
@@ -207,3 +208,27 @@ def test_bad_scale():
         sample.main(["--scale", "0", "--out", "/nonexistent"])
     with pytest.raises(ValueError):
         sample.generate(Path("/nonexistent"), scale=0)
+
+
+def test_flagged_unsuccessful_has_one_definition_and_the_generator_obeys_it():
+    """Administratively finalised cases are not in a flagged row (they have no offence category):
+    the contract says so once, data/README.md quotes it, the generator's docstring names it."""
+    from cjsperf.extracts import FLAGGED_UNSUCCESSFUL
+
+    column = {c.name: c for c in FLAGGED_OUTCOMES.columns}["unsuccessful"]
+    assert column.description == FLAGGED_UNSUCCESSFUL
+    assert "Administratively finalised cases are not included" in FLAGGED_UNSUCCESSFUL
+    readme = " ".join((REPO_DATA / "README.md").read_text(encoding="utf-8").split())
+    assert FLAGGED_UNSUCCESSFUL in readme
+    assert "admin finalised included" not in readme
+    assert "FLAGGED_UNSUCCESSFUL" in sample.__doc__
+
+    # The generator draws flagged unsuccessful from the category counts only: with no unsuccessful
+    # defendant in any category (whatever the administratively finalised cases), none is flagged.
+    real = sample.read_published_outcomes(REPO_DATA)
+    no_unsuccessful = {m: a * [1, 0] for m, a in real.items()}  # convictions kept, unsuccessful 0
+    (fy, cols), *_ = sample._flagged_outcomes(
+        np.random.default_rng(7), ("2017-18",), 1, no_unsuccessful
+    )
+    assert fy == "2017-18" and len(cols[0]) > 100
+    assert {int(u) for u in cols[6]} == {0}

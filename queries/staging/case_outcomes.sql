@@ -8,6 +8,11 @@
 -- Handles: quoted thousands separators ("11,741"), '%' strings, '-' and '0' for empty
 -- denominators, the mislabelled last column (c50, ignored), the same month in two files, and a
 -- force twice in one file.
+-- Rejection: a row with an error of its own does not load. A fault of the whole line (unknown
+-- force, a month already loaded, a force twice, a wrong number of fields) is put on every row of
+-- the line, so none of them loads; a bad count rejects only its own category's row (a bad admin
+-- finalised count only that row), and the line's other categories still load. Queries then count
+-- that force as missing for that category only (queries/shared/outcomes.sql).
 WITH lines AS (
     SELECT r.file, r.line, r._fields, trim(r.c0) AS area, f.period,
         [c1, c5, c9, c13, c17, c21, c25, c29, c33, c37, c41, c45] AS conv,
