@@ -176,10 +176,13 @@ def bar_chart(
     highlight: Sequence[str] = (),
     text: bool = True,
     height: int | None = None,
+    small: str | None = None,
 ) -> go.Figure:
     """Bars by `category` (kept in the frame's order), grouped or stacked by `series`.
 
     With no series, `highlight` picks categories drawn in dark blue against grey (a focus series).
+    `small`: a boolean column marking bars that rest on too few cases, drawn hollow (outline
+    only), with no status.
     """
     fig = go.Figure()
     groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
@@ -201,7 +204,7 @@ def bar_chart(
                 y=cats if horizontal else values,
                 orientation="h" if horizontal else "v",
                 name=str(name) if name is not None else value_title,
-                marker={"color": color},
+                marker=_bar_marker(color, part[small] if small else None),
                 text=values if text else None,
                 texttemplate=f"{value_prefix}%{{{'x' if horizontal else 'y'}:{label_fmt}}}"
                 f"{value_suffix}"
@@ -242,6 +245,17 @@ def bar_chart(
         fig.update_yaxes(autorange="reversed", showgrid=False)
         fig.update_xaxes(showgrid=True, gridcolor=theme.GRID)
     return fig
+
+
+def _bar_marker(color, hollow: pd.Series | None) -> dict:
+    """Solid bars, or hollow ones (white fill, coloured outline) where `hollow` is true."""
+    if hollow is None or not hollow.any():
+        return {"color": color}
+    colors = color if isinstance(color, list) else [color] * len(hollow)
+    return {
+        "color": ["white" if h else c for c, h in zip(colors, hollow)],
+        "line": {"color": colors, "width": 2},
+    }
 
 
 def sparkline(

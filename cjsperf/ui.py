@@ -251,6 +251,7 @@ def trend_block(
     definitions: Sequence[str] = (),
     column_labels: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    table: pd.DataFrame | None = None,
 ) -> None:
     """A measure's SPC chart (`cjsperf.trend_chart.trend_figure`) with its variation and assurance
     icons in words beside the headline, and its table and downloads: the query's monthly rows with
@@ -268,7 +269,7 @@ def trend_block(
     )
     extra = [n for n in (t.span_note, t.result.message.capitalize()) if n]
     chart_block(
-        fig, t.table(), key=key, title=t.headline, subtitle=subtitle, f=f, source=source,
+        fig, t.table() if table is None else table, key=key, title=t.headline, subtitle=subtitle, f=f, source=source,
         synthetic=synthetic, definitions=(*definitions, t.measure.definition, *spc_defs),
         column_labels=labels, notes=(*extra, *notes),
     )  # fmt: skip
@@ -291,6 +292,19 @@ def status_line(trends_) -> None:
         for t in trends_
     ]
     st.markdown("".join(rows), unsafe_allow_html=True)
+
+
+def comparison_series(m, f: Filters, first: str, areas) -> pd.DataFrame:
+    """month, series, value of the measure for each comparison area from `first` to the period's
+    end (the months an SPC chart shows); areas with no data are left out."""
+    from cjsperf.measures import monthly_series
+
+    parts = []
+    for area in areas:
+        df = query(m.query, **m.params(f, first, area=area))
+        for month, v in monthly_series(m, df).items():
+            parts.append({"month": month, "series": area, "value": v})
+    return pd.DataFrame(parts, columns=["month", "series", "value"])
 
 
 def show_trend(
@@ -322,9 +336,16 @@ def show_trend(
     )
     if t.target is None and t.measure.target is not None:
         notes = (*notes, f"No target line: {t.no_target_why}.")
+    table = t.table()
+    if comparisons is not None and len(comparisons):
+        # The grey comparison lines, a column each, beside the measure's own rows.
+        wide = comparisons.pivot(index="month", columns="series", values="value")
+        wide.columns = [f"{c}: {t.measure.label.lower()}" for c in wide.columns]
+        table = table.merge(wide.reset_index(), on="month", how="left")
     trend_block(
         t, fig, key=key, subtitle=subtitle.replace("<br>", ", "), f=f, source=source,
         synthetic=synthetic, definitions=definitions, column_labels=column_labels, notes=notes,
+        table=table,
     )  # fmt: skip
 
 

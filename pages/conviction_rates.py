@@ -1,13 +1,16 @@
 """Conviction rates: trend by month, by force, by offence category, and flagged cases by court."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from cjsperf import charts, theme, ui
+from cjsperf import charts, comparison, measures, ui
 from cjsperf.charts import Hover
+from cjsperf.events import events_from
 from cjsperf.extracts import AREA_FORCES, FLAGGED_UNSUCCESSFUL, FLAGS, HOME_AREA
 from cjsperf.filters import month_label, month_runs
-from cjsperf.headlines import FEW_CASES, change_headline, fmt_value
+from cjsperf.headlines import FEW_CASES, fmt_value
 
 HEADLINE_RATE = (
     "headline rate: administratively finalised cases counted as unsuccessful, as CPS publishes it"
@@ -132,25 +135,15 @@ for row in incomplete(trend).itertuples():
         icon=":material/warning:",
     )
 home = trend[trend["area"] == f.geography]
-headline = change_headline(f"{subject} in {f.geography}", home[rate_col].tolist(), "%")
-subtitle = f"{subject} by month (%), {definition};<br>{f.geography} and comparisons, {f.period}"
-colors = {f.geography: theme.DARK_BLUE}
+# The measure (one definition, data/reference/measures.csv): all crime or a category, or a flag.
+ms = measures.registry(ui.query("measures"))
+m = ms[{"Hate crime": "hate_crime_conviction_rate",
+        "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate")]  # fmt: skip
+if all_crime:
+    m = replace(m, column=rate_col, label=subject)  # the definition chosen above
+t = ui.trend_of(m, f, events_from(ui.query("events")))
+others = ui.comparison_series(m, f, t.first, [a for a in areas if a != f.geography])
 hover = (*HOVER, *([Hover("admin_finalised", "Admin finalised")] if headline_rate else []))
-fig = charts.line_chart(
-    trend,
-    x="month",
-    y=rate_col,
-    series="area",
-    headline=headline,
-    subtitle=subtitle,
-    x_title="Month",
-    y_title="Conviction rate",
-    y_suffix="%",
-    y_format=".1f",
-    hover=(*hover, Hover("cases", "Cases")),
-    colors=colors,
-    months=f.months,
-)
 missing = [m for m in f.months if m not in set(home["month"])]
 no_cases = home[(home["cases"] == 0) & (home["forces_included"] == home["forces_expected"])]
 notes = []
@@ -185,13 +178,14 @@ if flagged:
     notes.append(f"Flagged unsuccessful: {FLAGGED_UNSUCCESSFUL}")
 elif not all_crime:
     notes.append(CATEGORY_RATE)
-ui.chart_block(
-    fig,
-    trend,
+ui.show_trend(
+    t,
+    f,
     key="conviction-rate-by-month",
-    title=headline,
-    subtitle=subtitle,
-    f=f,
+    measure_text=f"{subject} by month (%), {definition}",
+    y_title="Conviction rate",
+    hover=(*hover, Hover("cases", "Cases")),
+    comparisons=others,
     source=source,
     synthetic=flagged,
     definitions=DEFINITIONS,
@@ -236,8 +230,19 @@ with left:
             ["area", *counts, *rates, "forces_expected", "forces_included", "missing"]
         ].copy()
         by_area["caution"] = caution(by_area["cases"])
-        top = by_area.sort_values(rate_col, ascending=False).iloc[0]
-        headline2 = f"{top['area']} had the highest rate, {fmt_value(top[rate_col], '%')}"
+        by_area["few_cases"] = by_area["cases"] < FEW_CASES
+        # Small bases never make headlines: the highest among areas with enough cases.
+        ranked = by_area[~by_area["few_cases"]].sort_values(rate_col, ascending=False)
+        if ranked.empty:
+            headline2 = f"Every area rests on fewer than {FEW_CASES} cases: no ranking"
+        else:
+            top = ranked.iloc[0]
+            headline2 = f"{top['area']} had the highest rate, {fmt_value(top[rate_col], '%')}"
+        if by_area["few_cases"].any():
+            notes2.append(
+                f"Hollow bars rest on fewer than {FEW_CASES} cases: not ranked. The funnel plot "
+                "below is the fair comparison."
+            )
         subtitle2 = f"{subject} (%), {definition};<br>by area, {f.period}"
         fig2 = charts.bar_chart(
             by_area,
@@ -250,6 +255,7 @@ with left:
             value_format=".1f",
             hover=(*hover, Hover("cases", "Cases")),
             highlight=(f.geography,),
+            small="few_cases",
         )
         ui.chart_block(
             fig2,
@@ -276,11 +282,16 @@ with right:
             ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate"]
         ].copy()
         cats["caution"] = caution(cats["cases"])
-        low = cats.sort_values("conviction_rate").iloc[0]
-        headline3 = (
-            f"{low['offence_category']} had the lowest rate, "
-            f"{fmt_value(low['conviction_rate'], '%')}"
-        )
+        cats["few_cases"] = cats["cases"] < FEW_CASES
+        ranked = cats[~cats["few_cases"]].sort_values("conviction_rate")
+        if ranked.empty:
+            headline3 = f"Every category rests on fewer than {FEW_CASES} cases: no ranking"
+        else:
+            low = ranked.iloc[0]
+            headline3 = (
+                f"{low['offence_category']} had the lowest rate, "
+                f"{fmt_value(low['conviction_rate'], '%')}"
+            )
         subtitle3 = (
             "Conviction rate (%) by principal offence category, administratively finalised "
             f"cases left out;<br>{f.geography}, {f.period}"
@@ -296,6 +307,7 @@ with right:
             value_format=".1f",
             hover=(*HOVER, Hover("cases", "Cases")),
             highlight=(f.crime_type,) if f.crime_type in set(cats["offence_category"]) else (),
+            small="few_cases",
         )
         ui.chart_block(
             fig3,
@@ -322,6 +334,34 @@ with right:
         )
 
 # ---- Hate crime and domestic abuse by court type
+# ---- Fair comparison: every force (or CPS Area) against its number of cases
+st.subheader("Fair comparison: funnel plot")
+FUNNEL_DEFINITIONS = (
+    "Funnel plot (Spiegelhalter 2005): each unit's conviction rate against its number of cases. "
+    "The limits narrow as cases grow: a rate outside the 99.8% limits is unlikely to be chance.",
+    "Limits: p0 ± z·√(p0(1−p0)/n), p0 the National rate, z = 1.959964 (95%) and 3.090232 "
+    "(99.8%). Where units vary more than chance allows (over-dispersion, as FunnelPlotR tests "
+    "it), the adjusted limits add the between-unit variance on the arcsine scale.",
+)
+c1, c2 = st.columns([2, 1])
+level = c1.radio("Units", ["Police force areas", "CPS Areas"], horizontal=True, key="funnel_level")
+adjust = c2.toggle("Adjust limits for over-dispersion", value=True, key="funnel_adjust")
+view = comparison.funnel_view(
+    ui.query, f, "force" if level == "Police force areas" else "area", adjust
+)
+if view.figure is None:
+    st.info(view.headline)
+else:
+    crime = "all crime" if all_crime else f.crime_type
+    ui.chart_block(
+        view.figure, view.table, key=f"funnel-{view.level}", title=view.headline,
+        subtitle=f"Conviction rate against cases, every {comparison.LEVELS[view.level][:-1]}, "
+        f"{crime} (administratively finalised cases left out), {f.period}",
+        f=f, source=ui.CPS_SOURCE, synthetic=False,
+        definitions=(*FUNNEL_DEFINITIONS, CATEGORY_RATE), column_labels=comparison.LABELS,
+        notes=view.notes,
+    )  # fmt: skip
+
 st.subheader("Hate crime and domestic abuse, by court type")
 if f.geography not in (HOME_AREA, *AREA_FORCES):
     st.info("Flagged case outcomes are held for the West Midlands forces only.")

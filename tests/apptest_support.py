@@ -58,3 +58,24 @@ def metric_values(at) -> dict[str, str]:
 
 def captions(at) -> str:
     return "\n".join(c.value for c in at.caption)
+
+
+def spc_line(spec: dict) -> dict:
+    """The measure's own line on an SPC chart (the comparisons are light grey lines)."""
+    return next(
+        t for t in spec["data"] if t.get("mode") == "lines" and t["line"]["color"] == "#12436D"
+    )
+
+
+def spc_point(spec: dict, month: str) -> tuple[float, list]:
+    """(value, hover data) of one month's marker on an SPC chart."""
+    for t in spec["data"]:
+        if t.get("mode") == "markers" and month in values(t["x"]):
+            i = values(t["x"]).index(month)
+            cd = t.get("customdata")
+            if isinstance(cd, dict) and "bdata" in cd:  # a 2-d typed array, sent flat
+                cols = int(str(cd.get("shape", "1")).split(",")[-1])
+                flat = values(cd)
+                cd = [flat[j : j + cols] for j in range(0, len(flat), cols)]
+            return values(t["y"])[i], (list(cd[i]) if cd is not None else [])
+    raise KeyError(month)

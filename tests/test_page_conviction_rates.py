@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from cjsperf.extracts import FLAGGED_UNSUCCESSFUL
-from tests.apptest_support import DATA, captions, chart, charts, values
+from tests.apptest_support import DATA, captions, chart, charts, spc_line, spc_point, values
 from tests.test_real_data import CATEGORIES
 
 PAGE = "pages/conviction_rates.py"
@@ -75,25 +75,28 @@ def test_headline_rate_march_2018_from_the_raw_file():
 def test_default_view_shows_the_headline_rate_against_national(open_page):
     at = open_page()
     headlines = list(charts(at))
-    assert len(headlines) == 4  # trend, by area, by category, flagged by court type
+    # trend, by area, by category, the funnel plot, flagged by court type
+    assert len(headlines) == 5
     mar = "2018/Principal_Offence_Category_Mar.csv"
     conv, uns, admin = area_counts(mar, AREA_FORCES)
     n_conv, n_uns, n_admin = area_counts(mar, ("National",))
-    headline, spec = chart(at, "Headline conviction rate in CPS West Midlands")
-    # The latest month of the default period, March 2018: CPS's headline rate, 83.9%.
-    assert headline.endswith(f"{rate(conv, uns + admin)}%") and headline.endswith("83.9%")
+    headline, spec = chart(at, "Headline conviction rate 83.9%")
+    # The latest month of the default period, March 2018: CPS's headline rate, 83.9%, judged by
+    # statistical process control over the 24 months to it.
+    assert headline.startswith(f"Headline conviction rate {rate(conv, uns + admin)}%: ")
     assert HEADLINE_DEFINITION in spec["layout"]["title"]["text"]
-    area = next(t for t in spec["data"] if t["name"] == "CPS West Midlands")
+    area = spc_line(spec)
     national = next(t for t in spec["data"] if t["name"] == "National")
     months = values(area["x"])
-    assert months[0] == "2017-04" and months[-1] == "2018-03"
+    assert months[0] == "2016-04" and months[-1] == "2018-03" and len(months) == 24
     assert values(area["y"])[-1] == 83.9
     assert values(national["y"])[-1] == rate(n_conv, n_uns + n_admin)
+    assert national["line"]["color"] == "#BFBFBF"  # comparisons light grey: orange means concern
     # By area: headline rates too, the Area's equal to the trend's over one month.
     _, by_area = chart(at, "had the highest rate")
     assert HEADLINE_DEFINITION in by_area["layout"]["title"]["text"]
     # Apr-Jun 2017 were never published: gaps, and a note that says so.
-    assert all(v is None or v != v for v in values(area["y"])[:3])
+    assert all(v is None or v != v for v in values(area["y"])[12:15])
     assert "No data for 3 month(s): Apr–Jun 2017. CPS did not publish these files" in captions(at)
     assert "Open Government Licence" in "\n".join(c.value for c in at.caption)
 
@@ -102,8 +105,8 @@ def test_the_rate_without_admin_finalised_is_one_choice_away(open_page):
     at = open_page(start="2018-03", end="2018-03")
     at.radio(key="rate_definition").set_value(RATE_CHOICES[1]).run()
     conv, uns, _ = area_counts("2018/Principal_Offence_Category_Mar.csv", AREA_FORCES)
-    headline, _ = chart(at, "Conviction rate in CPS West Midlands")
-    assert headline.endswith(f"was {rate(conv, uns)}%") and headline.endswith("86.4%")
+    headline, _ = chart(at, "Conviction rate 86.4%")
+    assert headline.startswith(f"Conviction rate {rate(conv, uns)}%: ")
 
 
 def test_a_category_says_it_cannot_include_admin_finalised(open_page):
@@ -120,9 +123,14 @@ def test_a_category_says_it_cannot_include_admin_finalised(open_page):
         assert published(rel, "Warwickshire", "Homicide") == (0, 0), month
     assert "No cases in 3 month(s): Feb–Mar 2017; Jul 2017" in text
     assert "No data for 3 month(s): Apr–Jun 2017. CPS did not publish these files" in text
-    _, spec = chart(at, "Homicide conviction rate in Warwickshire")
-    trace = next(t for t in spec["data"] if t["name"] == "Warwickshire")
-    assert values(trace["y"])[0] == rate(2, 0) == 100.0
+    _, spec = chart(at, "Homicide conviction rate")
+    assert spc_point(spec, "2017-01")[0] == rate(2, 0) == 100.0
+    line = spc_line(spec)
+    month_values = dict(zip(values(line["x"]), values(line["y"])))
+    assert all(
+        month_values[m] is None or month_values[m] != month_values[m]
+        for m in ("2017-02", "2017-03", "2017-07")
+    )  # no cases: no rate, not zero
 
 
 def test_flagged_comparisons_outside_the_sample_say_no_data(open_page):
@@ -145,13 +153,12 @@ def test_drugs_offences_west_midlands_march_2018(open_page):
         "2018/Principal_Offence_Category_Mar.csv", "West Midlands", "Drugs Offences"
     )
     assert (conv, uns) == (223, 12)
-    headline, spec = chart(at, "Drugs Offences conviction rate in West Midlands")
-    assert headline == f"Drugs Offences conviction rate in West Midlands was {rate(conv, uns)}%"
+    headline, spec = chart(at, "Drugs Offences conviction rate 94.9%")
+    assert headline.startswith(f"Drugs Offences conviction rate {rate(conv, uns)}%: ")
     assert rate(conv, uns) == 94.9
-    trace = next(t for t in spec["data"] if t["name"] == "West Midlands")
-    assert values(trace["y"]) == [94.9]
     # The counts behind the rate travel in the hover data.
-    assert values(trace["customdata"])[:2] == [223, 12]
+    value, custom = spc_point(spec, "2018-03")
+    assert value == 94.9 and list(custom[:2]) == [223, 12]
 
     # By area: the four forces and the Area summed, computed from the same file.
     _, by_area = chart(at, "had the highest rate")
@@ -174,20 +181,24 @@ def test_a_crime_type_changes_the_figures(open_page):
         "2016/principal_offence_category_january_2016.csv", "West Midlands", "Burglary"
     )
     assert rate(c, u) == 88.3  # domain.md
-    assert chart(burglary, "Burglary conviction rate")[0].endswith("was 88.3%")
+    assert chart(burglary, "Burglary conviction rate")[0].startswith(
+        "Burglary conviction rate 88.3%: "
+    )
     # All crime shows the headline rate: 2768 / (2768 + 466 + 83) = 83.449…% → 83.4 (SOURCE.md)
     conv, uns, admin = area_counts(
         "2016/principal_offence_category_january_2016.csv", ("West Midlands",)
     )
     assert (conv, uns, admin) == (2768, 466, 83)
-    assert chart(all_crime, "Headline conviction rate in West Midlands")[0].endswith("was 83.4%")
+    assert chart(all_crime, "Headline conviction rate")[0].startswith(
+        "Headline conviction rate 83.4%: "
+    )
 
 
 def test_flagged_crime_type_uses_the_sample_and_says_so(open_page):
     at = open_page(crime_type="Hate crime", start="2017-04", end="2018-03")
     assert any("Sample data" in i.value for i in at.info)
-    headline, _ = chart(at, "Hate crime conviction rate in CPS West Midlands")
-    assert headline.endswith("%")
+    headline, _ = chart(at, "Hate crime conviction rate")
+    assert headline.startswith("Hate crime conviction rate ")
 
 
 def test_a_period_with_no_cases_says_so(open_page):
@@ -234,3 +245,36 @@ def test_an_incomplete_area_total_is_named_on_the_page(tmp_path):
     assert "CPS West Midlands, total incomplete: Warwickshire in Jan 2016 not loaded." in captions(
         runs["Burglary"]
     )
+
+
+def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):
+    at = open_page(
+        crime_type="Drugs Offences", geography="West Midlands", start="2018-03", end="2018-03"
+    )
+    at.toggle(key="funnel_adjust").set_value(False).run()
+    mar = "2018/Principal_Offence_Category_Mar.csv"
+    n_conv, n_uns = published(mar, "National", "Drugs Offences")
+    p0 = n_conv / (n_conv + n_uns)
+    conv, uns = published(mar, "West Midlands", "Drugs Offences")
+    n = conv + uns
+    half95 = 1.959964 * (p0 * (1 - p0) / n) ** 0.5 * 100
+    half998 = 3.090232 * (p0 * (1 - p0) / n) ** 0.5 * 100
+    head, spec = chart(at, "99.8% limits")
+    # The chosen force, 223 of 235: within the 99.8% limits for its cases.
+    assert head == "West Midlands 94.9%: within the 99.8% limits for its 235 cases"
+    table = next(df.value for df in at.dataframe if "Against the 95% limits" in df.value)
+    assert len(table) == 42  # every police force area had drugs cases that month
+    row = table.set_index("Unit").loc["West Midlands"]
+    assert row["Upper 95% limit (%)"] == pytest.approx(p0 * 100 + half95)
+    assert row["Lower 99.8% limit (%)"] == pytest.approx(p0 * 100 - half998)
+    assert row["Against the 95% limits"] == "within"
+    assert "Limits shown: 95% and 99.8% limits" in captions(at)
+    # The CPS Areas: 13 units (London North and South share one force row).
+    at.radio(key="funnel_level").set_value("CPS Areas").run()
+    table = next(df.value for df in at.dataframe if "Against the 95% limits" in df.value)
+    assert len(table) == 13
+
+
+def test_funnel_plot_for_a_flag_says_no_fair_comparison(open_page):
+    at = open_page(crime_type="Hate crime", start="2017-04", end="2018-03")
+    assert any("no fair comparison" in i.value for i in at.info)
