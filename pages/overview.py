@@ -38,7 +38,8 @@ def show_tile(t: trends.Tile, i: int) -> None:
         st.markdown(f"**{ui.literal(t.label)}** {mark}")
         st.metric(
             t.label,
-            compact(t.value, m.unit),
+            # a count without its noun (the label names it), so the figure fits the tile
+            compact(t.value, m.unit if m.unit in ("%", "£") else ""),
             delta=f"{t.change_previous} on {month_label(t.previous_month)}"
             if t.change_previous
             else None,
@@ -47,9 +48,10 @@ def show_tile(t: trends.Tile, i: int) -> None:
             label_visibility="collapsed",
         )
         st.caption(trends.describe_latest(t))
-        if t.comparison:
-            shown = m.fmt(t.comparison_value) if t.comparison_value is not None else "no data"
-            st.caption(f"{ui.literal(t.comparison)}: {shown}")
+        if t.comparison and t.comparison_value is not None:
+            st.caption(f"{ui.literal(t.comparison)}: {m.fmt(t.comparison_value)}")
+        elif t.comparison:
+            st.caption(f"{ui.literal(t.comparison)}: no figure (the sample covers the Area only)")
         st.markdown(icons.html_icons(t.trend), unsafe_allow_html=True)
         spark = t.sparkline
         if spark["value"].notna().sum() > 1:
