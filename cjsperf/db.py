@@ -44,7 +44,7 @@ from cjsperf.queries import QUERIES_DIR, load_query
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING_DIR = QUERIES_DIR / "staging"
 SHARED_DIR = QUERIES_DIR / "shared"
-SCHEMA_VERSION = "3"  # bump when tables change shape or how they are filled: rebuilds saved DBs
+SCHEMA_VERSION = "4"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
@@ -125,6 +125,53 @@ def case_outcome_month(path: Path) -> str | None:
     return f"{year}-{month:02d}"
 
 
+LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
+
+
+@dataclass
+class JoinedRecords:
+    """A copy of a file with each record on one line (see `join_broken_records`)."""
+
+    path: Path
+    physical: list[int]  # line n of the copy is physical line physical[n - 1] of the file
+    skipped: list[int]  # physical lines where no record starts (continuations, blank lines)
+    breaks: list[tuple[int, int, int, str]]  # first line, last line, field index, value
+
+
+def join_broken_records(path: Path, out: Path) -> JoinedRecords:
+    """Write `out`, a plain copy of `path` (.csv or .csv.gz) in which every record that spans
+    several physical lines (a line break inside a quoted field) is joined onto its first line,
+    each break replaced by LINE_BREAK_MARK. Bytes are kept as they are (surrogateescape)."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        text = fh.read().decode("utf-8", errors="surrogateescape")
+    lines = re.split(r"(?<=\n)", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    physical, skipped, breaks, pieces = [], [], [], []
+    reader = csv.reader(iter(lines), strict=False)
+    start = 1
+    for record in reader:
+        end = reader.line_num
+        physical.append(start)
+        if end > start:
+            part = lines[start - 1 : end]
+            body = "".join(p.rstrip("\r\n") + LINE_BREAK_MARK for p in part[:-1]) + part[-1]
+            pieces.append(body)
+            skipped += range(start + 1, end + 1)
+            for i, v in enumerate(record):
+                if "\n" in v or "\r" in v:
+                    value = v.replace("\r\n", "\n").encode("utf-8", "surrogateescape")
+                    breaks.append((start, end, i, value.decode("utf-8", "replace")))
+        else:
+            pieces.append(lines[start - 1])
+            if not record:
+                skipped.append(start)  # a blank line: the CSV reader skips it
+        start = end + 1
+    out.write_bytes("".join(pieces).encode("utf-8", errors="surrogateescape"))
+    return JoinedRecords(out, physical, skipped, breaks)
+
+
 class Warehouse:
     """One DuckDB database built from one data folder. Thread-safe: queries use their own cursor."""
 
@@ -186,6 +233,12 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS row_problems (
                 extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
                 expected VARCHAR, severity VARCHAR, record VARCHAR)"""
+        )
+        # Records holding a line break inside a quoted field: rejected by staging, by line.
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS raw_breaks (
+                extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
+                expected VARCHAR)"""
         )
         con.execute(
             """CREATE OR REPLACE VIEW load_problems AS
@@ -326,6 +379,7 @@ class Warehouse:
             con.execute("DELETE FROM load_files WHERE file = ?", [f])
             con.execute("DELETE FROM file_problems WHERE file = ?", [f])
             con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [f])
+            con.execute("DELETE FROM raw_breaks WHERE file = ?", [f])
         return bool(stale or fresh), [(extract, f, *current[f]) for f in fresh]
 
     def _ingest_files(self, jobs: list[tuple]) -> None:
@@ -374,10 +428,27 @@ class Warehouse:
             mapping, header_problems = self._check_file(extract, path, rel)
             problems += header_problems
         if mapping is not None and not any(p.severity == "error" for p in problems):
-            encoding, rows_read, read_problems = self._read_raw(extract, path, rel, mapping, con)
+            try:
+                encoding, rows_read, read_problems = self._read_raw(
+                    extract, path, rel, mapping, con
+                )
+                status = "loaded"
+            except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+                # Whatever the reader cannot cope with refuses this file only, never the sync.
+                con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [rel])
+                con.execute("DELETE FROM raw_breaks WHERE file = ?", [rel])
+                encoding, rows_read, status = None, 0, "rejected"
+                read_problems = [
+                    FileProblem(
+                        rel,
+                        None,
+                        "(whole file)",
+                        None,
+                        f"a CSV file the reader can read ({str(exc).splitlines()[0][:200]})",
+                    )
+                ]
             problems += read_problems
-            status = "loaded"
-            if rows_read == 0:
+            if status == "loaded" and rows_read == 0:
                 status = "empty"
                 problems.append(
                     FileProblem(rel, 2, None, "(no rows)", "at least one data row after the header")
@@ -514,7 +585,6 @@ class Warehouse:
     def _read_raw(
         self, extract: Extract, path: Path, rel: str, mapping: list[str | None], con
     ) -> tuple[str, int, list[FileProblem]]:
-        problems: list[FileProblem] = []
         file_cols = [m or f"_extra_{i}" for i, m in enumerate(mapping)]
         file_cols += [f"_overflow_{i}" for i in range(OVERFLOW_COLUMNS)]
         columns_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in file_cols) + "}"
@@ -552,21 +622,48 @@ class Warehouse:
                 "FROM reject_errors ORDER BY line"
             ).fetchall()
 
+        with tempfile.TemporaryDirectory() as tmp:
+            joined: JoinedRecords | None = None
+            source = path
+            try:
+                rejects = attempt(path)
+            except duckdb.Error as exc:
+                if "quoted new lines" not in str(exc):
+                    raise
+                # A quoted field holds a line break, which DuckDB's parallel reader refuses for
+                # the whole file. Read a copy where each such record is one line, then give every
+                # row its physical line and reject the broken records (staging, from raw_breaks).
+                con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
+                joined = join_broken_records(path, Path(tmp) / "joined.csv")
+                source = joined.path
+                rejects = [(joined.physical[r[0] - 1], *r[1:]) for r in attempt(source)]
+            return self._after_read(
+                extract, path, source, rel, mapping, con, rejects, joined, attempt, file_cols
+            )
+
+    def _after_read(
+        self, extract, path, source, rel, mapping, con, rejects, joined, attempt, file_cols
+    ) -> tuple[str, int, list[FileProblem]]:
+        """Reread as Windows-1252 if need be, report the lines the reader refused, and give the
+        rows their physical line numbers."""
+        problems: list[FileProblem] = []
+        table = f"raw_{extract.name}"
         encoding = "utf-8"
-        rejects = attempt(path)
         if any(r[2] == "INVALID ENCODING" for r in rejects):
             # Most often an Excel export in Windows-1252: decode it as that (a £ is byte A3, a
             # curly quote 92) into a UTF-8 copy with the same lines, and read the copy.
             con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
             first_bad = min(r[0] for r in rejects if r[2] == "INVALID ENCODING")
             encoding = "windows-1252"
-            opener = gzip.open if path.name.endswith(".gz") else open
-            with opener(path, "rb") as fh:
+            opener = gzip.open if source.name.endswith(".gz") else open
+            with opener(source, "rb") as fh:
                 text = fh.read().decode("cp1252", errors="replace")
             with tempfile.TemporaryDirectory() as tmp:
                 copy = Path(tmp) / "utf8.csv"
                 copy.write_text(text, encoding="utf-8", newline="")
                 rejects = attempt(copy)
+            if joined is not None:
+                rejects = [(joined.physical[r[0] - 1], *r[1:]) for r in rejects]
             problems.append(
                 FileProblem(
                     rel,
@@ -590,11 +687,42 @@ class Warehouse:
                     f"a well-formed CSV line ({etype.lower()}: {message.splitlines()[0]})",
                 )
             )
-        skipped += self._blank_lines(path)
+        skipped += joined.skipped if joined is not None else self._blank_lines(path)
         if skipped:
             self._renumber(con, table, rel, sorted(set(skipped)))
+        if joined is not None:
+            self._record_breaks(extract, con, table, rel, mapping, joined)
         rows_read = con.execute(f"SELECT count(*) FROM {table} WHERE file = ?", [rel]).fetchone()[0]
         return encoding, rows_read, problems
+
+    @staticmethod
+    def _record_breaks(extract, con, table, rel, mapping, joined: JoinedRecords) -> None:
+        """Put the line breaks back into the values of the broken records, and note each
+        record in raw_breaks (staging rejects it there)."""
+        names = {_raw_name(extract, i): c.name for i, c in enumerate(extract.columns)}
+        rows = []
+        for line, end, index, value in joined.breaks:
+            raw = mapping[index] if index < len(mapping) else None
+            column = (names[raw] or "(first column)") if raw else f"column {index + 1}"
+            if raw:
+                con.execute(
+                    f'UPDATE {table} SET "{raw}" = replace("{raw}", $mark, chr(10)) '
+                    "WHERE file = $rel AND line = $line",
+                    {"mark": LINE_BREAK_MARK, "rel": rel, "line": line},
+                )
+            rows.append(
+                (
+                    extract.name,
+                    rel,
+                    line,
+                    column,
+                    value[:200],
+                    "a value on one line: this quoted field holds a line break "
+                    f"(the record runs from line {line} to line {end}; "
+                    "a quote left open joins lines)",
+                )
+            )
+        con.executemany("INSERT INTO raw_breaks VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     @staticmethod
     def _blank_lines(path: Path) -> list[int]:
@@ -727,7 +855,18 @@ class Warehouse:
             SELECT DISTINCT ?, c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
             FROM (SELECT file, line, unnest(problems) AS p FROM {staged}
                   WHERE len(problems) > 0) c
-            JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line""",
+            JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line
+            -- a record broken over lines is reported for that alone (its values are garbled)
+            ANTI JOIN (SELECT file, line FROM raw_breaks WHERE extract = ?) b
+                ON b.file = c.file AND b.line = c.line""",
+            [extract.name, extract.name],
+        )
+        con.execute(
+            f"""INSERT INTO row_problems
+            SELECT b.extract, b.file, b.line, b."column", b.value, b.expected, 'error', {record}
+            FROM raw_breaks b
+            JOIN raw_{extract.name} r ON r.file = b.file AND r.line = b.line
+            WHERE b.extract = ?""",
             [extract.name],
         )
         con.execute(

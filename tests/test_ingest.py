@@ -10,6 +10,7 @@ other row and file still loaded, that rows loaded + rows rejected = rows read, a
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import shutil
@@ -212,6 +213,84 @@ def _blank_lines_case(id_: str, filler: str, newline: str) -> Case:
         added={"tasks": {"T4", "T6"}},
         verify=_physical_lines_verify,
     )
+
+
+def write_gz(root: Path, rel: str, lines: list[str], newline: str = "\n"):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress("".join(line + newline for line in lines).encode()))
+
+
+def _line_break_verify(file: str, lines: dict[str, int]):
+    """The rows after the broken record keep their physical line numbers."""
+
+    def verify(wh):
+        ids = {"tasks": "task_id", "court_sessions": "session_id"}
+        extract = file.split("/")[0]
+        got = wh.sql(f"SELECT {ids[extract]} AS id, line FROM stg_{extract} WHERE file = ?", [file])
+        assert dict(zip(got.id, got.line, strict=True)) == lines
+
+    return verify
+
+
+# A quoted field holding a line break: the record spans two physical lines (3 and 4).
+BROKEN_T5 = 'T5,RASSO,"Case\nreview",Robbery,2017-11-02,2017-11-09,'
+BROKEN_ID = '"T5\nX",RASSO,Case review,Robbery,2017-11-02,2017-11-09,'
+
+
+def _line_break_case(id_, rel, lines, column, value, n_problems, newline="\n", gz=False):
+    writer = write_gz if gz else write
+    extract = rel.split("/")[0]
+    good = {"tasks": {"T4", "T6"}, "court_sessions": {"S4", "S6"}}[extract]
+    return Case(
+        id_,
+        lambda d: writer(d, rel, lines, newline),
+        "error",
+        rel,
+        3,
+        column,
+        value,
+        "a value on one line",
+        added={extract: good},
+        verify=_line_break_verify(rel, {k: 2 if k in ("T4", "S4") else 5 for k in good}),
+        n_problems=n_problems,
+    )
+
+
+LINE_BREAK_CASES = [
+    _line_break_case(
+        "quoted line break in a field (plain csv)",
+        "tasks/tasks_2017_11.csv",
+        [TASKS_HEADER, T4, BROKEN_T5, T6],
+        "task_type",
+        "Case\nreview",
+        n_problems=1,  # reported for the break alone, not also as an unknown task type
+    ),
+    _line_break_case(
+        "quoted line break in an id (csv.gz)",
+        "tasks/tasks_2017_11.csv.gz",
+        [TASKS_HEADER, T4, BROKEN_ID, T6],
+        "task_id",
+        "T5\nX",
+        n_problems=1,
+        gz=True,
+    ),
+    _line_break_case(
+        "quoted line break in court sessions (csv.gz, CRLF)",
+        "court_sessions/court_sessions_2017_11.csv.gz",
+        [
+            SESSIONS_HEADER,
+            "S4,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+            '"S5\r\nY",2017-11-01,Warwick Crown Court,Crown Court,PM,Trial,In-house',
+            "S6,2017-11-02,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+        ],
+        "session_id",
+        "S5\nY",
+        n_problems=1,
+        newline="\r\n",
+        gz=True,
+    ),
+]
 
 
 CASES = [
@@ -666,6 +745,7 @@ CASES = [
         "Principal_Offence_Category_Mar.csv",
         "inside a folder named for the year",
     ),
+    *LINE_BREAK_CASES,
 ]
 
 
