@@ -293,6 +293,63 @@ LINE_BREAK_CASES = [
 ]
 
 
+def _corrected_repeat_case(id_, rel, lines, line, column, value, reason, added, key_sql, want):
+    """The first line with an id (or key) has a bad value; a later line corrects it."""
+
+    def verify(wh):
+        assert [tuple(r) for r in wh.sql(key_sql).itertuples(index=False)] == want
+
+    return Case(id_, lambda d: write(d, rel, lines), "error", rel, line, column, value, reason,
+                added=added, verify=verify)  # fmt: skip
+
+
+CORRECTED_REPEATS = [
+    _corrected_repeat_case(
+        "a corrected repeat of a task loads",
+        "tasks/tasks_2017_11.csv",
+        [TASKS_HEADER, "T5,RASSO,Case review,Robbery,2017-13-02,2017-11-09,",
+         "T5,RASSO,Case review,Robbery,2017-11-02,2017-11-09,", T4],
+        2, "created_date", "2017-13-02", "a real date as YYYY-MM-DD",
+        {"tasks": {"T4", "T5"}},
+        "SELECT line, created_date::VARCHAR FROM stg_tasks WHERE task_id = 'T5'",
+        [(3, "2017-11-02")],
+    ),
+    _corrected_repeat_case(
+        "a corrected repeat of a payment loads",
+        "agent_spend/agent_spend_2017_11.csv",
+        [SPEND_HEADER,
+         "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,15O.00",
+         "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,150.00"],
+        2, "amount_gbp", "15O.00", "an amount in pounds",
+        {"agent_spend": {"P5"}},
+        "SELECT line, amount_gbp::VARCHAR FROM stg_agent_spend WHERE payment_id = 'P5'",
+        [(3, "150.00")],
+    ),
+    _corrected_repeat_case(
+        "a corrected repeat of a court session loads (the first line is short a field)",
+        "court_sessions/court_sessions_2017_11.csv",
+        [SESSIONS_HEADER,
+         "S5,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial",
+         "S5,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial,In-house"],
+        2, "(whole line)", "6 fields", "7 fields as in the header",
+        {"court_sessions": {"S5"}},
+        "SELECT line, prosecutor FROM stg_court_sessions WHERE session_id = 'S5'",
+        [(3, "In-house")],
+    ),
+    _corrected_repeat_case(
+        "a corrected repeat of a flagged outcomes key loads",
+        "flagged_outcomes/flagged_outcomes_2017_11.csv",
+        [FLAGGED_HEADER,
+         "2017-11,Warwickshire,Magistrates' court,Hate crime,Public Order Offences,9,-2",
+         FLAGGED_GOOD_NOV],
+        2, "unsuccessful", "-2", "a whole number of defendants, 0 or more",
+        {"flagged_outcomes": {"Warwickshire/Hate crime"}},
+        "SELECT line, unsuccessful FROM stg_flagged_outcomes WHERE month = DATE '2017-11-01'",
+        [(3, 2)],
+    ),
+]  # fmt: skip
+
+
 CASES = [
     Case(
         "empty file",
@@ -746,6 +803,7 @@ CASES = [
         "inside a folder named for the year",
     ),
     *LINE_BREAK_CASES,
+    *CORRECTED_REPEATS,
 ]
 
 
