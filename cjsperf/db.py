@@ -335,15 +335,22 @@ class Warehouse:
             row = con.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
             refs_changed = force or row is None or row[0] != ref_sig
             if refs_changed:
+                # Every extract is checked against the lists: each is marked to be staged again
+                # before anything changes, so a failure from here on is made good next time.
+                for extract in EXTRACTS:
+                    self._mark_dirty(extract)
                 self._load_references()
-                con.execute("DELETE FROM meta WHERE key = 'references'")
-                con.execute("INSERT INTO meta VALUES ('references', ?)", [ref_sig])
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             todo = {e.name: self._plan_extract(e, force) for e in EXTRACTS}
             self._ingest_files([job for _, jobs in todo.values() for job in jobs])
+            dirty = {
+                k.removeprefix("dirty:")
+                for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
+            }
             changed = []
             for extract in EXTRACTS:
-                if todo[extract.name][0] or refs_changed:
-                    self._stage(extract)
+                if extract.name in dirty:
+                    self._stage(extract)  # clears the mark when stg_<extract> is in place
                     changed.append(extract.name)
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
             # made once those exist.
@@ -375,12 +382,22 @@ class Warehouse:
         }
         stale = [f for f in stored if force or f not in current or stored[f] != current[f][1:]]
         fresh = [f for f in current if force or f not in stored or stored[f] != current[f][1:]]
-        for f in stale:
+        if stale or fresh:
+            self._mark_dirty(extract)
+        # A fresh file may have rows in raw_* from a sync that stopped before recording it.
+        for f in {*stale, *fresh}:
             con.execute("DELETE FROM load_files WHERE file = ?", [f])
             con.execute("DELETE FROM file_problems WHERE file = ?", [f])
             con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [f])
             con.execute("DELETE FROM raw_breaks WHERE file = ?", [f])
         return bool(stale or fresh), [(extract, f, *current[f]) for f in fresh]
+
+    def _mark_dirty(self, extract: Extract) -> None:
+        """Note, durably and before raw_<extract> or a reference list changes, that
+        stg_<extract> must be made again. The mark goes only in the transaction that puts the new
+        stg_<extract> in place, so a sync that fails or is killed in between (a file read but not
+        staged) leaves it, and the next sync stages the extract whatever the files look like."""
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [f"dirty:{extract.name}"])
 
     def _ingest_files(self, jobs: list[tuple]) -> None:
         """Read files side by side, one connection each: DuckDB reads a gzip file on one thread,
@@ -887,6 +904,7 @@ class Warehouse:
             con.execute(f"DROP TABLE IF EXISTS stg_{extract.name}")
             con.execute(f"ALTER TABLE {staged} RENAME TO stg_{extract.name}")
             con.execute("INSERT OR REPLACE INTO stage_counts VALUES (?, ?)", [extract.name, lines])
+            con.execute("DELETE FROM meta WHERE key = ?", [f"dirty:{extract.name}"])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -1058,3 +1058,91 @@ def test_a_database_from_older_code_is_rebuilt(base, persisted):
     assert again.sync().changed_extracts == ALL_EXTRACTS
     assert sorted(again.ingested) == ALL_FILES
     assert loaded_keys(again) == BASE_KEYS
+
+
+# ---------------------------------------------------------------- a sync that fails halfway
+
+
+def _staged_counts(wh: Warehouse) -> dict[str, int]:
+    return {
+        name: int(wh.sql(f"SELECT count(*) AS n FROM stg_{name}").n.iloc[0])
+        for name in ALL_EXTRACTS
+    }
+
+
+# Rows the files say (worked out from the fixture lines): 2 × 44 case outcome rows × 13
+# categories (12 offence categories and admin finalised) are not counted here; the sample
+# extracts' lines are.
+BASE_COUNTS = {"tasks": 3, "agent_spend": 3, "court_sessions": 3, "flagged_outcomes": 2}
+
+
+@pytest.mark.parametrize("first_sync_fails", [True, False], ids=["first sync", "later sync"])
+def test_a_sync_that_fails_after_reading_is_made_good_by_the_next(
+    base, persisted, monkeypatch, first_sync_fails
+):
+    if not first_sync_fails:
+        wh = persisted()
+        wh.sync()
+        wh.close()
+    _append_t4(base / "tasks/tasks_2017_10.csv")
+    write(base, "agent_spend/agent_spend_2017_11.csv", [SPEND_HEADER, P4])
+    real_stage = Warehouse._stage
+    staged = []
+
+    def fail_on_tasks(self, extract):
+        if extract.name == "tasks":  # after agent_spend was staged, before tasks was
+            raise RuntimeError("killed")
+        staged.append(extract.name)
+        return real_stage(self, extract)
+
+    monkeypatch.setattr(Warehouse, "_stage", fail_on_tasks)
+    wh = persisted()
+    with pytest.raises(RuntimeError, match="killed"):
+        wh.sync()
+    assert "agent_spend" in staged
+    wh.close()
+    monkeypatch.setattr(Warehouse, "_stage", real_stage)
+
+    again = persisted()  # a new process on the same database file
+    again.sync()
+    counts = _staged_counts(again)
+    assert {k: counts[k] for k in BASE_COUNTS} == {**BASE_COUNTS, "tasks": 4, "agent_spend": 4}
+    assert loaded_keys(again) == {
+        **BASE_KEYS,
+        "tasks": {"T1", "T2", "T3", "T4"},
+        "agent_spend": {"P1", "P2", "P3", "P4"},
+    }
+    assert again.problems().empty
+    # and then it is up to date: nothing more to do
+    assert again.sync().changed_extracts == []
+
+
+def test_a_sync_killed_while_reading_files_reads_them_again(base, persisted, monkeypatch):
+    wh = persisted()
+    wh.sync()
+    wh.close()
+    _append_t4(base / "tasks/tasks_2017_10.csv")
+    write(base, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T6])
+    real = Warehouse._read_raw
+    read = []
+
+    def killed_after_reading_the_second(self, extract, path, rel, *args):
+        out = real(self, extract, path, rel, *args)  # its rows are in raw_tasks now
+        read.append(rel)
+        if len(read) == 2:
+            raise RuntimeError("killed")  # before the file is recorded in load_files
+        return out
+
+    monkeypatch.setattr(Warehouse, "_read_raw", killed_after_reading_the_second)
+    monkeypatch.setattr("cjsperf.db.READERS", 1)
+    broken = Warehouse(base, db_path=base.parent / "wh.duckdb")
+    with pytest.raises(RuntimeError, match="killed"):
+        broken.sync()
+    broken.close()
+    monkeypatch.setattr(Warehouse, "_read_raw", real)
+
+    again = persisted()
+    again.sync()
+    assert loaded_keys(again) == {**BASE_KEYS, "tasks": {"T1", "T2", "T3", "T4", "T6"}}
+    assert _staged_counts(again)["tasks"] == 5
+    assert again.problems().empty
