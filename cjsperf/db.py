@@ -36,14 +36,18 @@ from cjsperf.extracts import (
     CASE_OUTCOMES,
     EXTRACTS,
     FIXED_VOCABULARIES,
-    REFERENCES,
+    FLAGS,
+    REFERENCE_FILES,
     Extract,
 )
-from cjsperf.queries import QUERIES_DIR, load_query
+from cjsperf.queries import QUERIES_DIR, QueryError, load_query
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING_DIR = QUERIES_DIR / "staging"
 SHARED_DIR = QUERIES_DIR / "shared"
+PAGES_DIR = REPO_ROOT / "pages"
+# The lists extracts are checked against: a change to one re-stages every extract.
+LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres")
 SCHEMA_VERSION = "4"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
@@ -123,6 +127,26 @@ def case_outcome_month(path: Path) -> str | None:
             return None
         year = folder
     return f"{year}-{month:02d}"
+
+
+def query_columns(returns: str) -> list[str]:
+    """The column names a query's `returns:` header line lists (explanations in brackets)."""
+    flat = re.sub(r"\([^()]*\)", "", returns)
+    return [m.group(1) for part in flat.split(",") if (m := re.match(r"\s*(\w+)", part))]
+
+
+def registry_vocabulary() -> list[tuple[str, str]]:
+    """What the measure registry may name: queries, '<query>.<column>', pages."""
+    out = []
+    for path in sorted(QUERIES_DIR.glob("*.sql")):
+        out.append(("query", path.stem))
+        try:
+            query = load_query(path.stem)
+        except QueryError:
+            continue
+        out += [("query_column", f"{path.stem}.{c}") for c in query_columns(query.returns)]
+    out += [("page", p.stem) for p in sorted(PAGES_DIR.glob("*.py"))]
+    return out
 
 
 LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
@@ -266,9 +290,18 @@ class Warehouse:
         con.execute(
             "CREATE TABLE IF NOT EXISTS stage_counts (extract VARCHAR PRIMARY KEY, lines BIGINT)"
         )
-        for name, cols in REFERENCES.items():
-            col_sql = ", ".join(f'"{c}" VARCHAR' for c in cols)
-            con.execute(f"CREATE TABLE IF NOT EXISTS ref_{name} ({col_sql})")
+        # Until the reference files are first loaded (sync), queries see empty lists.
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS ref_offence_categories "
+            "(offence_category VARCHAR, cps_order INTEGER, short_name VARCHAR)"
+        )
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS ref_force_areas (force_area VARCHAR, cps_area VARCHAR)"
+        )
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS ref_court_centres "
+            "(court_centre VARCHAR, court_type VARCHAR, force_area VARCHAR)"
+        )
         # Is v one of the allowed values of kind (a fixed vocabulary or a reference list)?
         con.execute(
             """CREATE OR REPLACE MACRO known(k, v) AS
@@ -300,7 +333,7 @@ class Warehouse:
             """CREATE OR REPLACE MACRO parse_count(v) AS
                try_cast(replace(trim(v), ',', '') AS BIGINT)"""
         )
-        for extract in EXTRACTS:
+        for extract in (*EXTRACTS, *REFERENCE_FILES):
             cols = ", ".join(
                 f'"{_raw_name(extract, i)}" VARCHAR' for i in range(len(extract.columns))
             )
@@ -318,12 +351,19 @@ class Warehouse:
         return path.relative_to(self.data_dir).as_posix()
 
     def _reference_signature(self) -> str:
+        """The reference files, and the query and page files the measure registry names."""
         parts = []
-        for name in REFERENCES:
-            p = self.data_dir / "reference" / f"{name}.csv"
+        for ref in REFERENCE_FILES:
+            p = self.data_dir / ref.glob
             st = p.stat() if p.exists() else None
-            parts.append(f"{name}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}")
-        return "|".join(parts)
+            parts.append(f"{ref.name}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}")
+        lists = "|".join(parts[: len(LIST_REFERENCES)])
+        code = [
+            f"{p.name}:{p.stat().st_mtime_ns}"
+            for p in [*sorted(QUERIES_DIR.glob("*.sql")), *sorted(PAGES_DIR.glob("*.py"))]
+        ]
+        registry = hashlib.sha1("|".join(parts + code).encode()).hexdigest()[:16]
+        return f"{lists}#{registry}"
 
     # ---------------------------------------------------------------- sync
     def sync(self, force: bool = False) -> SyncReport:
@@ -335,10 +375,12 @@ class Warehouse:
             row = con.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
             refs_changed = force or row is None or row[0] != ref_sig
             if refs_changed:
-                # Every extract is checked against the lists: each is marked to be staged again
-                # before anything changes, so a failure from here on is made good next time.
-                for extract in EXTRACTS:
-                    self._mark_dirty(extract)
+                # Every extract is checked against the lists: when one changes, each extract is
+                # marked to be staged again before anything changes, so a failure from here on
+                # is made good next time. (The registry alone changes no extract.)
+                if force or row is None or row[0].split("#")[0] != ref_sig.split("#")[0]:
+                    for extract in EXTRACTS:
+                        self._mark_dirty(extract)
                 self._load_references()
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             todo = {e.name: self._plan_extract(e, force) for e in EXTRACTS}
@@ -778,53 +820,105 @@ class Warehouse:
 
     # ---------------------------------------------------------------- references
     def _load_references(self) -> None:
+        """Read and check every file of data/reference/ like an extract (file, line, column),
+        each by queries/staging/reference_<name>.sql into ref_<name>; fill `vocab`."""
         con = self.con
         con.execute("DELETE FROM file_problems WHERE extract = 'reference'")
-        for name, cols in REFERENCES.items():
-            path = self.data_dir / "reference" / f"{name}.csv"
-            col_sql = ", ".join(f'"{c}" VARCHAR' for c in cols)
-            con.execute(f"CREATE OR REPLACE TABLE ref_{name} ({col_sql})")
-            if not path.exists():
-                self._file_problem(
-                    "reference",
-                    f"reference/{name}.csv",
-                    None,
-                    "(missing)",
-                    "this reference list, with header " + ",".join(cols),
-                )
-                continue
-            try:
-                con.execute(
-                    f"INSERT INTO ref_{name} SELECT {', '.join(cols)} FROM "
-                    "read_csv($p, header = true, all_varchar = true, auto_detect = true)",
-                    {"p": str(path)},
-                )
-            except duckdb.Error as exc:
-                self._file_problem(
-                    "reference",
-                    f"reference/{name}.csv",
-                    1,
-                    None,
-                    f"header {','.join(cols)} ({str(exc).splitlines()[0]})",
-                )
-        con.execute(
-            "CREATE OR REPLACE TABLE ref_offence_categories AS SELECT offence_category, "
-            "cps_order::INTEGER AS cps_order, short_name FROM ref_offence_categories"
-        )
+        con.execute("DELETE FROM row_problems WHERE extract = 'reference'")
         vocab = [(kind, v) for kind, values in FIXED_VOCABULARIES.items() for v in values]
+        vocab += [("crime_type", f) for f in FLAGS]
+        vocab += registry_vocabulary()
         con.execute("CREATE OR REPLACE TABLE vocab (kind VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO vocab VALUES (?, ?)", vocab)
-        con.execute(
-            "INSERT INTO vocab SELECT 'offence_category', offence_category "
+        adds = {
+            "offence_categories": "SELECT 'offence_category', offence_category "
             "FROM ref_offence_categories UNION ALL "
-            "SELECT 'force_area', force_area FROM ref_force_areas UNION ALL "
-            "SELECT 'court_centre', court_centre FROM ref_court_centres"
-        )
+            "SELECT 'crime_type', offence_category FROM ref_offence_categories",
+            "force_areas": "SELECT 'force_area', force_area FROM ref_force_areas",
+            "court_centres": "SELECT 'court_centre', court_centre FROM ref_court_centres",
+            # events may name any key the registry file gives, so that a measure refused for
+            # its own fault is not reported again on every event that names it
+            "measures": "SELECT DISTINCT 'measure', trim(key) FROM raw_reference_measures "
+            "WHERE coalesce(trim(key), '') <> ''",
+        }
+        for ref in REFERENCE_FILES:
+            short = ref.name.removeprefix("reference_")
+            self._load_reference(ref, short)
+            if short in adds:
+                con.execute("INSERT INTO vocab " + adds[short])
+
+    def _load_reference(self, ref: Extract, short: str) -> None:
+        con = self.con
+        rel = ref.glob
+        path = self.data_dir / rel
+        con.execute(f"DELETE FROM raw_{ref.name}")
+        con.execute("DELETE FROM raw_breaks WHERE extract = ?", [ref.name])
+        width = len(ref.columns)
+        problems: list[FileProblem] = []
+        if not path.exists():
+            problems.append(
+                FileProblem(
+                    rel,
+                    None,
+                    None,
+                    "(missing)",
+                    "this reference list, with header " + ",".join(ref.column_names),
+                )
+            )
+        else:
+            mapping, problems = self._check_file(ref, path, rel)
+            if mapping is not None and not any(p.severity == "error" for p in problems):
+                width = len(mapping)
+                try:
+                    problems += self._read_raw(ref, path, rel, mapping, con)[2]
+                except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+                    con.execute(f"DELETE FROM raw_{ref.name}")
+                    problems.append(
+                        FileProblem(rel, None, "(whole file)", None,
+                                    f"a CSV file ({str(exc).splitlines()[0][:200]})")
+                    )  # fmt: skip
+        for p in problems:
+            con.execute(
+                "INSERT INTO file_problems VALUES ('reference', ?, ?, ?, ?, ?, ?)",
+                [p.file, p.line, p.column, p.value, p.expected, p.severity],
+            )
+        sql = (STAGING_DIR / f"{ref.name}.sql").read_text().strip().rstrip(";")
         con.execute(
-            "CREATE OR REPLACE TABLE ref_targets AS SELECT measure, label, "
-            "try_cast(target AS DOUBLE) AS target, try_cast(amber_margin AS DOUBLE) AS "
-            "amber_margin, direction, unit FROM ref_targets"
+            f"""CREATE OR REPLACE TEMP TABLE _ref AS
+            SELECT * REPLACE (CASE WHEN _fields <> {int(width)} THEN list_prepend(
+                problem('(whole line)', _fields::VARCHAR || ' fields',
+                        '{int(width)} fields as in the header'), problems)
+                ELSE problems END AS problems)
+            FROM ({sql})"""
         )
+        raw_cols = [_raw_name(ref, i) for i in range(len(ref.columns))]
+        record = "concat_ws(',', " + ", ".join(f"coalesce(r.\"{c}\", '')" for c in raw_cols) + ")"
+        con.execute(
+            f"""INSERT INTO row_problems
+            SELECT 'reference', c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
+            FROM (SELECT file, line, unnest(problems) AS p FROM _ref) c
+            JOIN raw_{ref.name} r ON r.file = c.file AND r.line = c.line
+            ANTI JOIN (SELECT file, line FROM raw_breaks WHERE extract = $name) b
+                ON b.file = c.file AND b.line = c.line
+            UNION ALL
+            SELECT 'reference', b.file, b.line, b."column", b.value, b.expected, 'error', {record}
+            FROM raw_breaks b JOIN raw_{ref.name} r ON r.file = b.file AND r.line = b.line
+            WHERE b.extract = $name""",
+            {"name": ref.name},
+        )
+        position = ", row_number() OVER (ORDER BY line)::INTEGER AS position"
+        con.execute(
+            f"""CREATE OR REPLACE TABLE ref_{short} AS
+            SELECT * EXCLUDE (file, line, _fields, problems)
+                {position if short == "measures" else ""}
+            FROM _ref c
+            WHERE len(list_filter(problems, lambda p: p.severity = 'error')) = 0
+              AND NOT EXISTS (SELECT 1 FROM raw_breaks b
+                              WHERE b.extract = $name AND b.file = c.file AND b.line = c.line)
+            ORDER BY line""",
+            {"name": ref.name},
+        )
+        con.execute("DROP TABLE _ref")
 
     def _file_problem(self, extract, file, line, value, expected, severity="error"):
         self.con.execute(
