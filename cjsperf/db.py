@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -51,6 +52,8 @@ LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres")
 SCHEMA_VERSION = "4"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
+PAST_MARGIN_DAYS = 31  # a created/completed/paid/session date at most this long after its period
+DUE_MARGIN_DAYS = 366  # a due date at most this long after its file's period
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
 
 MONTHS = {
@@ -127,6 +130,22 @@ def case_outcome_month(path: Path) -> str | None:
             return None
         year = folder
     return f"{year}-{month:02d}"
+
+
+def file_period_end(path: Path) -> date | None:
+    """The last day of the period a sample extract's file name gives: a financial year
+    (`tasks_2017-18.csv.gz` → 2018-03-31) or a month (`tasks_2017_10.csv` → 2017-10-31); None
+    when the name gives neither."""
+    stem = path.name.lower().split(".")[0]
+    found = re.findall(r"(?<!\d)((?:19|20)\d\d)[-_](\d\d)(?!\d)", stem)
+    if not found:
+        return None
+    year, part = int(found[-1][0]), int(found[-1][1])
+    if part == (year + 1) % 100:
+        return date(year + 1, 3, 31)
+    if 1 <= part <= 12:
+        return date(year + part // 12, part % 12 + 1, 1) - timedelta(days=1)
+    return None
 
 
 def query_columns(returns: str) -> list[str]:
@@ -246,7 +265,7 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS load_files (
                 extract VARCHAR, file VARCHAR, size BIGINT, mtime_ns BIGINT, modified TIMESTAMP,
                 period VARCHAR, encoding VARCHAR, rows_read BIGINT, status VARCHAR,
-                fields INTEGER)"""
+                fields INTEGER, period_end DATE)"""
         )
         con.execute(
             """CREATE TABLE IF NOT EXISTS file_problems (
@@ -257,6 +276,11 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS row_problems (
                 extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
                 expected VARCHAR, severity VARCHAR, record VARCHAR)"""
+        )
+        # Per file of an extract: the date its dates are judged against (see `_anchor_dates`).
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS date_anchors (
+                extract VARCHAR, file VARCHAR, anchor DATE, basis VARCHAR)"""
         )
         # Records holding a line break inside a quoted field: rejected by staging, by line.
         con.execute(
@@ -314,6 +338,17 @@ class Warehouse:
         con.execute(
             """CREATE OR REPLACE MACRO parse_date(v) AS
                try_strptime(trim(v), '%Y-%m-%d')::DATE"""
+        )
+        # A date beyond its file's period (date_anchors) by more than a margin is an error: 31 days
+        # for dates that should be past when the extract is made (created, completed, paid, sat,
+        # a month's first day), a year for due dates, which may run later.
+        con.execute(f"CREATE OR REPLACE MACRO past_margin() AS {PAST_MARGIN_DAYS}")
+        con.execute(f"CREATE OR REPLACE MACRO due_margin() AS {DUE_MARGIN_DAYS}")
+        con.execute(
+            """CREATE OR REPLACE MACRO beyond_period(col, raw, d, anchor, basis, margin) AS
+               CASE WHEN d > anchor + margin THEN problem(col, raw,
+                   'a date at most ' || margin || ' days after ' || strftime(anchor, '%Y-%m-%d')
+                   || ', ' || basis || ' (a mistyped year?)') END"""
         )
         con.execute(
             """CREATE OR REPLACE MACRO parse_money(v) AS
@@ -514,7 +549,7 @@ class Warehouse:
                 )
         con.execute(
             "INSERT INTO load_files VALUES "
-            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?, ?)",
             [
                 extract.name,
                 rel,
@@ -526,6 +561,7 @@ class Warehouse:
                 rows_read,
                 status,
                 len(mapping) if mapping is not None else None,
+                file_period_end(path) if extract is not CASE_OUTCOMES else None,
             ],
         )
         for p in problems:
@@ -927,8 +963,43 @@ class Warehouse:
         )
 
     # ---------------------------------------------------------------- staging
+    def _anchor_dates(self, extract: Extract) -> None:
+        """Fill date_anchors for `extract`: per file, the end of the period its name gives
+        (tasks_2017-18.csv.gz: 2018-03-31), else the end of the latest month holding at least 1%
+        of the extract's rows and at least 2 of them. No single row can move either, so a typo of
+        2081 for 2018 is judged against the extract's own period, not against itself."""
+        con = self.con
+        col = next(c for c in extract.columns if c.name == extract.period_column)
+        parse = (
+            f"parse_date({col.name})"
+            if col.type == "date"
+            else f"try_strptime(trim({col.name}), '%Y-%m')::DATE"
+        )
+        con.execute("DELETE FROM date_anchors WHERE extract = ?", [extract.name])
+        con.execute(
+            f"""INSERT INTO date_anchors
+            WITH months AS (
+                SELECT date_trunc('month', {parse}) AS m, count(*) AS n
+                FROM raw_{extract.name} WHERE {parse} IS NOT NULL GROUP BY 1
+            ),
+            share AS (
+                SELECT last_day(max(m)) AS d FROM months
+                WHERE n >= greatest(2, 0.01 * (SELECT sum(n) FROM months))
+            )
+            SELECT $name, f.file, coalesce(f.period_end, s.d, current_date),
+                CASE WHEN f.period_end IS NOT NULL THEN 'the end of the period its name gives'
+                     WHEN s.d IS NOT NULL THEN 'the end of the latest month holding at least 1% '
+                         || 'of the {col.name} dates'
+                     ELSE 'today' END
+            FROM load_files f, share s
+            WHERE f.extract = $name""",
+            {"name": extract.name},
+        )
+
     def _stage(self, extract: Extract) -> None:
         con = self.con
+        if extract is not CASE_OUTCOMES:
+            self._anchor_dates(extract)
         sql = (STAGING_DIR / f"{extract.name}.sql").read_text()
         n = len(extract.columns)
         # Staged into a new table that takes the place of stg_<extract> only once it is complete, so

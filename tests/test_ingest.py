@@ -350,6 +350,68 @@ CORRECTED_REPEATS = [
 ]  # fmt: skip
 
 
+# Dates beyond the extract's own period. The fixture's tasks_2017_10.csv ends 2017-10-31 by its
+# name; tasks_2017_11.csv 2017-11-30; a name without a period falls back to the latest month
+# holding at least 2 rows and 1% of the extract's dates (here Nov 2017: T4 and T6).
+LATE_T7 = "T7,RASSO,Case review,Robbery,2017-11-20,2018-06-01,"  # due within a year: loads
+DATE_CASES = [
+    Case(
+        "a completion date years ahead (2081 for 2017)",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", [
+            TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2017-11-02,2017-11-09,2081-11-08",
+            LATE_T7]),
+        "error", "tasks/tasks_2017_11.csv", 3, "completed_date", "2081-11-08",
+        "a date at most 31 days after 2017-11-30, the end of the latest period of the tasks files",
+        added={"tasks": {"T4", "T7"}},
+    ),
+    Case(
+        "a due date more than a year after the period",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", [
+            TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2017-11-02,2019-11-09,", LATE_T7]),
+        "error", "tasks/tasks_2017_11.csv", 3, "due_date", "2019-11-09",
+        "a date at most 366 days after 2017-11-30",
+        added={"tasks": {"T4", "T7"}},
+    ),
+    Case(
+        "a creation date ahead, in a file whose name gives no period",
+        lambda d: write(d, "tasks/tasks_latest.csv", [
+            TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2021-11-02,2021-11-09,", T6]),
+        "error", "tasks/tasks_latest.csv", 3, "created_date", "2021-11-02",
+        "a date at most 31 days after 2017-11-30, the end of the latest month holding at least 1%",
+        added={"tasks": {"T4", "T6"}},
+        n_problems=2,  # and its due date, more than a year after 2017-11-30
+    ),
+    Case(
+        "a payment date ahead of its file's month",
+        lambda d: write(d, "agent_spend/agent_spend_2017_11.csv", [
+            SPEND_HEADER, P4,
+            "P5,2021-11-02,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,150.00"]),
+        "error", "agent_spend/agent_spend_2017_11.csv", 3, "payment_date", "2021-11-02",
+        "a date at most 31 days after 2017-11-30, the end of the period its name gives",
+        added={"agent_spend": {"P4"}},
+    ),
+    Case(
+        "a session date ahead of its file's financial year",
+        lambda d: write(d, "court_sessions/court_sessions_2017-18.csv", [
+            SESSIONS_HEADER,
+            "S4,2018-04-30,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+            "S5,2018-05-02,Warwick Crown Court,Crown Court,PM,Trial,In-house"]),
+        "error", "court_sessions/court_sessions_2017-18.csv", 3, "session_date", "2018-05-02",
+        "a date at most 31 days after 2018-03-31, the end of the period its name gives",
+        added={"court_sessions": {"S4"}},  # 2018-04-30 is 30 days after 2018-03-31
+    ),
+    Case(
+        "a flagged outcomes month ahead of its file's month",
+        lambda d: write(d, "flagged_outcomes/flagged_outcomes_2017_11.csv", [
+            FLAGGED_HEADER, FLAGGED_GOOD_NOV,
+            "2021-11,West Mercia,Crown Court,Hate crime,Robbery,4,1"]),
+        "error", "flagged_outcomes/flagged_outcomes_2017_11.csv", 3, "month", "2021-11",
+        "a date at most 31 days after 2017-11-30",
+        added={"flagged_outcomes": {"Warwickshire/Hate crime"}},
+    ),
+]  # fmt: skip
+
+
 CASES = [
     Case(
         "empty file",
@@ -804,6 +866,7 @@ CASES = [
     ),
     *LINE_BREAK_CASES,
     *CORRECTED_REPEATS,
+    *DATE_CASES,
 ]
 
 
@@ -1146,3 +1209,25 @@ def test_a_sync_killed_while_reading_files_reads_them_again(base, persisted, mon
     assert loaded_keys(again) == {**BASE_KEYS, "tasks": {"T1", "T2", "T3", "T4", "T6"}}
     assert _staged_counts(again)["tasks"] == 5
     assert again.problems().empty
+
+
+def test_the_tasks_extract_is_as_at_the_end_of_its_period_not_its_latest_date(base):
+    # T8 completed 2017-12-20: within 31 days of the period's end (2017-11-30, from the file
+    # name), so it loads, but it does not make the extract as at the end of December.
+    write(base, "tasks/tasks_2017_11.csv", [
+        TASKS_HEADER, T4, "T8,RASSO,Case review,Robbery,2017-11-20,2017-12-15,2017-12-20"])  # fmt: skip
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    assert wh.problems().empty
+    as_at = wh.sql("SELECT DISTINCT as_at::VARCHAR AS d FROM tasks_for('All crime')")
+    assert list(as_at.d) == ["2017-11-30"]
+    # T4 (open, due 2017-11-02) is overdue at 2017-11-30; T8 (due 12-15, done 12-20) is judged,
+    # because it was completed, and late
+    due = wh.sql(
+        "SELECT task_id, judged, on_time, open_overdue FROM tasks_due('All crime', '2017-11', "
+        "'2017-12') ORDER BY 1"
+    )
+    assert [tuple(r) for r in due.itertuples(index=False)] == [
+        ("T4", True, False, True),
+        ("T8", True, False, False),
+    ]

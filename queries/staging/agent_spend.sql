@@ -4,7 +4,8 @@
 -- Returns one row per payment: file, line, payment_id, payment_date (DATE), court_centre,
 -- court_type (from the court reference), force_area, spend_type, offence_category (NULL where not
 -- known), sessions, amount_gbp (DECIMAL), problems. A force that is not the court's own is
--- rejected. A payment id given twice among the valid lines is rejected the second time; a line
+-- rejected, and so is a payment date more than past_margin() days beyond the file's period
+-- (date_anchors). A payment id given twice among the valid lines is rejected the second time; a line
 -- rejected for a bad value does not count, so a corrected repeat of it loads.
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 8) AS whole_line,
@@ -13,8 +14,10 @@ WITH typed AS (
         trim(r.court_centre) AS court_centre, c.court_type, c.force_area AS court_force,
         trim(r.force_area) AS force_area, trim(r.spend_type) AS spend_type,
         nullif(trim(r.offence_category), '') AS offence_category,
-        parse_count(r.sessions) AS sessions, parse_money(r.amount_gbp) AS amount_gbp
+        parse_count(r.sessions) AS sessions, parse_money(r.amount_gbp) AS amount_gbp,
+        a.anchor, a.basis
     FROM raw_agent_spend r
+    LEFT JOIN date_anchors a ON a.extract = 'agent_spend' AND a.file = r.file
     LEFT JOIN ref_court_centres c ON c.court_centre = trim(r.court_centre)
     LEFT JOIN load_files f ON f.file = r.file
 ),
@@ -26,8 +29,7 @@ checked AS NOT MATERIALIZED (
             'payment_id', payment_id, 'a payment reference') END,
         CASE WHEN payment_date IS NULL THEN problem(
             'payment_date', date_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02') END,
-        CASE WHEN payment_date > current_date THEN problem(
-            'payment_date', date_raw, 'a date that is not in the future') END,
+        beyond_period('payment_date', date_raw, payment_date, anchor, basis, past_margin()),
         CASE WHEN court_type IS NULL THEN problem(
             'court_centre', court_centre, 'a court centre in data/reference/court_centres.csv') END,
         CASE WHEN NOT known('force_area', force_area) THEN problem(

@@ -2,7 +2,8 @@
 -- Reads raw_court_sessions (text, one row per file line).
 -- Returns one row per session: file, line, session_id, session_date (DATE), court_centre,
 -- court_type, force_area (from the court reference), sitting, list_type, prosecutor, problems.
--- A court type that is not the court's own is rejected. A session id given twice among the valid
+-- A court type that is not the court's own is rejected, and so is a session date more than
+-- past_margin() days beyond the file's period (date_anchors). A session id given twice among the valid
 -- lines is rejected the second time; a line rejected for a bad value does not count, so a
 -- corrected repeat of it loads.
 WITH typed AS (
@@ -12,8 +13,9 @@ WITH typed AS (
         trim(r.court_centre) AS court_centre, trim(r.court_type) AS court_type,
         c.court_type AS centre_type, c.force_area,
         trim(r.sitting) AS sitting, trim(r.list_type) AS list_type,
-        trim(r.prosecutor) AS prosecutor
+        trim(r.prosecutor) AS prosecutor, a.anchor, a.basis
     FROM raw_court_sessions r
+    LEFT JOIN date_anchors a ON a.extract = 'court_sessions' AND a.file = r.file
     LEFT JOIN ref_court_centres c ON c.court_centre = trim(r.court_centre)
     LEFT JOIN load_files f ON f.file = r.file
 ),
@@ -25,8 +27,7 @@ checked AS NOT MATERIALIZED (
             'session_id', session_id, 'a session reference') END,
         CASE WHEN session_date IS NULL THEN problem(
             'session_date', date_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02') END,
-        CASE WHEN session_date > current_date THEN problem(
-            'session_date', date_raw, 'a date that is not in the future') END,
+        beyond_period('session_date', date_raw, session_date, anchor, basis, past_margin()),
         CASE WHEN centre_type IS NULL THEN problem(
             'court_centre', court_centre, 'a court centre in data/reference/court_centres.csv') END,
         CASE WHEN NOT known('court_type', court_type) THEN problem(

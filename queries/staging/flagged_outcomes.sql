@@ -3,15 +3,18 @@
 -- Returns one row per line: file, line, month (DATE, first of month), force_area, court_type,
 -- flag, offence_category, convictions, unsuccessful, problems. A key (month, force, court type,
 -- flag, category) given twice among the valid lines is rejected the second time; a line rejected
--- for a bad value does not count, so a corrected repeat of it loads.
+-- for a bad value does not count, so a corrected repeat of it loads. A month starting more than
+-- past_margin() days beyond the file's period (date_anchors) is rejected.
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
         r.month AS month_raw, r.convictions AS conv_raw, r.unsuccessful AS uns_raw,
         try_strptime(trim(r.month), '%Y-%m')::DATE AS month,
         trim(r.force_area) AS force_area, trim(r.court_type) AS court_type, trim(r.flag) AS flag,
         trim(r.offence_category) AS offence_category,
-        parse_count(r.convictions) AS convictions, parse_count(r.unsuccessful) AS unsuccessful
+        parse_count(r.convictions) AS convictions, parse_count(r.unsuccessful) AS unsuccessful,
+        a.anchor, a.basis
     FROM raw_flagged_outcomes r
+    LEFT JOIN date_anchors a ON a.extract = 'flagged_outcomes' AND a.file = r.file
     LEFT JOIN load_files f ON f.file = r.file
 ),
 checked AS NOT MATERIALIZED (
@@ -19,6 +22,8 @@ checked AS NOT MATERIALIZED (
     convictions, unsuccessful, whole_line,
     list_filter([
         CASE WHEN month IS NULL THEN problem('month', month_raw, 'a month as YYYY-MM, e.g. 2017-10') END,
+        -- a month is judged by its first day
+        beyond_period('month', month_raw, month, anchor, basis, past_margin()),
         CASE WHEN NOT known('force_area', force_area) THEN problem(
             'force_area', force_area, 'a police force area in data/reference/force_areas.csv') END,
         CASE WHEN NOT known('court_type', court_type) THEN problem(

@@ -2,7 +2,9 @@
 -- Reads raw_tasks (text, one row per file line).
 -- Returns one row per task: file, line, task_id, team, task_type, offence_category,
 -- created_date, due_date, completed_date (DATE; NULL while open), problems. Due or completion
--- before creation is rejected. A task id given twice among the valid lines is rejected the second
+-- before creation is rejected, and so is a date beyond its period by more than past_margin() days
+-- (created: the file's period in date_anchors; completed: the latest period of the extract) or
+-- due_margin() days (due: the latest period). A task id given twice among the valid lines is rejected the second
 -- time; a line rejected for a bad value does not count, so a corrected repeat of it loads.
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
@@ -10,9 +12,14 @@ WITH typed AS (
         trim(r.task_id) AS task_id, trim(r.team) AS team, trim(r.task_type) AS task_type,
         trim(r.offence_category) AS offence_category,
         parse_date(r.created_date) AS created_date, parse_date(r.due_date) AS due_date,
-        parse_date(r.completed_date) AS completed_date
+        parse_date(r.completed_date) AS completed_date, a.anchor, a.basis,
+        -- a task is filed by its creation; it may be completed, or fall due, in a later period:
+        -- those dates are judged against the latest period of the extract
+        (SELECT max(anchor) FROM date_anchors WHERE extract = 'tasks') AS latest,
+        'the end of the latest period of the tasks files' AS latest_basis
     FROM raw_tasks r
     LEFT JOIN load_files f ON f.file = r.file
+    LEFT JOIN date_anchors a ON a.extract = 'tasks' AND a.file = r.file
 ),
 checked AS NOT MATERIALIZED (
     SELECT file, line, _fields, task_id, team, task_type, offence_category, created_date,
@@ -27,8 +34,10 @@ checked AS NOT MATERIALIZED (
                 'one of the 12 CPS offence categories (data/reference/offence_categories.csv)') END,
             CASE WHEN created_date IS NULL THEN problem(
                 'created_date', created_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02') END,
-            CASE WHEN created_date > current_date THEN problem(
-                'created_date', created_raw, 'a date that is not in the future') END,
+            beyond_period('created_date', created_raw, created_date, anchor, basis, past_margin()),
+            beyond_period('due_date', due_raw, due_date, latest, latest_basis, due_margin()),
+            beyond_period('completed_date', completed_raw, completed_date, latest, latest_basis,
+                          past_margin()),
             CASE WHEN due_date IS NULL THEN problem(
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02')
                 WHEN due_date < created_date THEN problem(
