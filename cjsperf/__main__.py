@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,18 +15,28 @@ from cjsperf import spc
 from cjsperf.db import Warehouse, default_data_dir
 from cjsperf.queries import QueryError, list_queries
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(text) -> str:
+    """Text from a file as printable: control characters (a terminal's escape sequences, carriage
+    returns, line breaks) shown escaped, as Python writes them (\\x1b, \\r, \\n)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+
 
 def _format_problem(p) -> str:
-    where = p.file
+    where = safe(p.file)
     if pd.notna(p.line):  # a missing line is NA (pandas nullable Int64), NaN or None
         where += f", line {int(p.line)}"
     if isinstance(p.column, str) and p.column:
         # 'column 8' and '(whole line)' already say what they are
         named = p.column.startswith(("column ", "("))
-        where += f", {p.column}" if named else f", column {p.column}"
+        where += f", {safe(p.column)}" if named else f", column {safe(p.column)}"
     found = p.value if isinstance(p.value, str) else ""
     text = f"{p.severity.upper():7} {where}: "
-    text += f"found {found!r}; expected {p.expected}" if found else f"expected {p.expected}"
+    expected = safe(p.expected)
+    # repr() escapes control characters; safe() also those that repr() prints as they are (C1)
+    text += f"found {safe(repr(found))}; expected {expected}" if found else f"expected {expected}"
     return text
 
 
@@ -37,7 +49,7 @@ def check(data_dir: Path) -> int:
     report = wh.sync()
     summary = wh.summary()
     problems = wh.problems()
-    print(f"Data folder: {data_dir}  (loaded in {report.seconds:.1f} s)\n")
+    print(f"Data folder: {safe(data_dir)}  (loaded in {report.seconds:.1f} s)\n")
     header = (
         f"{'extract':18} {'files':>5} {'not loaded':>10} {'rows loaded':>12} "
         f"{'rows rejected':>13} {'warnings':>8}  period"
@@ -177,5 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     return query(args.name, args.params, args.list, args.spc, args.better)
 
 
+def run(argv: list[str] | None = None) -> int:
+    """main(), ending quietly when the reader of the output goes away (`... | head`)."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python's own advice: point stdout at devnull so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -36,17 +37,23 @@ from cjsperf.extracts import (
     CASE_OUTCOMES,
     EXTRACTS,
     FIXED_VOCABULARIES,
-    REFERENCES,
+    FLAGS,
+    REFERENCE_FILES,
     Extract,
 )
-from cjsperf.queries import QUERIES_DIR, load_query
+from cjsperf.queries import QUERIES_DIR, QueryError, load_query
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING_DIR = QUERIES_DIR / "staging"
 SHARED_DIR = QUERIES_DIR / "shared"
-SCHEMA_VERSION = "3"  # bump when tables change shape or how they are filled: rebuilds saved DBs
+PAGES_DIR = REPO_ROOT / "pages"
+# The lists extracts are checked against: a change to one re-stages every extract.
+LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres")
+SCHEMA_VERSION = "4"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
+PAST_MARGIN_DAYS = 31  # a created/completed/paid/session date at most this long after its period
+DUE_MARGIN_DAYS = 366  # a due date at most this long after its file's period
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
 
 MONTHS = {
@@ -125,6 +132,89 @@ def case_outcome_month(path: Path) -> str | None:
     return f"{year}-{month:02d}"
 
 
+def file_period_end(path: Path) -> date | None:
+    """The last day of the period a sample extract's file name gives: a financial year
+    (`tasks_2017-18.csv.gz` → 2018-03-31) or a month (`tasks_2017_10.csv` → 2017-10-31); None
+    when the name gives neither."""
+    stem = path.name.lower().split(".")[0]
+    found = re.findall(r"(?<!\d)((?:19|20)\d\d)[-_](\d\d)(?!\d)", stem)
+    if not found:
+        return None
+    year, part = int(found[-1][0]), int(found[-1][1])
+    if part == (year + 1) % 100:
+        return date(year + 1, 3, 31)
+    if 1 <= part <= 12:
+        return date(year + part // 12, part % 12 + 1, 1) - timedelta(days=1)
+    return None
+
+
+def query_columns(returns: str) -> list[str]:
+    """The column names a query's `returns:` header line lists (explanations in brackets)."""
+    flat = re.sub(r"\([^()]*\)", "", returns)
+    return [m.group(1) for part in flat.split(",") if (m := re.match(r"\s*(\w+)", part))]
+
+
+def registry_vocabulary() -> list[tuple[str, str]]:
+    """What the measure registry may name: queries, '<query>.<column>', pages."""
+    out = []
+    for path in sorted(QUERIES_DIR.glob("*.sql")):
+        out.append(("query", path.stem))
+        try:
+            query = load_query(path.stem)
+        except QueryError:
+            continue
+        out += [("query_column", f"{path.stem}.{c}") for c in query_columns(query.returns)]
+    out += [("page", p.stem) for p in sorted(PAGES_DIR.glob("*.py"))]
+    return out
+
+
+LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
+
+
+@dataclass
+class JoinedRecords:
+    """A copy of a file with each record on one line (see `join_broken_records`)."""
+
+    path: Path
+    physical: list[int]  # line n of the copy is physical line physical[n - 1] of the file
+    skipped: list[int]  # physical lines where no record starts (continuations, blank lines)
+    breaks: list[tuple[int, int, int, str]]  # first line, last line, field index, value
+
+
+def join_broken_records(path: Path, out: Path) -> JoinedRecords:
+    """Write `out`, a plain copy of `path` (.csv or .csv.gz) in which every record that spans
+    several physical lines (a line break inside a quoted field) is joined onto its first line,
+    each break replaced by LINE_BREAK_MARK. Bytes are kept as they are (surrogateescape)."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        text = fh.read().decode("utf-8", errors="surrogateescape")
+    lines = re.split(r"(?<=\n)", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    physical, skipped, breaks, pieces = [], [], [], []
+    reader = csv.reader(iter(lines), strict=False)
+    start = 1
+    for record in reader:
+        end = reader.line_num
+        physical.append(start)
+        if end > start:
+            part = lines[start - 1 : end]
+            body = "".join(p.rstrip("\r\n") + LINE_BREAK_MARK for p in part[:-1]) + part[-1]
+            pieces.append(body)
+            skipped += range(start + 1, end + 1)
+            for i, v in enumerate(record):
+                if "\n" in v or "\r" in v:
+                    value = v.replace("\r\n", "\n").encode("utf-8", "surrogateescape")
+                    breaks.append((start, end, i, value.decode("utf-8", "replace")))
+        else:
+            pieces.append(lines[start - 1])
+            if not record:
+                skipped.append(start)  # a blank line: the CSV reader skips it
+        start = end + 1
+    out.write_bytes("".join(pieces).encode("utf-8", errors="surrogateescape"))
+    return JoinedRecords(out, physical, skipped, breaks)
+
+
 class Warehouse:
     """One DuckDB database built from one data folder. Thread-safe: queries use their own cursor."""
 
@@ -175,7 +265,7 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS load_files (
                 extract VARCHAR, file VARCHAR, size BIGINT, mtime_ns BIGINT, modified TIMESTAMP,
                 period VARCHAR, encoding VARCHAR, rows_read BIGINT, status VARCHAR,
-                fields INTEGER)"""
+                fields INTEGER, period_end DATE)"""
         )
         con.execute(
             """CREATE TABLE IF NOT EXISTS file_problems (
@@ -186,6 +276,17 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS row_problems (
                 extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
                 expected VARCHAR, severity VARCHAR, record VARCHAR)"""
+        )
+        # Per file of an extract: the date its dates are judged against (see `_anchor_dates`).
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS date_anchors (
+                extract VARCHAR, file VARCHAR, anchor DATE, basis VARCHAR)"""
+        )
+        # Records holding a line break inside a quoted field: rejected by staging, by line.
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS raw_breaks (
+                extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
+                expected VARCHAR)"""
         )
         con.execute(
             """CREATE OR REPLACE VIEW load_problems AS
@@ -213,9 +314,18 @@ class Warehouse:
         con.execute(
             "CREATE TABLE IF NOT EXISTS stage_counts (extract VARCHAR PRIMARY KEY, lines BIGINT)"
         )
-        for name, cols in REFERENCES.items():
-            col_sql = ", ".join(f'"{c}" VARCHAR' for c in cols)
-            con.execute(f"CREATE TABLE IF NOT EXISTS ref_{name} ({col_sql})")
+        # Until the reference files are first loaded (sync), queries see empty lists.
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS ref_offence_categories "
+            "(offence_category VARCHAR, cps_order INTEGER, short_name VARCHAR)"
+        )
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS ref_force_areas (force_area VARCHAR, cps_area VARCHAR)"
+        )
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS ref_court_centres "
+            "(court_centre VARCHAR, court_type VARCHAR, force_area VARCHAR)"
+        )
         # Is v one of the allowed values of kind (a fixed vocabulary or a reference list)?
         con.execute(
             """CREATE OR REPLACE MACRO known(k, v) AS
@@ -228,6 +338,17 @@ class Warehouse:
         con.execute(
             """CREATE OR REPLACE MACRO parse_date(v) AS
                try_strptime(trim(v), '%Y-%m-%d')::DATE"""
+        )
+        # A date beyond its file's period (date_anchors) by more than a margin is an error: 31 days
+        # for dates that should be past when the extract is made (created, completed, paid, sat,
+        # a month's first day), a year for due dates, which may run later.
+        con.execute(f"CREATE OR REPLACE MACRO past_margin() AS {PAST_MARGIN_DAYS}")
+        con.execute(f"CREATE OR REPLACE MACRO due_margin() AS {DUE_MARGIN_DAYS}")
+        con.execute(
+            """CREATE OR REPLACE MACRO beyond_period(col, raw, d, anchor, basis, margin) AS
+               CASE WHEN d > anchor + margin THEN problem(col, raw,
+                   'a date at most ' || margin || ' days after ' || strftime(anchor, '%Y-%m-%d')
+                   || ', ' || basis || ' (a mistyped year?)') END"""
         )
         con.execute(
             """CREATE OR REPLACE MACRO parse_money(v) AS
@@ -247,7 +368,7 @@ class Warehouse:
             """CREATE OR REPLACE MACRO parse_count(v) AS
                try_cast(replace(trim(v), ',', '') AS BIGINT)"""
         )
-        for extract in EXTRACTS:
+        for extract in (*EXTRACTS, *REFERENCE_FILES):
             cols = ", ".join(
                 f'"{_raw_name(extract, i)}" VARCHAR' for i in range(len(extract.columns))
             )
@@ -265,12 +386,19 @@ class Warehouse:
         return path.relative_to(self.data_dir).as_posix()
 
     def _reference_signature(self) -> str:
+        """The reference files, and the query and page files the measure registry names."""
         parts = []
-        for name in REFERENCES:
-            p = self.data_dir / "reference" / f"{name}.csv"
+        for ref in REFERENCE_FILES:
+            p = self.data_dir / ref.glob
             st = p.stat() if p.exists() else None
-            parts.append(f"{name}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}")
-        return "|".join(parts)
+            parts.append(f"{ref.name}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}")
+        lists = "|".join(parts[: len(LIST_REFERENCES)])
+        code = [
+            f"{p.name}:{p.stat().st_mtime_ns}"
+            for p in [*sorted(QUERIES_DIR.glob("*.sql")), *sorted(PAGES_DIR.glob("*.py"))]
+        ]
+        registry = hashlib.sha1("|".join(parts + code).encode()).hexdigest()[:16]
+        return f"{lists}#{registry}"
 
     # ---------------------------------------------------------------- sync
     def sync(self, force: bool = False) -> SyncReport:
@@ -282,15 +410,24 @@ class Warehouse:
             row = con.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
             refs_changed = force or row is None or row[0] != ref_sig
             if refs_changed:
+                # Every extract is checked against the lists: when one changes, each extract is
+                # marked to be staged again before anything changes, so a failure from here on
+                # is made good next time. (The registry alone changes no extract.)
+                if force or row is None or row[0].split("#")[0] != ref_sig.split("#")[0]:
+                    for extract in EXTRACTS:
+                        self._mark_dirty(extract)
                 self._load_references()
-                con.execute("DELETE FROM meta WHERE key = 'references'")
-                con.execute("INSERT INTO meta VALUES ('references', ?)", [ref_sig])
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             todo = {e.name: self._plan_extract(e, force) for e in EXTRACTS}
             self._ingest_files([job for _, jobs in todo.values() for job in jobs])
+            dirty = {
+                k.removeprefix("dirty:")
+                for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
+            }
             changed = []
             for extract in EXTRACTS:
-                if todo[extract.name][0] or refs_changed:
-                    self._stage(extract)
+                if extract.name in dirty:
+                    self._stage(extract)  # clears the mark when stg_<extract> is in place
                     changed.append(extract.name)
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
             # made once those exist.
@@ -322,11 +459,22 @@ class Warehouse:
         }
         stale = [f for f in stored if force or f not in current or stored[f] != current[f][1:]]
         fresh = [f for f in current if force or f not in stored or stored[f] != current[f][1:]]
-        for f in stale:
+        if stale or fresh:
+            self._mark_dirty(extract)
+        # A fresh file may have rows in raw_* from a sync that stopped before recording it.
+        for f in {*stale, *fresh}:
             con.execute("DELETE FROM load_files WHERE file = ?", [f])
             con.execute("DELETE FROM file_problems WHERE file = ?", [f])
             con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [f])
+            con.execute("DELETE FROM raw_breaks WHERE file = ?", [f])
         return bool(stale or fresh), [(extract, f, *current[f]) for f in fresh]
+
+    def _mark_dirty(self, extract: Extract) -> None:
+        """Note, durably and before raw_<extract> or a reference list changes, that
+        stg_<extract> must be made again. The mark goes only in the transaction that puts the new
+        stg_<extract> in place, so a sync that fails or is killed in between (a file read but not
+        staged) leaves it, and the next sync stages the extract whatever the files look like."""
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [f"dirty:{extract.name}"])
 
     def _ingest_files(self, jobs: list[tuple]) -> None:
         """Read files side by side, one connection each: DuckDB reads a gzip file on one thread,
@@ -374,17 +522,34 @@ class Warehouse:
             mapping, header_problems = self._check_file(extract, path, rel)
             problems += header_problems
         if mapping is not None and not any(p.severity == "error" for p in problems):
-            encoding, rows_read, read_problems = self._read_raw(extract, path, rel, mapping, con)
+            try:
+                encoding, rows_read, read_problems = self._read_raw(
+                    extract, path, rel, mapping, con
+                )
+                status = "loaded"
+            except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+                # Whatever the reader cannot cope with refuses this file only, never the sync.
+                con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [rel])
+                con.execute("DELETE FROM raw_breaks WHERE file = ?", [rel])
+                encoding, rows_read, status = None, 0, "rejected"
+                read_problems = [
+                    FileProblem(
+                        rel,
+                        None,
+                        "(whole file)",
+                        None,
+                        f"a CSV file the reader can read ({str(exc).splitlines()[0][:200]})",
+                    )
+                ]
             problems += read_problems
-            status = "loaded"
-            if rows_read == 0:
+            if status == "loaded" and rows_read == 0:
                 status = "empty"
                 problems.append(
                     FileProblem(rel, 2, None, "(no rows)", "at least one data row after the header")
                 )
         con.execute(
             "INSERT INTO load_files VALUES "
-            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?, ?)",
             [
                 extract.name,
                 rel,
@@ -396,6 +561,7 @@ class Warehouse:
                 rows_read,
                 status,
                 len(mapping) if mapping is not None else None,
+                file_period_end(path) if extract is not CASE_OUTCOMES else None,
             ],
         )
         for p in problems:
@@ -514,7 +680,6 @@ class Warehouse:
     def _read_raw(
         self, extract: Extract, path: Path, rel: str, mapping: list[str | None], con
     ) -> tuple[str, int, list[FileProblem]]:
-        problems: list[FileProblem] = []
         file_cols = [m or f"_extra_{i}" for i, m in enumerate(mapping)]
         file_cols += [f"_overflow_{i}" for i in range(OVERFLOW_COLUMNS)]
         columns_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in file_cols) + "}"
@@ -552,21 +717,48 @@ class Warehouse:
                 "FROM reject_errors ORDER BY line"
             ).fetchall()
 
+        with tempfile.TemporaryDirectory() as tmp:
+            joined: JoinedRecords | None = None
+            source = path
+            try:
+                rejects = attempt(path)
+            except duckdb.Error as exc:
+                if "quoted new lines" not in str(exc):
+                    raise
+                # A quoted field holds a line break, which DuckDB's parallel reader refuses for
+                # the whole file. Read a copy where each such record is one line, then give every
+                # row its physical line and reject the broken records (staging, from raw_breaks).
+                con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
+                joined = join_broken_records(path, Path(tmp) / "joined.csv")
+                source = joined.path
+                rejects = [(joined.physical[r[0] - 1], *r[1:]) for r in attempt(source)]
+            return self._after_read(
+                extract, path, source, rel, mapping, con, rejects, joined, attempt, file_cols
+            )
+
+    def _after_read(
+        self, extract, path, source, rel, mapping, con, rejects, joined, attempt, file_cols
+    ) -> tuple[str, int, list[FileProblem]]:
+        """Reread as Windows-1252 if need be, report the lines the reader refused, and give the
+        rows their physical line numbers."""
+        problems: list[FileProblem] = []
+        table = f"raw_{extract.name}"
         encoding = "utf-8"
-        rejects = attempt(path)
         if any(r[2] == "INVALID ENCODING" for r in rejects):
             # Most often an Excel export in Windows-1252: decode it as that (a £ is byte A3, a
             # curly quote 92) into a UTF-8 copy with the same lines, and read the copy.
             con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
             first_bad = min(r[0] for r in rejects if r[2] == "INVALID ENCODING")
             encoding = "windows-1252"
-            opener = gzip.open if path.name.endswith(".gz") else open
-            with opener(path, "rb") as fh:
+            opener = gzip.open if source.name.endswith(".gz") else open
+            with opener(source, "rb") as fh:
                 text = fh.read().decode("cp1252", errors="replace")
             with tempfile.TemporaryDirectory() as tmp:
                 copy = Path(tmp) / "utf8.csv"
                 copy.write_text(text, encoding="utf-8", newline="")
                 rejects = attempt(copy)
+            if joined is not None:
+                rejects = [(joined.physical[r[0] - 1], *r[1:]) for r in rejects]
             problems.append(
                 FileProblem(
                     rel,
@@ -590,11 +782,42 @@ class Warehouse:
                     f"a well-formed CSV line ({etype.lower()}: {message.splitlines()[0]})",
                 )
             )
-        skipped += self._blank_lines(path)
+        skipped += joined.skipped if joined is not None else self._blank_lines(path)
         if skipped:
             self._renumber(con, table, rel, sorted(set(skipped)))
+        if joined is not None:
+            self._record_breaks(extract, con, table, rel, mapping, joined)
         rows_read = con.execute(f"SELECT count(*) FROM {table} WHERE file = ?", [rel]).fetchone()[0]
         return encoding, rows_read, problems
+
+    @staticmethod
+    def _record_breaks(extract, con, table, rel, mapping, joined: JoinedRecords) -> None:
+        """Put the line breaks back into the values of the broken records, and note each
+        record in raw_breaks (staging rejects it there)."""
+        names = {_raw_name(extract, i): c.name for i, c in enumerate(extract.columns)}
+        rows = []
+        for line, end, index, value in joined.breaks:
+            raw = mapping[index] if index < len(mapping) else None
+            column = (names[raw] or "(first column)") if raw else f"column {index + 1}"
+            if raw:
+                con.execute(
+                    f'UPDATE {table} SET "{raw}" = replace("{raw}", $mark, chr(10)) '
+                    "WHERE file = $rel AND line = $line",
+                    {"mark": LINE_BREAK_MARK, "rel": rel, "line": line},
+                )
+            rows.append(
+                (
+                    extract.name,
+                    rel,
+                    line,
+                    column,
+                    value[:200],
+                    "a value on one line: this quoted field holds a line break "
+                    f"(the record runs from line {line} to line {end}; "
+                    "a quote left open joins lines)",
+                )
+            )
+        con.executemany("INSERT INTO raw_breaks VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     @staticmethod
     def _blank_lines(path: Path) -> list[int]:
@@ -633,75 +856,105 @@ class Warehouse:
 
     # ---------------------------------------------------------------- references
     def _load_references(self) -> None:
+        """Read and check every file of data/reference/ like an extract (file, line, column),
+        each by queries/staging/reference_<name>.sql into ref_<name>; fill `vocab`."""
         con = self.con
         con.execute("DELETE FROM file_problems WHERE extract = 'reference'")
-        for name, cols in REFERENCES.items():
-            path = self.data_dir / "reference" / f"{name}.csv"
-            col_sql = ", ".join(f'"{c}" VARCHAR' for c in cols)
-            con.execute(f"CREATE OR REPLACE TABLE ref_{name} ({col_sql})")
-            if not path.exists():
-                self._file_problem(
-                    "reference",
-                    f"reference/{name}.csv",
-                    None,
-                    "(missing)",
-                    "this reference list, with header " + ",".join(cols),
-                )
-                continue
-            try:
-                con.execute(
-                    f"INSERT INTO ref_{name} SELECT {', '.join(cols)} FROM "
-                    "read_csv($p, header = true, all_varchar = true, auto_detect = true)",
-                    {"p": str(path)},
-                )
-            except duckdb.Error as exc:
-                self._file_problem(
-                    "reference",
-                    f"reference/{name}.csv",
-                    1,
-                    None,
-                    f"header {','.join(cols)} ({str(exc).splitlines()[0]})",
-                )
-        con.execute(
-            "CREATE OR REPLACE TABLE ref_offence_categories AS SELECT offence_category, "
-            "cps_order::INTEGER AS cps_order, short_name FROM ref_offence_categories"
-        )
+        con.execute("DELETE FROM row_problems WHERE extract = 'reference'")
         vocab = [(kind, v) for kind, values in FIXED_VOCABULARIES.items() for v in values]
+        vocab += [("crime_type", f) for f in FLAGS]
+        vocab += registry_vocabulary()
         con.execute("CREATE OR REPLACE TABLE vocab (kind VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO vocab VALUES (?, ?)", vocab)
-        con.execute(
-            "INSERT INTO vocab SELECT 'offence_category', offence_category "
+        adds = {
+            "offence_categories": "SELECT 'offence_category', offence_category "
             "FROM ref_offence_categories UNION ALL "
-            "SELECT 'force_area', force_area FROM ref_force_areas UNION ALL "
-            "SELECT 'court_centre', court_centre FROM ref_court_centres"
-        )
+            "SELECT 'crime_type', offence_category FROM ref_offence_categories",
+            "force_areas": "SELECT 'force_area', force_area FROM ref_force_areas",
+            "court_centres": "SELECT 'court_centre', court_centre FROM ref_court_centres",
+            # events may name any key the registry file gives, so that a measure refused for
+            # its own fault is not reported again on every event that names it
+            "measures": "SELECT DISTINCT 'measure', trim(key) FROM raw_reference_measures "
+            "WHERE coalesce(trim(key), '') <> ''",
+        }
+        for ref in REFERENCE_FILES:
+            short = ref.name.removeprefix("reference_")
+            self._load_reference(ref, short)
+            if short in adds:
+                con.execute("INSERT INTO vocab " + adds[short])
+
+    def _load_reference(self, ref: Extract, short: str) -> None:
+        con = self.con
+        rel = ref.glob
+        path = self.data_dir / rel
+        con.execute(f"DELETE FROM raw_{ref.name}")
+        con.execute("DELETE FROM raw_breaks WHERE extract = ?", [ref.name])
+        width = len(ref.columns)
+        problems: list[FileProblem] = []
+        if not path.exists():
+            problems.append(
+                FileProblem(
+                    rel,
+                    None,
+                    None,
+                    "(missing)",
+                    "this reference list, with header " + ",".join(ref.column_names),
+                )
+            )
+        else:
+            mapping, problems = self._check_file(ref, path, rel)
+            if mapping is not None and not any(p.severity == "error" for p in problems):
+                width = len(mapping)
+                try:
+                    problems += self._read_raw(ref, path, rel, mapping, con)[2]
+                except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+                    con.execute(f"DELETE FROM raw_{ref.name}")
+                    problems.append(
+                        FileProblem(rel, None, "(whole file)", None,
+                                    f"a CSV file ({str(exc).splitlines()[0][:200]})")
+                    )  # fmt: skip
+        for p in problems:
+            con.execute(
+                "INSERT INTO file_problems VALUES ('reference', ?, ?, ?, ?, ?, ?)",
+                [p.file, p.line, p.column, p.value, p.expected, p.severity],
+            )
+        sql = (STAGING_DIR / f"{ref.name}.sql").read_text().strip().rstrip(";")
         con.execute(
-            "CREATE OR REPLACE TABLE ref_targets AS SELECT measure, label, "
-            "try_cast(target AS DOUBLE) AS target, try_cast(amber_margin AS DOUBLE) AS "
-            "amber_margin, direction, unit FROM ref_targets"
+            f"""CREATE OR REPLACE TEMP TABLE _ref AS
+            SELECT * REPLACE (CASE WHEN _fields <> {int(width)} THEN list_prepend(
+                problem('(whole line)', _fields::VARCHAR || ' fields',
+                        '{int(width)} fields as in the header'), problems)
+                ELSE problems END AS problems)
+            FROM ({sql})"""
         )
-        # STAND-IN (registry branch): typed measure registry and events, unvalidated.
-        ref = self.data_dir / "reference"
+        raw_cols = [_raw_name(ref, i) for i in range(len(ref.columns))]
+        record = "concat_ws(',', " + ", ".join(f"coalesce(r.\"{c}\", '')" for c in raw_cols) + ")"
         con.execute(
-            """CREATE OR REPLACE TABLE ref_measures AS SELECT key, label, unit, better, query,
-            "column", nullif(crime_type, '') AS crime_type, by_crime_type = 'Y' AS by_crime_type,
-            by_force = 'Y' AS by_force, area_total = 'Y' AS area_total, synthetic = 'Y' AS synthetic,
-            CASE WHEN coalesce(base_columns, '') = '' THEN []::VARCHAR[]
-                 ELSE string_split(base_columns, ';') END AS base_columns,
-            coalesce(base_noun, '') AS base_noun, page, try_cast(target AS DOUBLE) AS target,
-            try_cast(tolerance AS DOUBLE) AS tolerance, definition,
-            row_number() OVER ()::INTEGER AS position
-            FROM read_csv($p, header = true, all_varchar = true)""",
-            {"p": str(ref / "measures.csv")},
+            f"""INSERT INTO row_problems
+            SELECT 'reference', c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
+            FROM (SELECT file, line, unnest(problems) AS p FROM _ref) c
+            JOIN raw_{ref.name} r ON r.file = c.file AND r.line = c.line
+            ANTI JOIN (SELECT file, line FROM raw_breaks WHERE extract = $name) b
+                ON b.file = c.file AND b.line = c.line
+            UNION ALL
+            SELECT 'reference', b.file, b.line, b."column", b.value, b.expected, 'error', {record}
+            FROM raw_breaks b JOIN raw_{ref.name} r ON r.file = b.file AND r.line = b.line
+            WHERE b.extract = $name""",
+            {"name": ref.name},
         )
+        position = ", row_number() OVER (ORDER BY line)::INTEGER AS position"
         con.execute(
-            """CREATE OR REPLACE TABLE ref_events AS SELECT strptime(date, '%Y-%m-%d')::DATE AS date,
-            label, process_change = 'Y' AS process_change,
-            CASE WHEN coalesce(measures, '') = '' THEN []::VARCHAR[]
-                 ELSE string_split(measures, ';') END AS measures, note
-            FROM read_csv($p, header = true, all_varchar = true)""",
-            {"p": str(ref / "events.csv")},
+            f"""CREATE OR REPLACE TABLE ref_{short} AS
+            SELECT * EXCLUDE (file, line, _fields, problems)
+                {position if short == "measures" else ""}
+            FROM _ref c
+            WHERE len(list_filter(problems, lambda p: p.severity = 'error')) = 0
+              AND NOT EXISTS (SELECT 1 FROM raw_breaks b
+                              WHERE b.extract = $name AND b.file = c.file AND b.line = c.line)
+            ORDER BY line""",
+            {"name": ref.name},
         )
+        con.execute("DROP TABLE _ref")
 
     def _file_problem(self, extract, file, line, value, expected, severity="error"):
         self.con.execute(
@@ -710,8 +963,43 @@ class Warehouse:
         )
 
     # ---------------------------------------------------------------- staging
+    def _anchor_dates(self, extract: Extract) -> None:
+        """Fill date_anchors for `extract`: per file, the end of the period its name gives
+        (tasks_2017-18.csv.gz: 2018-03-31), else the end of the latest month holding at least 1%
+        of the extract's rows and at least 2 of them. No single row can move either, so a typo of
+        2081 for 2018 is judged against the extract's own period, not against itself."""
+        con = self.con
+        col = next(c for c in extract.columns if c.name == extract.period_column)
+        parse = (
+            f"parse_date({col.name})"
+            if col.type == "date"
+            else f"try_strptime(trim({col.name}), '%Y-%m')::DATE"
+        )
+        con.execute("DELETE FROM date_anchors WHERE extract = ?", [extract.name])
+        con.execute(
+            f"""INSERT INTO date_anchors
+            WITH months AS (
+                SELECT date_trunc('month', {parse}) AS m, count(*) AS n
+                FROM raw_{extract.name} WHERE {parse} IS NOT NULL GROUP BY 1
+            ),
+            share AS (
+                SELECT last_day(max(m)) AS d FROM months
+                WHERE n >= greatest(2, 0.01 * (SELECT sum(n) FROM months))
+            )
+            SELECT $name, f.file, coalesce(f.period_end, s.d, current_date),
+                CASE WHEN f.period_end IS NOT NULL THEN 'the end of the period its name gives'
+                     WHEN s.d IS NOT NULL THEN 'the end of the latest month holding at least 1% '
+                         || 'of the {col.name} dates'
+                     ELSE 'today' END
+            FROM load_files f, share s
+            WHERE f.extract = $name""",
+            {"name": extract.name},
+        )
+
     def _stage(self, extract: Extract) -> None:
         con = self.con
+        if extract is not CASE_OUTCOMES:
+            self._anchor_dates(extract)
         sql = (STAGING_DIR / f"{extract.name}.sql").read_text()
         n = len(extract.columns)
         # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
@@ -749,7 +1037,18 @@ class Warehouse:
             SELECT DISTINCT ?, c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
             FROM (SELECT file, line, unnest(problems) AS p FROM {staged}
                   WHERE len(problems) > 0) c
-            JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line""",
+            JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line
+            -- a record broken over lines is reported for that alone (its values are garbled)
+            ANTI JOIN (SELECT file, line FROM raw_breaks WHERE extract = ?) b
+                ON b.file = c.file AND b.line = c.line""",
+            [extract.name, extract.name],
+        )
+        con.execute(
+            f"""INSERT INTO row_problems
+            SELECT b.extract, b.file, b.line, b."column", b.value, b.expected, 'error', {record}
+            FROM raw_breaks b
+            JOIN raw_{extract.name} r ON r.file = b.file AND r.line = b.line
+            WHERE b.extract = ?""",
             [extract.name],
         )
         # A row with an error of its own does not load. Where a line gives several rows (case
@@ -768,6 +1067,7 @@ class Warehouse:
             con.execute(f"DROP TABLE IF EXISTS stg_{extract.name}")
             con.execute(f"ALTER TABLE {staged} RENAME TO stg_{extract.name}")
             con.execute("INSERT OR REPLACE INTO stage_counts VALUES (?, ?)", [extract.name, lines])
+            con.execute("DELETE FROM meta WHERE key = ?", [f"dirty:{extract.name}"])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

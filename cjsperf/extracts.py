@@ -226,12 +226,92 @@ EXTRACTS: tuple[Extract, ...] = (
 )
 BY_NAME = {e.name: e for e in EXTRACTS}
 
-# Reference lists: data/reference/<name>.csv with these exact headers.
+
+def _reference(name: str, title: str, grain: str, *columns: tuple[str, str, str, bool]) -> Extract:
+    """A file of data/reference/, checked like an extract: read by the same reader (file, line),
+    validated by queries/staging/reference_<name>.sql into the typed table ref_<name>."""
+    return Extract(
+        name=f"reference_{name}",
+        title=title,
+        glob=f"reference/{name}.csv",
+        grain=grain,
+        columns=tuple(Column(c, t, d, required=r) for c, t, d, r in columns),
+        synthetic=False,
+        source="Maintained by hand (data/README.md).",
+        period_column="",
+    )
+
+
+# The reference files, in the order they are checked (each may use those before it).
+REFERENCE_FILES: tuple[Extract, ...] = (
+    _reference(
+        "offence_categories",
+        "The 12 CPS principal offence categories in CPS order",
+        "one row per offence category",
+        ("offence_category", "text", "Category as CPS spells it; unique", True),
+        ("cps_order", "int", "Position in CPS's order, a whole number; unique", True),
+        ("short_name", "text", "Short name for charts", True),
+    ),
+    _reference(
+        "force_areas",
+        "Police force areas as CPS spells them, and their CPS Area",
+        "one row per police force area",
+        ("force_area", "text", "Police force area; unique", True),
+        ("cps_area", "text", "Its CPS Area", True),
+    ),
+    _reference(
+        "court_centres",
+        "The Area's court centres",
+        "one row per court centre",
+        ("court_centre", "text", "Court centre; unique", True),
+        ("court_type", "court_type", "Magistrates' court or Crown Court", True),
+        ("force_area", "force", "Its police force area", True),
+    ),
+    _reference(
+        "measures",
+        "The measure registry: one definition per measure",
+        "one row per measure, in the order the Overview shows them",
+        ("key", "text", "Unique key, [a-z_]+", True),
+        ("label", "text", "Label", True),
+        ("unit", "text", "'%', '£' or a plural noun such as 'tasks'", True),
+        ("better", "better", "higher, lower or neither", True),
+        ("query", "text", "queries/<query>.sql gives the monthly series", True),
+        ("column", "text", "The column of the query holding the monthly value", True),
+        ("crime_type", "crime_type", "Empty, or a fixed crime type", False),
+        ("by_crime_type", "yes_no", "Y when the crime type filter narrows the data", True),
+        ("by_force", "yes_no", "Y when the data has a police force area", True),
+        ("area_total", "yes_no", "Y for an amount or count whose target is for the Area", True),
+        ("synthetic", "yes_no", "Y when it rests on the synthetic sample", True),
+        (
+            "base_columns",
+            "text",
+            "';'-separated columns summed for the count a rate rests on",
+            False,
+        ),
+        ("base_noun", "text", "What the base counts, e.g. cases", False),
+        ("page", "text", "pages/<page>.py explains it", True),
+        ("target", "number", "A plain number, or empty", False),
+        ("tolerance", "number", "A plain number >= 0, or empty", False),
+        ("definition", "text", "One or two sentences", True),
+    ),
+    _reference(
+        "events",
+        "Events the monthly charts mark",
+        "one row per event",
+        ("date", "date", "YYYY-MM-DD", True),
+        ("label", "text", "Short text", True),
+        (
+            "process_change",
+            "yes_no",
+            "Y when it changes the process (new SPC limits after it)",
+            True,
+        ),
+        ("measures", "text", "';'-separated measure keys it changes; empty: every chart", False),
+        ("note", "text", "Optional", False),
+    ),
+)
 REFERENCES: dict[str, tuple[str, ...]] = {
-    "offence_categories": ("offence_category", "cps_order", "short_name"),
-    "force_areas": ("force_area", "cps_area"),
-    "court_centres": ("court_centre", "court_type", "force_area"),
-    "targets": ("measure", "label", "target", "amber_margin", "direction", "unit"),
+    e.name.removeprefix("reference_"): e.column_names for e in REFERENCE_FILES
 }
 
 # The fixed vocabularies, by the name staging SQL uses for them (`known('team', team)`).
@@ -244,4 +324,6 @@ FIXED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "prosecutor": PROSECUTORS,
     "team": TEAMS,
     "task_type": TASK_TYPES,
+    "better": ("higher", "lower", "neither"),
+    "yes_no": ("Y", "N"),
 }

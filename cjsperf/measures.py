@@ -172,7 +172,8 @@ def registry(df: pd.DataFrame) -> dict[str, Measure]:
             better=_text(r["better"]),
             query=r["query"],
             column=r["column"],
-            page=r["page"],
+            # the registry names a page (court_sessions); Streamlit links take its file
+            page=r["page"] if str(r["page"]).endswith(".py") else f"pages/{r['page']}.py",
             definition=_text(r.get("definition")),
             crime_type=_text(r.get("crime_type")) or None,
             by_crime_type=_flag(r.get("by_crime_type")),

@@ -10,6 +10,7 @@ other row and file still loaded, that rows loaded + rows rejected = rows read, a
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import shutil
@@ -225,6 +226,203 @@ def _blank_lines_case(id_: str, filler: str, newline: str) -> Case:
         added={"tasks": {"T4", "T6"}},
         verify=_physical_lines_verify,
     )
+
+
+def write_gz(root: Path, rel: str, lines: list[str], newline: str = "\n"):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress("".join(line + newline for line in lines).encode()))
+
+
+def _line_break_verify(file: str, lines: dict[str, int]):
+    """The rows after the broken record keep their physical line numbers."""
+
+    def verify(wh):
+        ids = {"tasks": "task_id", "court_sessions": "session_id"}
+        extract = file.split("/")[0]
+        got = wh.sql(f"SELECT {ids[extract]} AS id, line FROM stg_{extract} WHERE file = ?", [file])
+        assert dict(zip(got.id, got.line, strict=True)) == lines
+
+    return verify
+
+
+# A quoted field holding a line break: the record spans two physical lines (3 and 4).
+BROKEN_T5 = 'T5,RASSO,"Case\nreview",Robbery,2017-11-02,2017-11-09,'
+BROKEN_ID = '"T5\nX",RASSO,Case review,Robbery,2017-11-02,2017-11-09,'
+
+
+def _line_break_case(id_, rel, lines, column, value, n_problems, newline="\n", gz=False):
+    writer = write_gz if gz else write
+    extract = rel.split("/")[0]
+    good = {"tasks": {"T4", "T6"}, "court_sessions": {"S4", "S6"}}[extract]
+    return Case(
+        id_,
+        lambda d: writer(d, rel, lines, newline),
+        "error",
+        rel,
+        3,
+        column,
+        value,
+        "a value on one line",
+        added={extract: good},
+        verify=_line_break_verify(rel, {k: 2 if k in ("T4", "S4") else 5 for k in good}),
+        n_problems=n_problems,
+    )
+
+
+LINE_BREAK_CASES = [
+    _line_break_case(
+        "quoted line break in a field (plain csv)",
+        "tasks/tasks_2017_11.csv",
+        [TASKS_HEADER, T4, BROKEN_T5, T6],
+        "task_type",
+        "Case\nreview",
+        n_problems=1,  # reported for the break alone, not also as an unknown task type
+    ),
+    _line_break_case(
+        "quoted line break in an id (csv.gz)",
+        "tasks/tasks_2017_11.csv.gz",
+        [TASKS_HEADER, T4, BROKEN_ID, T6],
+        "task_id",
+        "T5\nX",
+        n_problems=1,
+        gz=True,
+    ),
+    _line_break_case(
+        "quoted line break in court sessions (csv.gz, CRLF)",
+        "court_sessions/court_sessions_2017_11.csv.gz",
+        [
+            SESSIONS_HEADER,
+            "S4,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+            '"S5\r\nY",2017-11-01,Warwick Crown Court,Crown Court,PM,Trial,In-house',
+            "S6,2017-11-02,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+        ],
+        "session_id",
+        "S5\nY",
+        n_problems=1,
+        newline="\r\n",
+        gz=True,
+    ),
+]
+
+
+def _corrected_repeat_case(id_, rel, lines, line, column, value, reason, added, key_sql, want):
+    """The first line with an id (or key) has a bad value; a later line corrects it."""
+
+    def verify(wh):
+        assert [tuple(r) for r in wh.sql(key_sql).itertuples(index=False)] == want
+
+    return Case(id_, lambda d: write(d, rel, lines), "error", rel, line, column, value, reason,
+                added=added, verify=verify)  # fmt: skip
+
+
+CORRECTED_REPEATS = [
+    _corrected_repeat_case(
+        "a corrected repeat of a task loads",
+        "tasks/tasks_2017_11.csv",
+        [TASKS_HEADER, "T5,RASSO,Case review,Robbery,2017-13-02,2017-11-09,",
+         "T5,RASSO,Case review,Robbery,2017-11-02,2017-11-09,", T4],
+        2, "created_date", "2017-13-02", "a real date as YYYY-MM-DD",
+        {"tasks": {"T4", "T5"}},
+        "SELECT line, created_date::VARCHAR FROM stg_tasks WHERE task_id = 'T5'",
+        [(3, "2017-11-02")],
+    ),
+    _corrected_repeat_case(
+        "a corrected repeat of a payment loads",
+        "agent_spend/agent_spend_2017_11.csv",
+        [SPEND_HEADER,
+         "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,15O.00",
+         "P5,2017-11-02,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,150.00"],
+        2, "amount_gbp", "15O.00", "an amount in pounds",
+        {"agent_spend": {"P5"}},
+        "SELECT line, amount_gbp::VARCHAR FROM stg_agent_spend WHERE payment_id = 'P5'",
+        [(3, "150.00")],
+    ),
+    _corrected_repeat_case(
+        "a corrected repeat of a court session loads (the first line is short a field)",
+        "court_sessions/court_sessions_2017_11.csv",
+        [SESSIONS_HEADER,
+         "S5,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial",
+         "S5,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial,In-house"],
+        2, "(whole line)", "6 fields", "7 fields as in the header",
+        {"court_sessions": {"S5"}},
+        "SELECT line, prosecutor FROM stg_court_sessions WHERE session_id = 'S5'",
+        [(3, "In-house")],
+    ),
+    _corrected_repeat_case(
+        "a corrected repeat of a flagged outcomes key loads",
+        "flagged_outcomes/flagged_outcomes_2017_11.csv",
+        [FLAGGED_HEADER,
+         "2017-11,Warwickshire,Magistrates' court,Hate crime,Public Order Offences,9,-2",
+         FLAGGED_GOOD_NOV],
+        2, "unsuccessful", "-2", "a whole number of defendants, 0 or more",
+        {"flagged_outcomes": {"Warwickshire/Hate crime"}},
+        "SELECT line, unsuccessful FROM stg_flagged_outcomes WHERE month = DATE '2017-11-01'",
+        [(3, 2)],
+    ),
+]  # fmt: skip
+
+
+# Dates beyond the extract's own period. The fixture's tasks_2017_10.csv ends 2017-10-31 by its
+# name; tasks_2017_11.csv 2017-11-30; a name without a period falls back to the latest month
+# holding at least 2 rows and 1% of the extract's dates (here Nov 2017: T4 and T6).
+LATE_T7 = "T7,RASSO,Case review,Robbery,2017-11-20,2018-06-01,"  # due within a year: loads
+DATE_CASES = [
+    Case(
+        "a completion date years ahead (2081 for 2017)",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", [
+            TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2017-11-02,2017-11-09,2081-11-08",
+            LATE_T7]),
+        "error", "tasks/tasks_2017_11.csv", 3, "completed_date", "2081-11-08",
+        "a date at most 31 days after 2017-11-30, the end of the latest period of the tasks files",
+        added={"tasks": {"T4", "T7"}},
+    ),
+    Case(
+        "a due date more than a year after the period",
+        lambda d: write(d, "tasks/tasks_2017_11.csv", [
+            TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2017-11-02,2019-11-09,", LATE_T7]),
+        "error", "tasks/tasks_2017_11.csv", 3, "due_date", "2019-11-09",
+        "a date at most 366 days after 2017-11-30",
+        added={"tasks": {"T4", "T7"}},
+    ),
+    Case(
+        "a creation date ahead, in a file whose name gives no period",
+        lambda d: write(d, "tasks/tasks_latest.csv", [
+            TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2021-11-02,2021-11-09,", T6]),
+        "error", "tasks/tasks_latest.csv", 3, "created_date", "2021-11-02",
+        "a date at most 31 days after 2017-11-30, the end of the latest month holding at least 1%",
+        added={"tasks": {"T4", "T6"}},
+        n_problems=2,  # and its due date, more than a year after 2017-11-30
+    ),
+    Case(
+        "a payment date ahead of its file's month",
+        lambda d: write(d, "agent_spend/agent_spend_2017_11.csv", [
+            SPEND_HEADER, P4,
+            "P5,2021-11-02,Coventry Magistrates' Court,West Midlands,Agent session fee,,1,150.00"]),
+        "error", "agent_spend/agent_spend_2017_11.csv", 3, "payment_date", "2021-11-02",
+        "a date at most 31 days after 2017-11-30, the end of the period its name gives",
+        added={"agent_spend": {"P4"}},
+    ),
+    Case(
+        "a session date ahead of its file's financial year",
+        lambda d: write(d, "court_sessions/court_sessions_2017-18.csv", [
+            SESSIONS_HEADER,
+            "S4,2018-04-30,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+            "S5,2018-05-02,Warwick Crown Court,Crown Court,PM,Trial,In-house"]),
+        "error", "court_sessions/court_sessions_2017-18.csv", 3, "session_date", "2018-05-02",
+        "a date at most 31 days after 2018-03-31, the end of the period its name gives",
+        added={"court_sessions": {"S4"}},  # 2018-04-30 is 30 days after 2018-03-31
+    ),
+    Case(
+        "a flagged outcomes month ahead of its file's month",
+        lambda d: write(d, "flagged_outcomes/flagged_outcomes_2017_11.csv", [
+            FLAGGED_HEADER, FLAGGED_GOOD_NOV,
+            "2021-11,West Mercia,Crown Court,Hate crime,Robbery,4,1"]),
+        "error", "flagged_outcomes/flagged_outcomes_2017_11.csv", 3, "month", "2021-11",
+        "a date at most 31 days after 2017-11-30",
+        added={"flagged_outcomes": {"Warwickshire/Hate crime"}},
+    ),
+]  # fmt: skip
 
 
 CASES = [
@@ -682,6 +880,9 @@ CASES = [
         "Principal_Offence_Category_Mar.csv",
         "inside a folder named for the year",
     ),
+    *LINE_BREAK_CASES,
+    *CORRECTED_REPEATS,
+    *DATE_CASES,
 ]
 
 
@@ -938,3 +1139,113 @@ def test_a_database_from_older_code_is_rebuilt(base, persisted):
     assert again.sync().changed_extracts == ALL_EXTRACTS
     assert sorted(again.ingested) == ALL_FILES
     assert loaded_keys(again) == BASE_KEYS
+
+
+# ---------------------------------------------------------------- a sync that fails halfway
+
+
+def _staged_counts(wh: Warehouse) -> dict[str, int]:
+    return {
+        name: int(wh.sql(f"SELECT count(*) AS n FROM stg_{name}").n.iloc[0])
+        for name in ALL_EXTRACTS
+    }
+
+
+# Rows the files say (worked out from the fixture lines): 2 × 44 case outcome rows × 13
+# categories (12 offence categories and admin finalised) are not counted here; the sample
+# extracts' lines are.
+BASE_COUNTS = {"tasks": 3, "agent_spend": 3, "court_sessions": 3, "flagged_outcomes": 2}
+
+
+@pytest.mark.parametrize("first_sync_fails", [True, False], ids=["first sync", "later sync"])
+def test_a_sync_that_fails_after_reading_is_made_good_by_the_next(
+    base, persisted, monkeypatch, first_sync_fails
+):
+    if not first_sync_fails:
+        wh = persisted()
+        wh.sync()
+        wh.close()
+    _append_t4(base / "tasks/tasks_2017_10.csv")
+    write(base, "agent_spend/agent_spend_2017_11.csv", [SPEND_HEADER, P4])
+    real_stage = Warehouse._stage
+    staged = []
+
+    def fail_on_tasks(self, extract):
+        if extract.name == "tasks":  # after agent_spend was staged, before tasks was
+            raise RuntimeError("killed")
+        staged.append(extract.name)
+        return real_stage(self, extract)
+
+    monkeypatch.setattr(Warehouse, "_stage", fail_on_tasks)
+    wh = persisted()
+    with pytest.raises(RuntimeError, match="killed"):
+        wh.sync()
+    assert "agent_spend" in staged
+    wh.close()
+    monkeypatch.setattr(Warehouse, "_stage", real_stage)
+
+    again = persisted()  # a new process on the same database file
+    again.sync()
+    counts = _staged_counts(again)
+    assert {k: counts[k] for k in BASE_COUNTS} == {**BASE_COUNTS, "tasks": 4, "agent_spend": 4}
+    assert loaded_keys(again) == {
+        **BASE_KEYS,
+        "tasks": {"T1", "T2", "T3", "T4"},
+        "agent_spend": {"P1", "P2", "P3", "P4"},
+    }
+    assert again.problems().empty
+    # and then it is up to date: nothing more to do
+    assert again.sync().changed_extracts == []
+
+
+def test_a_sync_killed_while_reading_files_reads_them_again(base, persisted, monkeypatch):
+    wh = persisted()
+    wh.sync()
+    wh.close()
+    _append_t4(base / "tasks/tasks_2017_10.csv")
+    write(base, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T6])
+    real = Warehouse._read_raw
+    read = []
+
+    def killed_after_reading_the_second(self, extract, path, rel, *args):
+        out = real(self, extract, path, rel, *args)  # its rows are in raw_tasks now
+        read.append(rel)
+        if len(read) == 2:
+            raise RuntimeError("killed")  # before the file is recorded in load_files
+        return out
+
+    monkeypatch.setattr(Warehouse, "_read_raw", killed_after_reading_the_second)
+    monkeypatch.setattr("cjsperf.db.READERS", 1)
+    broken = Warehouse(base, db_path=base.parent / "wh.duckdb")
+    with pytest.raises(RuntimeError, match="killed"):
+        broken.sync()
+    broken.close()
+    monkeypatch.setattr(Warehouse, "_read_raw", real)
+
+    again = persisted()
+    again.sync()
+    assert loaded_keys(again) == {**BASE_KEYS, "tasks": {"T1", "T2", "T3", "T4", "T6"}}
+    assert _staged_counts(again)["tasks"] == 5
+    assert again.problems().empty
+
+
+def test_the_tasks_extract_is_as_at_the_end_of_its_period_not_its_latest_date(base):
+    # T8 completed 2017-12-20: within 31 days of the period's end (2017-11-30, from the file
+    # name), so it loads, but it does not make the extract as at the end of December.
+    write(base, "tasks/tasks_2017_11.csv", [
+        TASKS_HEADER, T4, "T8,RASSO,Case review,Robbery,2017-11-20,2017-12-15,2017-12-20"])  # fmt: skip
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    assert wh.problems().empty
+    as_at = wh.sql("SELECT DISTINCT as_at::VARCHAR AS d FROM tasks_for('All crime')")
+    assert list(as_at.d) == ["2017-11-30"]
+    # T4 (open, due 2017-11-02) is overdue at 2017-11-30; T8 (due 12-15, done 12-20) is judged,
+    # because it was completed, and late
+    due = wh.sql(
+        "SELECT task_id, judged, on_time, open_overdue FROM tasks_due('All crime', '2017-11', "
+        "'2017-12') ORDER BY 1"
+    )
+    assert [tuple(r) for r in due.itertuples(index=False)] == [
+        ("T4", True, False, True),
+        ("T8", True, False, False),
+    ]

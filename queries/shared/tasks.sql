@@ -3,11 +3,12 @@
 --
 -- tasks_for(crime_type): the tasks of stg_tasks for a crime type. One of the 12 CPS offence
 -- categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no
--- flag), keeps every task. Adds as_at: the extract is taken to be made at the end of the month of
--- its latest date (latest creation or completion).
+-- flag), keeps every task. Adds as_at: the extract is taken to be made at the end of its latest
+-- period, the anchor its dates are checked against (date_anchors: the period a file's name gives,
+-- else the latest month holding a real share of the rows), which no single row can move.
 CREATE OR REPLACE MACRO tasks_for(crime_type) AS TABLE
     SELECT t.*,
-        (SELECT last_day(greatest(max(created_date), max(completed_date))) FROM stg_tasks) AS as_at
+        (SELECT max(anchor) FROM date_anchors WHERE extract = 'tasks') AS as_at
     FROM stg_tasks t
     WHERE t.offence_category = crime_type
        OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories);

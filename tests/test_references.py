@@ -1,0 +1,202 @@
+"""The reference files (data/reference/*.csv) are checked like extracts: a bad value is a problem
+with its file, line and column, the good rows still load, and `check` fails. The measure registry
+and the events load into typed tables (ref_measures, ref_events) whose shape is a contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cjsperf.__main__ import main
+from cjsperf.db import Warehouse
+from cjsperf.measures import MEASURES
+from tests.test_ingest import make_base
+
+REGISTRY_KEYS = [
+    "conviction_rate",
+    "hate_crime_conviction_rate",
+    "domestic_abuse_conviction_rate",
+    "agent_spend",
+    "agent_session_share",
+    "cost_per_agent_session",
+    "tasks_on_time",
+    "overdue_tasks",
+]
+
+
+@pytest.fixture
+def base(tmp_path) -> Path:
+    return make_base(tmp_path / "data")
+
+
+def loaded(base: Path) -> Warehouse:
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    return wh
+
+
+def edit(base: Path, name: str, key_col: str, key: str, col: str, value: str) -> int:
+    """Set one cell of reference/<name>.csv; return the physical line of the row changed."""
+    path = base / "reference" / f"{name}.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    fields = list(rows[0])
+    (i,) = [i for i, r in enumerate(rows) if r[key_col] == key]
+    rows[i][col] = value
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return i + 2
+
+
+def test_the_registry_and_events_load_typed(base):
+    wh = loaded(base)
+    assert wh.problems().empty
+    types = dict(wh.sql("DESCRIBE ref_measures")[["column_name", "column_type"]].values)
+    assert types == {
+        "key": "VARCHAR", "label": "VARCHAR", "unit": "VARCHAR", "better": "VARCHAR",
+        "query": "VARCHAR", "column": "VARCHAR", "crime_type": "VARCHAR",
+        "by_crime_type": "BOOLEAN", "by_force": "BOOLEAN", "area_total": "BOOLEAN",
+        "synthetic": "BOOLEAN", "base_columns": "VARCHAR[]", "base_noun": "VARCHAR",
+        "page": "VARCHAR", "target": "DOUBLE", "tolerance": "DOUBLE", "definition": "VARCHAR",
+        "position": "INTEGER",
+    }  # fmt: skip
+    m = wh.sql("SELECT * FROM ref_measures ORDER BY position")
+    assert list(m.key) == REGISTRY_KEYS
+    assert list(m.position) == list(range(1, 9))
+    # the same measures, in the same order, as the code's registry today
+    assert list(m.key) == [x.key for x in MEASURES]
+    conv = m.iloc[0]
+    assert (conv.target, conv.tolerance, conv.better, conv.unit) == (85.0, 2.0, "higher", "%")
+    assert list(conv.base_columns) == ["convictions", "unsuccessful"]
+    assert pd.isna(conv.crime_type) and bool(conv.by_crime_type) and not bool(conv.synthetic)
+    hate = m.iloc[1]
+    assert hate.crime_type == "Hate crime" and hate.target == 83.4
+    spend = m.iloc[3]
+    assert list(spend.base_columns) == [] and bool(spend.area_total) and spend.target == 300000
+    ev = wh.sql("SELECT * FROM ref_events ORDER BY date")
+    types = dict(wh.sql("DESCRIBE ref_events")[["column_name", "column_type"]].values)
+    assert types == {
+        "date": "DATE", "label": "VARCHAR", "process_change": "BOOLEAN",
+        "measures": "VARCHAR[]", "note": "VARCHAR",
+    }  # fmt: skip
+    assert [str(d.date()) for d in ev.date] == ["2017-09-25", "2017-10-02"]
+    assert list(ev.process_change) == [True, False]
+    assert list(ev.measures[1]) == ["tasks_on_time", "overdue_tasks", "agent_spend"]
+    # targets.sql keeps its shape for today's pages
+    t = wh.run_query("targets").set_index("measure")
+    assert t.loc["cost_per_agent_session"].to_dict() == {
+        "label": "Cost per agent session", "target": 160.0, "amber_margin": 10.0,
+        "direction": "lower", "unit": "£",
+    }  # fmt: skip
+    wh.close()
+
+
+# (file, key column, key, column, bad value, what the reason says)
+BAD = [
+    ("measures", "key", "conviction_rate", "target", "85%", "a plain number"),
+    ("measures", "key", "agent_spend", "target", "300,000", "a plain number"),
+    ("measures", "key", "tasks_on_time", "better", "up", "higher; lower; neither"),
+    ("measures", "key", "overdue_tasks", "tolerance", "-5", "a plain number of 0 or more"),
+    ("measures", "key", "agent_spend", "query", "agent_spending", "queries/<query>.sql"),
+    ("measures", "key", "agent_spend", "column", "spend", "agent_spend_by_month.sql returns"),
+    ("measures", "key", "tasks_on_time", "page", "tasks", "pages/<page>.py"),
+    ("measures", "key", "tasks_on_time", "by_force", "yes", "Y or N"),
+    ("measures", "key", "hate_crime_conviction_rate", "crime_type", "Hate", "Hate crime"),
+    ("measures", "key", "agent_session_share", "base_columns", "sessions;cases", "columns of"),
+    ("measures", "key", "cost_per_agent_session", "definition", "", "a definition"),
+    ("measures", "key", "conviction_rate", "key", "Conviction rate", "lower-case letters"),
+    ("events", "label", "Operational Delivery Plan launched", "measures",
+     "agent_spend;agent_spend_monthly", "not a key: agent_spend_monthly"),
+    ("events", "label", "Operational Delivery Plan launched", "date", "2017-09-31", "a real date"),
+    ("events", "label", "Operational Delivery Plan launched", "process_change", "yes", "Y or N"),
+    ("offence_categories", "offence_category", "Burglary", "cps_order", "4.0", "a whole number"),
+    ("court_centres", "court_centre", "Warwick Crown Court", "force_area", "Warwick",
+     "a police force area in reference/force_areas.csv"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", BAD, ids=[f"{b[0]}.{b[3]}={b[4]!r}" for b in BAD])
+def test_a_bad_reference_value_is_a_problem_and_the_rest_loads(base, bad, capsys):
+    name, key_col, key, col, value, reason = bad
+    n_rows = len((base / "reference" / f"{name}.csv").read_text().splitlines()) - 1
+    line = edit(base, name, key_col, key, col, value)
+    wh = loaded(base)
+    problems = wh.problems()
+    assert len(problems) == 1, problems.to_string()
+    p = problems.iloc[0]
+    assert (p.severity, p.extract, p.file, p.line, p.column) == (
+        "error",
+        "reference",
+        f"reference/{name}.csv",
+        line,
+        col,
+    )
+    assert p.value == value and reason in p.expected
+    # every other row of the file loads; the bad one does not
+    assert wh.sql(f"SELECT count(*) AS n FROM ref_{name}").n.iloc[0] == n_rows - 1
+    if name == "measures" and col != "key":
+        assert key not in set(wh.sql("SELECT key FROM ref_measures").key)
+    capsys.readouterr()
+    assert main(["check", str(base)]) == 1
+    out = capsys.readouterr().out
+    assert f"ERROR   reference/{name}.csv, line {line}, column {col}: " in out
+    wh.close()
+
+
+def test_a_missing_or_broken_reference_file_is_named(base, capsys):
+    (base / "reference" / "events.csv").unlink()
+    path = base / "reference" / "measures.csv"
+    text = path.read_text().splitlines()
+    text[3] = text[3].replace("Domestic abuse conviction rate", '"Domestic\nabuse conviction rate"')
+    path.write_text("\n".join(text) + "\n")
+    wh = loaded(base)
+    got = {
+        (p.file, None if pd.isna(p.line) else p.line, None if pd.isna(p.column) else p.column)
+        for p in wh.problems().itertuples()
+    }
+    assert got == {
+        ("reference/events.csv", None, None),
+        ("reference/measures.csv", 4, "label"),
+    }
+    # the measures after the broken record keep their lines and load
+    assert list(wh.sql("SELECT key FROM ref_measures ORDER BY position").key) == [
+        k for k in REGISTRY_KEYS if k != "domestic_abuse_conviction_rate"
+    ]
+    assert wh.sql("SELECT count(*) AS n FROM ref_events").n.iloc[0] == 0
+    wh.close()
+
+
+def test_fixing_the_registry_does_not_restage_the_extracts(base, tmp_path):
+    wh = Warehouse(base, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    edit(base, "measures", "key", "conviction_rate", "target", "85%")
+    assert wh.sync().changed_extracts == []
+    assert list(wh.problems().value) == ["85%"]
+    edit(base, "measures", "key", "conviction_rate", "target", "84")
+    assert wh.sync().changed_extracts == []
+    assert wh.problems().empty
+    assert wh.run_query("targets").set_index("measure").target["conviction_rate"] == 84.0
+    wh.close()
+
+
+def test_a_reference_key_given_twice_is_a_problem_on_the_second_line(base):
+    with (base / "reference" / "force_areas.csv").open("a") as fh:
+        fh.write("Kent,South West\n")  # Kent is on line 20 already
+    with (base / "reference" / "offence_categories.csv").open("a") as fh:
+        fh.write("Arson,12,Arson\n")  # cps_order 12 is Motoring Offences'
+    wh = loaded(base)
+    got = [(p.file, p.line, p.column, p.value, p.expected) for p in wh.problems().itertuples()]
+    assert got == [
+        ("reference/force_areas.csv", 44, "force_area", "Kent", "each police force area once"),
+        ("reference/offence_categories.csv", 14, "cps_order", "12", "each cps_order once"),
+    ]
+    kent = wh.sql("SELECT cps_area FROM ref_force_areas WHERE force_area = 'Kent'")
+    assert list(kent.cps_area) == ["South East"]  # the first line's
+    assert wh.sql("SELECT count(*) AS n FROM ref_offence_categories").n.iloc[0] == 12
+    wh.close()
