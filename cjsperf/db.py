@@ -1057,6 +1057,13 @@ class Warehouse:
         con.execute(
             f"DELETE FROM {staged} WHERE list_bool_or([p.severity = 'error' FOR p IN problems])"
         )
+        # A record broken over lines is rejected whole (its problem is in raw_breaks, not in its
+        # rows' own problems).
+        con.execute(
+            f"""DELETE FROM {staged} c WHERE EXISTS (SELECT 1 FROM raw_breaks b
+                WHERE b.extract = ? AND b.file = c.file AND b.line = c.line)""",
+            [extract.name],
+        )
         con.execute(f"ALTER TABLE {staged} DROP COLUMN problems")
         con.execute(f"ALTER TABLE {staged} DROP COLUMN _fields")
         lines = con.execute(

@@ -60,7 +60,9 @@ def test_line_chart_series_colours_and_month_gaps():
     )
     assert [t.name for t in fig.data] == ["West Midlands", "National"]
     assert fig.data[0].line.color == theme.DARK_BLUE
-    assert fig.data[1].line.color == theme.ORANGE  # two series: dark blue and orange
+    # the comparison: National's one colour on every page (never orange: on an SPC chart orange
+    # means concern)
+    assert fig.data[1].line.color == theme.SERIES["National"]
     national = list(fig.data[1].y)
     assert national[0] == 95.1 and national[2] == 94.9
     assert pd.isna(national[1])  # a missing month is a gap, not a straight line across it

@@ -211,13 +211,13 @@ def test_counsel_fees_by_category_one_force(wh):
 
 
 def test_targets(wh):
-    df = wh.run_query("targets").set_index("measure")
-    # From data/reference/targets.csv.
+    df = wh.run_query("measures").set_index("key")
+    # From data/reference/measures.csv.
     assert df.loc["agent_spend", "target"] == 300000
     assert df.loc["agent_session_share", "target"] == 15.0
     assert df.loc["cost_per_agent_session", "target"] == 160
     value_for_money = ["agent_spend", "agent_session_share", "cost_per_agent_session"]
-    assert set(df.loc[value_for_money, "direction"]) == {"lower"}
+    assert set(df.loc[value_for_money, "better"]) == {"lower"}
 
 
 # ----------------------------------------------------------------------------- court sessions

@@ -203,10 +203,10 @@ def test_open_age_crime_type(wh):
 
 
 def test_targets(wh):
-    t = wh.run_query("targets").set_index("measure")
-    # data/reference/targets.csv
+    t = wh.run_query("measures").set_index("key")
+    # data/reference/measures.csv
     assert t.loc["tasks_on_time", "target"] == 85.0
-    assert t.loc["tasks_on_time", "direction"] == "higher"
+    assert t.loc["tasks_on_time", "better"] == "higher"
     assert t.loc["overdue_tasks", "target"] == 3000
-    assert t.loc["overdue_tasks", "amber_margin"] == 750
-    assert len(t) == 8
+    assert t.loc["overdue_tasks", "tolerance"] == 750
+    assert len(t) == 9
