@@ -17,6 +17,9 @@ from cjsperf.extracts import AREA_FORCES, CRIME_TYPES, HOME_AREA
 GEOGRAPHIES: tuple[str, ...] = (HOME_AREA, *AREA_FORCES)
 DEFAULT_COMPARE: tuple[str, ...] = ("National",)
 KEYS = ("crime_type", "geography", "compare", "start", "end")
+# "Compare with" emptied: written to the link as compare=none, because a parameter with no values
+# leaves the URL, and a link without compare means the default comparison (National).
+NO_COMPARISON = "none"
 
 
 def month_label(month: str) -> str:
@@ -183,8 +186,8 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
                 f"The link's geography '{geo}' is not the Area or one of its four "
                 f"forces, so {HOME_AREA} is shown."
             )
-    if "compare" in qp:
-        wanted = [v for v in qp.get("compare") or [] if v]
+    if "compare" in qp:  # compare=none (or an empty compare=): no comparison
+        wanted = [v for v in qp.get("compare") or [] if v and v != NO_COMPARISON]
         good = [v for v in wanted if v in options.compare]
         bad = [v for v in wanted if v not in options.compare]
         state["compare"] = good
@@ -213,7 +216,7 @@ def to_query_params(state: Mapping) -> dict[str, str | list[str]]:
     return {
         "crime_type": state["crime_type"],
         "geography": state["geography"],
-        "compare": list(state["compare"]),
+        "compare": list(state["compare"]) or [NO_COMPARISON],
         "start": state["start"],
         "end": state["end"],
     }

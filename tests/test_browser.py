@@ -392,3 +392,37 @@ def test_a_deep_link_as_the_first_visit_to_a_fresh_server_shows_the_page_with_no
         )
         context.close()
         assert "Traceback" not in fresh["log"].read_text()
+
+
+def compared(pg) -> list[str]:
+    """The areas chosen in "Compare with"."""
+    tags = pg.locator('.react-aria-ComboBox [data-testid="stMultiSelectTagsContainer"] [data-tag]')
+    return [t.get_attribute("aria-label") for t in tags.all()]
+
+
+def test_no_comparison_survives_its_link_and_a_page_change(page, server, browser):
+    open_page(page, server["base"] + FILTERED)
+    assert compared(page) == ["National"]  # the default
+    open_page(page, server["base"] + FILTERED + "&compare=none")
+    assert compared(page) == []
+    assert url_params(page)["compare"] == "none"
+    go_to(page, "Court sessions", "/court-sessions")
+    assert url_params(page)["compare"] == "none"
+    assert compared(page) == []
+    # The link the page now shows, opened by someone else: still no comparison, same filters.
+    link = page.url
+    other = browser.new_context(viewport={"width": 1366, "height": 900})
+    other.set_default_timeout(TIMEOUT)
+    try:
+        pg2 = other.new_page()
+        open_page(pg2, link)
+        assert compared(pg2) == []
+        params = url_params(pg2)
+        assert (params["compare"], params["crime_type"], params["start"]) == (
+            "none",
+            "Drugs Offences",
+            "2018-03",
+        )
+        no_exception(pg2)
+    finally:
+        other.close()
