@@ -6,6 +6,8 @@ which shows the chart, its data table, and the downloads of exactly that table.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -17,7 +19,7 @@ from cjsperf import downloads
 from cjsperf.db import Warehouse
 from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import Filters, Options, render_sidebar
-from cjsperf.queries import QueryError
+from cjsperf.queries import QueryError, load_query
 
 SYNC_EVERY_SECONDS = 2.0
 SAMPLE_SOURCE = "Synthetic sample extract made by `python -m cjsperf sample` (not real CPS data)"
@@ -27,6 +29,18 @@ CPS_CAVEAT = (
     "From mid June 2015 CPS introduced a new data assurance regime which may explain some "
     "unexpected variance."
 )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+
+
+def literal(value: object) -> str:
+    """`value` as literal text inside st.markdown / st.caption / st.warning / st.error: every
+    character Markdown or HTML would act on is escaped, line breaks become spaces. Use it for
+    every value that comes from a link or a data file (a crime type, a court, a file name, a
+    cell), so `[Sign in](https://…)` or `<b>x</b>` shows as typed, never as a link or markup."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 @st.cache_resource(show_spinner="Loading the extracts…")
@@ -48,23 +62,36 @@ def warehouse() -> Warehouse:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def _cached_query(name: str, version: str, params: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+def _cached_query(
+    name: str, version: str, sql_hash: str, params: tuple[tuple[str, str], ...]
+) -> pd.DataFrame:
+    # sql_hash is only part of the key: an edited queries/<name>.sql is a new entry.
     return _warehouse().run_query(name, **dict(params))
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql, cached by its parameters and the data version. On failure, a plain
-    message and an empty frame: never a traceback."""
+    """Run queries/<name>.sql, cached by its SQL text, its parameters and the data version.
+
+    On failure, a plain message and an empty frame with the columns the query's `-- returns:`
+    header declares, so the page's column access works and it carries on: never a traceback.
+    """
     wh = warehouse()
+    columns: tuple[str, ...] = ()
     try:
+        q = load_query(name)
+        columns = q.columns
         return _cached_query(
-            name, wh.version, tuple(sorted((k, str(v)) for k, v in params.items()))
+            name,
+            wh.version,
+            hashlib.sha1(q.sql.encode()).hexdigest(),
+            tuple(sorted((k, str(v)) for k, v in params.items())),
         )
     except QueryError as exc:
-        st.error(f"This view could not be drawn: {exc}")
+        st.error(f"This view could not be drawn: {literal(str(exc))}")
     except Exception as exc:  # a broken query must not take the page down
-        st.error(f"This view could not be drawn ({name}): {str(exc).splitlines()[0]}")
-    return pd.DataFrame()
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        st.error(f"This view could not be drawn ({name}): {literal(first)}")
+    return pd.DataFrame(columns=list(columns))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
