@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cjsperf.extracts import AREA_FORCES, CRIME_TYPES, HOME_AREA
+from cjsperf.headlines import literal
 
 GEOGRAPHIES: tuple[str, ...] = (HOME_AREA, *AREA_FORCES)
 DEFAULT_COMPARE: tuple[str, ...] = ("National",)
@@ -174,7 +175,7 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
             state["crime_type"] = ct
         else:
             notices.append(
-                f"The link's crime type '{ct}' is not one the dashboard knows, so "
+                f"The link's crime type {literal(ct)} is not one the dashboard knows, so "
                 "All crime is shown."
             )
     geo = one("geography")
@@ -183,7 +184,7 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
             state["geography"] = geo
         else:
             notices.append(
-                f"The link's geography '{geo}' is not the Area or one of its four "
+                f"The link's geography {literal(geo)} is not the Area or one of its four "
                 f"forces, so {HOME_AREA} is shown."
             )
     if "compare" in qp:  # compare=none (or an empty compare=): no comparison
@@ -194,7 +195,7 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
         if bad:
             notices.append(
                 "The link's comparison "
-                + ", ".join(f"'{b}'" for b in bad)
+                + ", ".join(literal(b) for b in bad)
                 + " is not a known area or force and was left out."
             )
     start, end = one("start"), one("end")
@@ -205,7 +206,7 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
             state["start"], state["end"] = s, e
         else:
             notices.append(
-                f"The link's period {start or '?'} to {end or '?'} is not within the months "
+                f"The link's period {literal(start or '?')} to {literal(end or '?')} is not within the months "
                 f"loaded ({options.months[0]} to {options.months[-1]}), so the latest 12 months "
                 "are shown."
             )

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 # A rate resting on fewer cases than this is flagged as too few to compare.
 FEW_CASES = 50
+
+
+def literal(value: object) -> str:
+    """`value` as literal text inside st.markdown / st.caption / st.warning / st.error, for every
+    value that comes from a link or a data file (a link's crime type, a file name, an error).
+
+    It becomes a Markdown code span: shown exactly as typed, in a monospace font, with nothing in
+    it acted on: not Markdown (`[Sign in](https://…)` is no link), not HTML (`<b>` is no bold),
+    not a bare address (Streamlit's Markdown turns https://…, www.… and e-mail addresses in
+    ordinary text into links even when every character is backslash-escaped), not Streamlit's
+    `:icons:` or `$maths$`. Line breaks become spaces (a span is one line).
+    """
+    text = " ".join(str(value).split())
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"  # one space inside each fence is not shown
 
 
 def half_up(value: float | int | Decimal, places: int) -> Decimal:

@@ -7,7 +7,6 @@ which shows the chart, its data table, and the downloads of exactly that table.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -19,6 +18,7 @@ from cjsperf import downloads
 from cjsperf.db import Warehouse
 from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import Filters, Options, render_sidebar
+from cjsperf.headlines import literal
 from cjsperf.queries import QueryError, load_query
 
 SYNC_EVERY_SECONDS = 2.0
@@ -29,18 +29,6 @@ CPS_CAVEAT = (
     "From mid June 2015 CPS introduced a new data assurance regime which may explain some "
     "unexpected variance."
 )
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
-
-
-def literal(value: object) -> str:
-    """`value` as literal text inside st.markdown / st.caption / st.warning / st.error: every
-    character Markdown or HTML would act on is escaped, line breaks become spaces. Use it for
-    every value that comes from a link or a data file (a crime type, a court, a file name, a
-    cell), so `[Sign in](https://…)` or `<b>x</b>` shows as typed, never as a link or markup."""
-    text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 @st.cache_resource(show_spinner="Loading the extracts…")
@@ -129,7 +117,7 @@ def filters() -> Filters:
         ss["_filters_ready"] = False
     f = render_sidebar(opts)
     for notice in f.notices:
-        st.warning(notice, icon=":material/warning:")
+        st.warning(notice, icon=":material/warning:")  # link values in it: ui.literal
     st.session_state["_current_filters"] = f
     return f
 
@@ -158,7 +146,8 @@ def no_crime_type_note(f: Filters, what: str) -> None:
     """Say so when a crime type is chosen but this data has no crime-type dimension."""
     if f.crime_type != "All crime":
         st.caption(
-            f":material/info: {what} are not recorded by crime type, so this shows all crime, not {f.crime_type}."
+            f":material/info: {what} are not recorded by crime type, so this shows all crime, "
+            f"not {f.crime_type}."
         )
 
 
@@ -169,8 +158,8 @@ def no_dimension_note(f: Filters, what: str, dimension: str = "police force") ->
         no_crime_type_note(f, what)
     elif f.geography != HOME_AREA:
         st.caption(
-            f":material/info: {what} are not recorded by {dimension}, so this shows {HOME_AREA} as a whole, "
-            f"not {f.geography}."
+            f":material/info: {what} are not recorded by {dimension}, so this shows {HOME_AREA} "
+            f"as a whole, not {f.geography}."
         )
 
 

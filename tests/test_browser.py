@@ -22,7 +22,7 @@ import time
 import urllib.request
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
@@ -426,3 +426,23 @@ def test_no_comparison_survives_its_link_and_a_page_change(page, server, browser
         no_exception(pg2)
     finally:
         other.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[Session expired: sign in again](https://evil.example/login)", "<b>html</b> *bold* `code`"],
+)
+def test_link_values_with_markdown_or_html_show_as_plain_text(page, server, value):
+    open_page(page, server["base"] + "/conviction-rates?" + urlencode({"crime_type": value}))
+    warning = page.locator('[data-testid="stAlertContentWarning"]')
+    assert warning.count() == 1
+    text = warning.first.inner_text()
+    # The value exactly as typed, inside the dashboard's own words...
+    assert f"The link's crime type {value} is not one the dashboard knows" in text, text
+    # ...and nothing of it acted on: no link to the sender's address, no bold, no emphasis; the
+    # value is one code element holding exactly what the link said.
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    assert warning.first.locator("a, b, strong, em").count() == 0
+    assert warning.first.locator("code").all_inner_texts() == [value]
+    assert crime_type_box(page).input_value() == "All crime"
+    no_exception(page)
