@@ -243,6 +243,17 @@ def bar_chart(
     return fig
 
 
+def add_subtitle_line(fig: go.Figure, text: str) -> go.Figure:
+    """One more grey line under the figure's subtitle (e.g. the months a period covers), with the
+    room above the plot grown to hold it."""
+    title = fig.layout.title.text or ""
+    fig.update_layout(
+        title_text=f"{title}<br><span style='font-size:14px;color:#505A5F'>{text}</span>",
+        margin_t=(fig.layout.margin.t or _top_margin("", legend=False)) + 20,
+    )
+    return fig
+
+
 def sparkline(
     df: pd.DataFrame,
     *,

@@ -9,7 +9,7 @@ so a link reproduces a view and the view survives moving between pages (see READ
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cjsperf.extracts import AREA_FORCES, CRIME_TYPES, HOME_AREA
@@ -68,6 +68,22 @@ def month_runs(months: list[str]) -> list[str]:
         else:
             out.append(f"{month_label(a)}–{month_label(b)}")
     return out
+
+
+def coverage_note(
+    months: Sequence[str], loaded: Iterable[str], missing: str = "not published"
+) -> str:
+    """What part of a period the data covers: '' when every month of `months` is in `loaded`,
+    else e.g. '9 of 12 months; Apr–Jun 2017 not published' (the missing months named as runs)."""
+    have = set(loaded)
+    gone = [m for m in months if m not in have]
+    if not gone:
+        return ""
+    n = len(months)
+    return (
+        f"{n - len(gone)} of {n} month{'s' if n != 1 else ''}; "
+        f"{', '.join(month_runs(gone))} {missing}"
+    )
 
 
 def period_choices(months: Sequence[str]) -> dict[str, tuple[str, str]]:

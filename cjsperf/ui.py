@@ -14,10 +14,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cjsperf import downloads
+from cjsperf import charts, downloads
 from cjsperf.db import Warehouse
 from cjsperf.extracts import HOME_AREA
-from cjsperf.filters import Filters, Options, render_sidebar
+from cjsperf.filters import Filters, Options, coverage_note, render_sidebar
 from cjsperf.headlines import literal
 from cjsperf.queries import QueryError, load_query
 
@@ -82,17 +82,43 @@ def query(name: str, **params) -> pd.DataFrame:
     return pd.DataFrame(columns=list(columns))
 
 
+# The month each extract's rows fall in (an allow-list of SQL expressions, never a value).
+EXTRACT_MONTH = {
+    "case_outcomes": "month",
+    "flagged_outcomes": "month",
+    "agent_spend": "date_trunc('month', payment_date)",
+    "court_sessions": "date_trunc('month', session_date)",
+    "tasks": "date_trunc('month', created_date)",
+}
+# How a month missing from an extract is described: CPS publishes the case outcomes.
+MISSING_WORD = {"case_outcomes": "not published"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def months_loaded(extract: str, version: str) -> tuple[str, ...]:
+    """The months (YYYY-MM) that have rows in stg_<extract>, ascending."""
+    expr = EXTRACT_MONTH[extract]
+    return tuple(
+        _warehouse()
+        .sql(f"SELECT DISTINCT strftime({expr}, '%Y-%m') AS m FROM stg_{extract} ORDER BY 1")["m"]
+        .tolist()
+    )
+
+
+def coverage(f: Filters, extract: str) -> str:
+    """'' when `extract` has every month of the chosen period, else e.g. '9 of 12 months;
+    Apr–Jun 2017 not published'."""
+    return coverage_note(
+        f.months,
+        months_loaded(extract, warehouse().version),
+        MISSING_WORD.get(extract, "not in the extract"),
+    )
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _options(version: str) -> Options:
     wh = _warehouse()
-    months = wh.sql(
-        """SELECT DISTINCT strftime(m, '%Y-%m') AS month FROM (
-            SELECT month AS m FROM stg_case_outcomes UNION ALL
-            SELECT month FROM stg_flagged_outcomes UNION ALL
-            SELECT date_trunc('month', payment_date) FROM stg_agent_spend UNION ALL
-            SELECT date_trunc('month', session_date) FROM stg_court_sessions UNION ALL
-            SELECT date_trunc('month', created_date) FROM stg_tasks) ORDER BY 1"""
-    )["month"].tolist()
+    months = sorted({m for e in EXTRACT_MONTH for m in months_loaded(e, version)})
     if months:  # fill gaps so the slider is continuous
         months = Filters(start=months[0], end=months[-1]).months
     areas = wh.sql(
@@ -183,9 +209,20 @@ def chart_block(
     definitions: Sequence[str] = (),
     column_labels: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    extract: str | None = None,
 ) -> None:
     """A chart with its text alternative (the data table, one click away) and the downloads of
-    exactly the frame it was drawn from, as CSV and as an accessible Excel workbook."""
+    exactly the frame it was drawn from, as CSV and as an accessible Excel workbook.
+
+    `extract` names the extract the chart's figures come from: when it lacks months of the
+    chosen period, the months it covers are said under the figure's subtitle, under the chart and
+    in the workbook's subtitle ('Covers 9 of 12 months; Apr–Jun 2017 not published').
+    """
+    covered = coverage(f, extract) if extract else ""
+    if covered:
+        charts.add_subtitle_line(fig, f"Covers {covered}")
+        notes = [f":material/date_range: Covers {covered}.", *notes]
+        subtitle = f"{subtitle}. Covers {covered}"
     st.plotly_chart(
         fig,
         key=f"chart_{key}",

@@ -33,6 +33,7 @@ block = partial(
     synthetic=True,
     definitions=agent_use.SPEND_DEFINITIONS + agent_use.SESSION_DEFINITIONS,
     column_labels=agent_use.LABELS,
+    extract="agent_spend",
 )
 targets = kpis.targets(ui.query("targets"))
 spend_target = targets.get("agent_spend") if area == HOME_AREA else None
@@ -124,7 +125,9 @@ with right:
     )
     ui.no_crime_type_note(f, "Court sessions")
     shares = shares.assign(target=share_target.target if share_target else None)
-    block(fig, shares, key="agent-share-by-month", title=head, subtitle=sub)
+    block(
+        fig, shares, key="agent-share-by-month", title=head, subtitle=sub, extract="court_sessions"
+    )
 
 # ---- Spend by court centre: agent fees at magistrates' courts, counsel fees at the Crown Court
 courts = ui.query("agent_spend_by_court", area=area, crime_type=category, start=f.start, end=f.end)

@@ -117,6 +117,7 @@ ui.chart_block(
     definitions=DEFINITIONS,
     column_labels=LABELS,
     notes=notes,
+    extract="flagged_outcomes" if flagged else "case_outcomes",
 )
 
 left, right = st.columns(2)
@@ -158,6 +159,7 @@ with left:
             fig2,
             by_area,
             key="conviction-rate-by-area",
+            extract="flagged_outcomes" if flagged else "case_outcomes",
             title=headline2,
             subtitle=subtitle2,
             f=f,
@@ -202,6 +204,7 @@ with right:
             fig3,
             cats,
             key="conviction-rate-by-category",
+            extract="case_outcomes",
             title=headline3,
             subtitle=subtitle3,
             f=f,
@@ -256,6 +259,7 @@ else:
             fig4,
             fl,
             key="flagged-rate-by-court-type",
+            extract="flagged_outcomes",
             title=headline4,
             subtitle=subtitle4,
             f=f,

@@ -37,6 +37,7 @@ block = partial(
     synthetic=True,
     definitions=agent_use.SESSION_DEFINITIONS,
     column_labels=agent_use.LABELS,
+    extract="court_sessions",
 )
 params = {"area": f.geography, "court_type": court_type}
 

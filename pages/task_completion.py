@@ -116,7 +116,7 @@ fig = charts.line_chart(by_month, x="month", y="on_time_rate", headline=head, su
                         hover=HOVER, months=f.months)  # fmt: skip
 if t_on:
     charts.target_line(fig, t_on["target"], f"Target: at least {fmt_value(t_on['target'], '%')}")
-block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS)  # fmt: skip
+block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="tasks")  # fmt: skip
 ui.chart_block(mark_odp(fig, f.months), by_month, key="tasks-on-time-by-month", title=head, subtitle=sub, **block)  # fmt: skip
 
 # ---- On time by team and by task type, tasks due in the period
