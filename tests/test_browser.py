@@ -395,7 +395,8 @@ def test_a_deep_link_as_the_first_visit_to_a_fresh_server_shows_the_page_with_no
 
 
 def compared(pg) -> list[str]:
-    """The areas chosen in "Compare with"."""
+    """The areas chosen in "Compare with" (once the widget is drawn)."""
+    pg.get_by_role("combobox", name="Compare with").wait_for()
     tags = pg.locator('.react-aria-ComboBox [data-testid="stMultiSelectTagsContainer"] [data-tag]')
     return [t.get_attribute("aria-label") for t in tags.all()]
 

@@ -14,6 +14,7 @@ import pytest
 import streamlit as st
 
 from cjsperf.db import Warehouse
+from cjsperf.headlines import literal
 from tests.apptest_support import DATA, REPO
 
 FAILURE = "simulated failure for the test"
@@ -77,7 +78,7 @@ def test_a_failed_query_shows_the_message_and_the_page_carries_on(
     # The plain message, once for each call of the failed query (the conviction page asks for the
     # chosen geography and for each comparison), and nothing else went wrong.
     shown = [e.value for e in at.error]
-    assert shown and set(shown) == {f"This view could not be drawn ({failing}): {FAILURE}"}
+    assert shown and set(shown) == {f"This view could not be drawn ({failing}): {literal(FAILURE)}"}
     assert at.title[0].value == title
 
 
@@ -96,4 +97,4 @@ def test_a_page_whose_every_query_fails_still_shows_no_exception(run_failing, pa
     at = run_failing(page, "*")
     assert not at.exception, [e.value for e in at.exception]
     shown = [e.value for e in at.error]
-    assert shown and all(m.endswith(f": {FAILURE}") for m in shown), shown
+    assert shown and all(m.endswith(f": {literal(FAILURE)}") for m in shown), shown
