@@ -258,6 +258,17 @@ def _bar_marker(color, hollow: pd.Series | None) -> dict:
     }
 
 
+def add_subtitle_line(fig: go.Figure, text: str) -> go.Figure:
+    """One more grey line under the figure's subtitle (e.g. the months a period covers), with the
+    room above the plot grown to hold it."""
+    title = fig.layout.title.text or ""
+    fig.update_layout(
+        title_text=f"{title}<br><span style='font-size:14px;color:#505A5F'>{text}</span>",
+        margin_t=(fig.layout.margin.t or _top_margin("", legend=False)) + 20,
+    )
+    return fig
+
+
 def sparkline(
     df: pd.DataFrame,
     *,
@@ -266,22 +277,40 @@ def sparkline(
     color: str = theme.DARK_BLUE,
     y_suffix: str = "",
     y_format: str = ",",
+    months: Sequence[str] | None = None,
 ) -> go.Figure:
-    """A small trend line with no axes, for an overview tile; the last point is marked."""
+    """A small trend line with no axes, for an overview tile; the last point is marked.
+
+    `x` holds months (YYYY-MM). Points sit at their month on a date axis spanning `months` (by
+    default the 12 months ending with the last one in `df`), so a month with no value is a gap,
+    not a join, and 9 months of data cover 9/12 of the tile.
+    """
+    from cjsperf.filters import shift_month
+
+    have = df[[x, y]].dropna(subset=[x]).copy()
+    have[x] = have[x].astype(str).str[:7]
+    if months is None:
+        last = have[x].max() if len(have) else None
+        months = [shift_month(last, n) for n in range(-11, 1)] if last else []
+    by_month = dict(zip(have[x], have[y]))
+    ys = [None if pd.isna(by_month.get(m)) else by_month[m] for m in months]
+    xs = [f"{m}-01" for m in months]
     fig = go.Figure(
         go.Scatter(
-            x=df[x],
-            y=df[y],
+            x=xs,
+            y=ys,
             mode="lines",
+            connectgaps=False,
             line={"color": color, "width": 2},
-            hovertemplate=f"%{{x}}: %{{y:{y_format}}}{y_suffix}<extra></extra>",
+            hovertemplate=f"%{{x|%b %Y}}: %{{y:{y_format}}}{y_suffix}<extra></extra>",
         )
     )
-    if len(df):
+    shown = [(a, b) for a, b in zip(xs, ys) if b is not None]
+    if shown:
         fig.add_trace(
             go.Scatter(
-                x=df[x].iloc[-1:],
-                y=df[y].iloc[-1:],
+                x=[shown[-1][0]],
+                y=[shown[-1][1]],
                 mode="markers",
                 marker={"color": color, "size": 7},
                 hoverinfo="skip",
@@ -292,7 +321,7 @@ def sparkline(
         height=70,
         margin={"l": 0, "r": 0, "t": 4, "b": 4},
         showlegend=False,
-        xaxis={"visible": False},
+        xaxis={"visible": False, "type": "date", "range": [xs[0], xs[-1]] if xs else None},
         yaxis={"visible": False},
     )
     return fig

@@ -9,14 +9,18 @@ so a link reproduces a view and the view survives moving between pages (see READ
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cjsperf.extracts import AREA_FORCES, CRIME_TYPES, HOME_AREA
+from cjsperf.headlines import literal
 
 GEOGRAPHIES: tuple[str, ...] = (HOME_AREA, *AREA_FORCES)
 DEFAULT_COMPARE: tuple[str, ...] = ("National",)
 KEYS = ("crime_type", "geography", "compare", "start", "end")
+# "Compare with" emptied: written to the link as compare=none, because a parameter with no values
+# leaves the URL, and a link without compare means the default comparison (National).
+NO_COMPARISON = "none"
 
 
 def month_label(month: str) -> str:
@@ -64,6 +68,22 @@ def month_runs(months: list[str]) -> list[str]:
         else:
             out.append(f"{month_label(a)}–{month_label(b)}")
     return out
+
+
+def coverage_note(
+    months: Sequence[str], loaded: Iterable[str], missing: str = "not published"
+) -> str:
+    """What part of a period the data covers: '' when every month of `months` is in `loaded`,
+    else e.g. '9 of 12 months; Apr–Jun 2017 not published' (the missing months named as runs)."""
+    have = set(loaded)
+    gone = [m for m in months if m not in have]
+    if not gone:
+        return ""
+    n = len(months)
+    return (
+        f"{n - len(gone)} of {n} month{'s' if n != 1 else ''}; "
+        f"{', '.join(month_runs(gone))} {missing}"
+    )
 
 
 def period_choices(months: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -171,7 +191,7 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
             state["crime_type"] = ct
         else:
             notices.append(
-                f"The link's crime type '{ct}' is not one the dashboard knows, so "
+                f"The link's crime type {literal(ct)} is not one the dashboard knows, so "
                 "All crime is shown."
             )
     geo = one("geography")
@@ -180,18 +200,18 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
             state["geography"] = geo
         else:
             notices.append(
-                f"The link's geography '{geo}' is not the Area or one of its four "
+                f"The link's geography {literal(geo)} is not the Area or one of its four "
                 f"forces, so {HOME_AREA} is shown."
             )
-    if "compare" in qp:
-        wanted = [v for v in qp.get("compare") or [] if v]
+    if "compare" in qp:  # compare=none (or an empty compare=): no comparison
+        wanted = [v for v in qp.get("compare") or [] if v and v != NO_COMPARISON]
         good = [v for v in wanted if v in options.compare]
         bad = [v for v in wanted if v not in options.compare]
         state["compare"] = good
         if bad:
             notices.append(
                 "The link's comparison "
-                + ", ".join(f"'{b}'" for b in bad)
+                + ", ".join(literal(b) for b in bad)
                 + " is not a known area or force and was left out."
             )
     start, end = one("start"), one("end")
@@ -202,7 +222,7 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
             state["start"], state["end"] = s, e
         else:
             notices.append(
-                f"The link's period {start or '?'} to {end or '?'} is not within the months "
+                f"The link's period {literal(start or '?')} to {literal(end or '?')} is not within the months "
                 f"loaded ({options.months[0]} to {options.months[-1]}), so the latest 12 months "
                 "are shown."
             )
@@ -213,7 +233,7 @@ def to_query_params(state: Mapping) -> dict[str, str | list[str]]:
     return {
         "crime_type": state["crime_type"],
         "geography": state["geography"],
-        "compare": list(state["compare"]),
+        "compare": list(state["compare"]) or [NO_COMPARISON],
         "start": state["start"],
         "end": state["end"],
     }

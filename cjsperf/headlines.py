@@ -3,24 +3,56 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 # A rate resting on fewer cases than this is flagged as too few to compare.
 FEW_CASES = 50
 
 
+def literal(value: object) -> str:
+    """`value` as literal text inside st.markdown / st.caption / st.warning / st.error, for every
+    value that comes from a link or a data file (a link's crime type, a file name, an error).
+
+    It becomes a Markdown code span: shown exactly as typed, in a monospace font, with nothing in
+    it acted on: not Markdown (`[Sign in](https://…)` is no link), not HTML (`<b>` is no bold),
+    not a bare address (Streamlit's Markdown turns https://…, www.… and e-mail addresses in
+    ordinary text into links even when every character is backslash-escaped), not Streamlit's
+    `:icons:` or `$maths$`. Line breaks become spaces (a span is one line).
+    """
+    text = " ".join(str(value).split())
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"  # one space inside each fence is not shown
+
+
+def half_up(value: float | int | Decimal, places: int) -> Decimal:
+    """`value` rounded half-up (halves away from zero) to `places` decimals, as CPS publishes.
+
+    Works on the decimal the number is written as (`str(value)`: 94.85, not the binary
+    94.8499999…), in decimal arithmetic: half_up(0.125, 2) = 0.13, half_up(2.5, 0) = 3.
+    """
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def fmt_value(value: float | None, unit: str) -> str:
-    """94.9 '%' → '94.9%'; 351234.5 '£' → '£351,235'; 1234 'tasks' → '1,234 tasks'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """94.85 '%' → '94.9%'; 351234.5 '£' → '£351,235'; 1234 'tasks' → '1,234 tasks' (half-up)."""
+    if _missing(value):
         return "no data"
     if unit == "%":
-        return f"{value:.1f}%"
+        return f"{half_up(value, 1):,.1f}%"
     if unit == "£":
-        return f"£{value:,.0f}"
+        return f"£{half_up(value, 0):,.0f}"
     if unit:
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.0f}"
+        return f"{half_up(value, 0):,.0f} {unit}"
+    return f"{half_up(value, 0):,.0f}"
 
 
 def change_headline(subject: str, values: Sequence[float], unit: str) -> str:
@@ -44,17 +76,14 @@ def change_headline(subject: str, values: Sequence[float], unit: str) -> str:
 
 def change(latest: float | None, before: float | None, unit: str) -> str | None:
     """'+1.2 points' for rates, '-4.1%' for amounts and counts; None when either is missing."""
-    if (
-        latest is None
-        or before is None
-        or any(isinstance(v, float) and math.isnan(v) for v in (latest, before))
-    ):
+    if _missing(latest) or _missing(before):
         return None
+    now, then = Decimal(str(latest)), Decimal(str(before))
     if unit == "%":
-        return f"{latest - before:+.1f} points"
-    if before == 0:
+        return f"{half_up(now - then, 1):+.1f} points"
+    if then == 0:
         return None
-    return f"{(latest - before) / before * 100:+.1f}%"
+    return f"{half_up((now - then) / then * 100, 1):+.1f}%"
 
 
 @dataclass(frozen=True)
@@ -79,6 +108,7 @@ def rag_status(
     if gap >= 0:
         return Status("Green", f"meets the target of {better} {t}")
     if gap >= -margin:
-        within = f"{margin:.1f} points" if unit == "%" else fmt_value(margin, unit)  # not 2.0%
+        # '2.0 points', not '2.0%'
+        within = f"{half_up(margin, 1)} points" if unit == "%" else fmt_value(margin, unit)
         return Status("Amber", f"within {within} of the target of {better} {t}")
     return Status("Red", f"misses the target of {better} {t}")

@@ -41,6 +41,13 @@ class Query:
     returns: str
     params: tuple[Param, ...] = field(default_factory=tuple)
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The column names `-- returns:` declares, in order: 'month (YYYY-MM), convictions,
+        conviction_rate (% to one decimal, half-up)' → ('month', 'convictions', 'conviction_rate').
+        A note in brackets may hold commas; 'a and b (note)' names two columns."""
+        return returned_columns(self.returns)
+
     def bind(self, values: dict) -> dict[str, str]:
         known = {p.name for p in self.params}
         unknown = sorted(set(values) - known)
@@ -50,6 +57,29 @@ class Query:
                 f"it takes {', '.join(sorted(known)) or 'none'}"
             )
         return {p.name: str(values.get(p.name, p.default)) for p in self.params}
+
+
+def returned_columns(returns: str) -> tuple[str, ...]:
+    """Column names from a `-- returns:` line (see `Query.columns`)."""
+    parts, depth, current = [], 0, []
+    for ch in returns:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            if ch == ",":
+                parts.append("".join(current))
+                current = []
+            else:
+                current.append(ch)
+    parts.append("".join(current))
+    names = []
+    for part in parts:
+        for name in re.split(r"\s+and\s+", part.strip()):
+            if re.fullmatch(r"[A-Za-z_]\w*", name.strip()):
+                names.append(name.strip())
+    return tuple(names)
 
 
 def parse_query(name: str, text: str) -> Query:

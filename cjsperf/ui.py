@@ -6,6 +6,8 @@ which shows the chart, its data table, and the downloads of exactly that table.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,12 +16,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cjsperf import downloads
+from cjsperf import charts, downloads
 from cjsperf.db import Warehouse
 from cjsperf.extracts import HOME_AREA
-from cjsperf.filters import Filters, Options, render_sidebar
+from cjsperf.filters import Filters, Options, coverage_note, render_sidebar
 from cjsperf.filters import month_label as filters_month_label
-from cjsperf.queries import QueryError
+from cjsperf.headlines import literal
+from cjsperf.queries import QueryError, load_query
 
 SYNC_EVERY_SECONDS = 2.0
 SAMPLE_SOURCE = "Synthetic sample extract made by `python -m cjsperf sample` (not real CPS data)"
@@ -50,36 +53,75 @@ def warehouse() -> Warehouse:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def _cached_query(name: str, version: str, params: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+def _cached_query(
+    name: str, version: str, sql_hash: str, params: tuple[tuple[str, str], ...]
+) -> pd.DataFrame:
+    # sql_hash is only part of the key: an edited queries/<name>.sql is a new entry.
     return _warehouse().run_query(name, **dict(params))
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql, cached by its parameters and the data version. On failure, a plain
-    message and an empty frame: never a traceback."""
+    """Run queries/<name>.sql, cached by its SQL text, its parameters and the data version.
+
+    On failure, a plain message and an empty frame with the columns the query's `-- returns:`
+    header declares, so the page's column access works and it carries on: never a traceback.
+    """
     wh = warehouse()
+    columns: tuple[str, ...] = ()
     try:
+        q = load_query(name)
+        columns = q.columns
         return _cached_query(
-            name, wh.version, tuple(sorted((k, str(v)) for k, v in params.items()))
+            name,
+            wh.version,
+            hashlib.sha1(q.sql.encode()).hexdigest(),
+            tuple(sorted((k, str(v)) for k, v in params.items())),
         )
     except QueryError as exc:
-        st.error(f"This view could not be drawn: {exc}")
+        st.error(f"This view could not be drawn: {literal(str(exc))}")
     except Exception as exc:  # a broken query must not take the page down
-        st.error(f"This view could not be drawn ({name}): {str(exc).splitlines()[0]}")
-    return pd.DataFrame()
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        st.error(f"This view could not be drawn ({name}): {literal(first)}")
+    return pd.DataFrame(columns=list(columns))
+
+
+# The month each extract's rows fall in (an allow-list of SQL expressions, never a value).
+EXTRACT_MONTH = {
+    "case_outcomes": "month",
+    "flagged_outcomes": "month",
+    "agent_spend": "date_trunc('month', payment_date)",
+    "court_sessions": "date_trunc('month', session_date)",
+    "tasks": "date_trunc('month', created_date)",
+}
+# How a month missing from an extract is described: CPS publishes the case outcomes.
+MISSING_WORD = {"case_outcomes": "not published"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def months_loaded(extract: str, version: str) -> tuple[str, ...]:
+    """The months (YYYY-MM) that have rows in stg_<extract>, ascending."""
+    expr = EXTRACT_MONTH[extract]
+    return tuple(
+        _warehouse()
+        .sql(f"SELECT DISTINCT strftime({expr}, '%Y-%m') AS m FROM stg_{extract} ORDER BY 1")["m"]
+        .tolist()
+    )
+
+
+def coverage(f: Filters, extract: str) -> str:
+    """'' when `extract` has every month of the chosen period, else e.g. '9 of 12 months;
+    Apr–Jun 2017 not published'."""
+    return coverage_note(
+        f.months,
+        months_loaded(extract, warehouse().version),
+        MISSING_WORD.get(extract, "not in the extract"),
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _options(version: str) -> Options:
     wh = _warehouse()
-    months = wh.sql(
-        """SELECT DISTINCT strftime(m, '%Y-%m') AS month FROM (
-            SELECT month AS m FROM stg_case_outcomes UNION ALL
-            SELECT month FROM stg_flagged_outcomes UNION ALL
-            SELECT date_trunc('month', payment_date) FROM stg_agent_spend UNION ALL
-            SELECT date_trunc('month', session_date) FROM stg_court_sessions UNION ALL
-            SELECT date_trunc('month', created_date) FROM stg_tasks) ORDER BY 1"""
-    )["month"].tolist()
+    months = sorted({m for e in EXTRACT_MONTH for m in months_loaded(e, version)})
     if months:  # fill gaps so the slider is continuous
         months = Filters(start=months[0], end=months[-1]).months
     areas = wh.sql(
@@ -104,7 +146,7 @@ def filters() -> Filters:
         ss["_filters_ready"] = False
     f = render_sidebar(opts)
     for notice in f.notices:
-        st.warning(notice, icon=":material/warning:")
+        st.warning(notice, icon=":material/warning:")  # link values in it: ui.literal
     st.session_state["_current_filters"] = f
     return f
 
@@ -133,7 +175,8 @@ def no_crime_type_note(f: Filters, what: str) -> None:
     """Say so when a crime type is chosen but this data has no crime-type dimension."""
     if f.crime_type != "All crime":
         st.caption(
-            f":material/info: {what} are not recorded by crime type, so this shows all crime, not {f.crime_type}."
+            f":material/info: {what} are not recorded by crime type, so this shows all crime, "
+            f"not {f.crime_type}."
         )
 
 
@@ -144,8 +187,8 @@ def no_dimension_note(f: Filters, what: str, dimension: str = "police force") ->
         no_crime_type_note(f, what)
     elif f.geography != HOME_AREA:
         st.caption(
-            f":material/info: {what} are not recorded by {dimension}, so this shows {HOME_AREA} as a whole, "
-            f"not {f.geography}."
+            f":material/info: {what} are not recorded by {dimension}, so this shows {HOME_AREA} "
+            f"as a whole, not {f.geography}."
         )
 
 
@@ -169,9 +212,20 @@ def chart_block(
     definitions: Sequence[str] = (),
     column_labels: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    extract: str | None = None,
 ) -> None:
     """A chart with its text alternative (the data table, one click away) and the downloads of
-    exactly the frame it was drawn from, as CSV and as an accessible Excel workbook."""
+    exactly the frame it was drawn from, as CSV and as an accessible Excel workbook.
+
+    `extract` names the extract the chart's figures come from: when it lacks months of the
+    chosen period, the months it covers are said under the figure's subtitle, under the chart and
+    in the workbook's subtitle ('Covers 9 of 12 months; Apr–Jun 2017 not published').
+    """
+    covered = coverage(f, extract) if extract else ""
+    if covered:
+        charts.add_subtitle_line(fig, f"Covers {covered}")
+        notes = [f":material/date_range: Covers {covered}.", *notes]
+        subtitle = f"{subtitle}. Covers {covered}"
     st.plotly_chart(
         fig,
         key=f"chart_{key}",
@@ -252,6 +306,7 @@ def trend_block(
     column_labels: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     table: pd.DataFrame | None = None,
+    extract: str | None = None,
 ) -> None:
     """A measure's SPC chart (`cjsperf.trend_chart.trend_figure`) with its variation and assurance
     icons in words beside the headline, and its table and downloads: the query's monthly rows with
@@ -268,10 +323,13 @@ def trend_block(
         "common cause variation: noise, not a change.",
     )
     extra = [n for n in (t.span_note, t.result.message.capitalize()) if n]
+    # The chart covers the months it shows (24 or more): its coverage note and file names too.
+    shown = dataclasses.replace(f, start=t.first, end=t.last)
     chart_block(
-        fig, t.table() if table is None else table, key=key, title=t.headline, subtitle=subtitle, f=f, source=source,
-        synthetic=synthetic, definitions=(*definitions, t.measure.definition, *spc_defs),
-        column_labels=labels, notes=(*extra, *notes),
+        fig, t.table() if table is None else table, key=key, title=t.headline, subtitle=subtitle,
+        f=shown, source=source, synthetic=synthetic,
+        definitions=(*definitions, t.measure.definition, *spc_defs), column_labels=labels,
+        notes=(*extra, *notes), extract=extract,
     )  # fmt: skip
 
 
@@ -321,6 +379,7 @@ def show_trend(
     definitions: Sequence[str] = (),
     column_labels: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    extract: str | None = None,
 ) -> None:
     """Draw a trend as an SPC chart with its icons, table and downloads. `measure_text` names the
     measure and unit for the subtitle ('Tasks due each month completed on time (%)')."""
@@ -345,7 +404,7 @@ def show_trend(
     trend_block(
         t, fig, key=key, subtitle=subtitle.replace("<br>", ", "), f=f, source=source,
         synthetic=synthetic, definitions=definitions, column_labels=column_labels, notes=notes,
-        table=table,
+        table=table, extract=extract,
     )  # fmt: skip
 
 
@@ -354,10 +413,3 @@ def measure_trend(m, f: Filters, events=(), *, area: str | None = None, **kwargs
     t = trend_of(m, f, events, area=area)
     show_trend(t, f, **kwargs)
     return t
-
-
-def literal(text: str) -> str:
-    """`text` (from a link or a data file) escaped so Markdown shows it as it is."""
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$])", r"\\\1", str(text))

@@ -33,6 +33,7 @@ block = partial(
     synthetic=True,
     definitions=agent_use.SPEND_DEFINITIONS + agent_use.SESSION_DEFINITIONS,
     column_labels=agent_use.LABELS,
+    extract="agent_spend",
 )
 ms = measures.registry(ui.query("measures"))
 events = events_from(ui.query("events"))
@@ -87,16 +88,16 @@ trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True,
                 column_labels=agent_use.LABELS)  # fmt: skip
 spend_t, cost_t, share_t = trends
 ui.no_crime_type_note(f, "Agent session fees")
-trend(spend_t, key="spend-by-month", y_title="Spend",
+trend(spend_t, key="spend-by-month", y_title="Spend", extract="agent_spend",
       measure_text="Agent and external counsel fees by month (£), all crime",
       hover=SPEND_HOVER)  # fmt: skip
 left, right = st.columns(2)
 with left:
-    trend(cost_t, key="cost-per-agent-session", y_title="Cost per session",
+    trend(cost_t, key="cost-per-agent-session", y_title="Cost per session", extract="agent_spend",
           measure_text="Agent fees ÷ sessions covered (£), by month",
           hover=(Hover("agent_sessions", "Agent sessions"), Hover("agent_fees", "Fees (£)", ",.0f")))  # fmt: skip
 with right:
-    trend(share_t, key="agent-share-by-month", y_title="Agent share",
+    trend(share_t, key="agent-share-by-month", y_title="Agent share", extract="court_sessions",
           measure_text="Magistrates' court sessions covered by agents (%), by month",
           hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")))  # fmt: skip
 

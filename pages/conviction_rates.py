@@ -144,19 +144,8 @@ if all_crime:
 t = ui.trend_of(m, f, events_from(ui.query("events")))
 others = ui.comparison_series(m, f, t.first, [a for a in areas if a != f.geography])
 hover = (*HOVER, *([Hover("admin_finalised", "Admin finalised")] if headline_rate else []))
-missing = [m for m in f.months if m not in set(home["month"])]
 no_cases = home[(home["cases"] == 0) & (home["forces_included"] == home["forces_expected"])]
 notes = []
-if missing:
-    notes.append(
-        f"No data for {len(missing)} month(s): {'; '.join(month_runs(missing))}. "
-        + (
-            "The sample holds no flagged outcomes for these months"
-            if flagged
-            else "CPS did not publish these files, or they are outside the extract"
-        )
-        + "; the line has a gap there."
-    )
 if len(no_cases):
     notes.append(
         f"No cases in {len(no_cases)} month(s): {'; '.join(month_runs(list(no_cases['month'])))}. "
@@ -191,6 +180,7 @@ ui.show_trend(
     definitions=DEFINITIONS,
     column_labels=LABELS,
     notes=notes,
+    extract="flagged_outcomes" if flagged else "case_outcomes",
 )
 
 left, right = st.columns(2)
@@ -261,6 +251,7 @@ with left:
             fig2,
             by_area,
             key="conviction-rate-by-area",
+            extract="flagged_outcomes" if flagged else "case_outcomes",
             title=headline2,
             subtitle=subtitle2,
             f=f,
@@ -313,6 +304,7 @@ with right:
             fig3,
             cats,
             key="conviction-rate-by-category",
+            extract="case_outcomes",
             title=headline3,
             subtitle=subtitle3,
             f=f,
@@ -403,6 +395,7 @@ else:
             fig4,
             fl,
             key="flagged-rate-by-court-type",
+            extract="flagged_outcomes",
             title=headline4,
             subtitle=subtitle4,
             f=f,

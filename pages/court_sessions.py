@@ -37,6 +37,7 @@ block = partial(
     synthetic=True,
     definitions=agent_use.SESSION_DEFINITIONS,
     column_labels=agent_use.LABELS,
+    extract="court_sessions",
 )
 params = {"area": f.geography, "court_type": court_type}
 
@@ -68,6 +69,7 @@ ui.status_line(trends)
 hover = (Hover("in_house_sessions", "In-house"), Hover("agent_sessions", "Agent"),
          Hover("sessions", "Sessions listed"))  # fmt: skip
 trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True, hover=hover,
+                extract="court_sessions",
                 definitions=agent_use.SESSION_DEFINITIONS, column_labels=agent_use.LABELS)  # fmt: skip
 left, right = st.columns(2)
 with left:

@@ -99,10 +99,10 @@ st.caption(
 try:
     wh = ui.warehouse()
     if wh.notice:
-        st.info(wh.notice)
+        st.info(ui.literal(wh.notice))
     summary, problems, forces = load_report(wh.version)
 except Exception as exc:  # a broken data folder must never take the page down
-    st.error(f"The load report could not be read: {str(exc).splitlines()[0]}")
+    st.error(f"The load report could not be read: {ui.literal(str(exc).splitlines()[0])}")
     st.stop()
 
 # ---- What is loaded
@@ -167,7 +167,7 @@ else:
         for _, r in refused.iterrows():
             st.warning(
                 f"{month_label(r['month'])}: a file was found but refused "
-                f"({r['refused_files']}); see the problems below."
+                f"({ui.literal(r['refused_files'])}); see the problems below."
             )
         if len(refused) < len(gone):
             st.caption(

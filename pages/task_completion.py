@@ -103,7 +103,7 @@ if covered["year"] and periods["year"] != periods["previous"]:
     st.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
 
 # ---- On time by month: statistical process control
-block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS)  # fmt: skip
+block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="tasks")  # fmt: skip
 ui.show_trend(on_t, key="tasks-on-time-by-month", y_title="On time", hover=HOVER,
               measure_text=f"Tasks due each month completed by their due date (%), {what}",
               **block)  # fmt: skip

@@ -3,7 +3,7 @@
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: offence_category, short_name, cps_order, counsel_fees (£), payments, average_fee (£, 2 dp), share_of_counsel_fees (% of the period's counsel fees, one decimal, half-up)
+-- returns: offence_category, short_name, cps_order, counsel_fees (£), payments, average_fee (£, 2 dp, half-up), share_of_counsel_fees (% of the period's counsel fees, one decimal, half-up)
 WITH fees AS (
     SELECT coalesce(s.offence_category, 'Not recorded') AS offence_category,
         coalesce(c.short_name, 'Not recorded') AS short_name,
@@ -24,7 +24,7 @@ SELECT
     cps_order,
     counsel_fees::DOUBLE AS counsel_fees,
     payments,
-    round(counsel_fees / payments, 2)::DOUBLE AS average_fee,
+    money_half_up(counsel_fees, payments)::DOUBLE AS average_fee,
     -- pence as integers, so the half-up rounding is exact
     rate_half_up((counsel_fees * 100)::HUGEINT, (sum(counsel_fees) OVER () * 100)::HUGEINT)
         AS share_of_counsel_fees

@@ -3,7 +3,7 @@
 -- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: month (YYYY-MM), agent_fees (£), counsel_fees (£), total_spend (£), agent_sessions (sessions paid to agents), cost_per_agent_session (£, agent fees ÷ agent sessions, 2 dp), payments
+-- returns: month (YYYY-MM), agent_fees (£), counsel_fees (£), total_spend (£), agent_sessions (sessions paid to agents), cost_per_agent_session (£, agent fees ÷ agent sessions, 2 dp, half-up), payments
 SELECT
     strftime(date_trunc('month', payment_date), '%Y-%m') AS month,
     coalesce(sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee'), 0)::DOUBLE
@@ -13,8 +13,8 @@ SELECT
     sum(amount_gbp)::DOUBLE AS total_spend,
     coalesce(sum(sessions) FILTER (WHERE spend_type = 'Agent session fee'), 0)::BIGINT
         AS agent_sessions,
-    round(sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee')
-          / nullif(sum(sessions) FILTER (WHERE spend_type = 'Agent session fee'), 0), 2)::DOUBLE
+    money_half_up(sum(amount_gbp) FILTER (WHERE spend_type = 'Agent session fee'),
+                  sum(sessions) FILTER (WHERE spend_type = 'Agent session fee'))::DOUBLE
         AS cost_per_agent_session,
     count(*) AS payments
 FROM stg_agent_spend

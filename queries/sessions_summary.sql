@@ -4,7 +4,7 @@
 -- param court_type: Magistrates' court | Magistrates' court, Crown Court or All courts
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: sessions, in_house_sessions, agent_sessions, in_house_share and agent_share (% of sessions, one decimal, half-up), months (months with sessions)
+-- returns: sessions, in_house_sessions, agent_sessions, in_house_share (% of sessions, one decimal, half-up), agent_share (% of sessions, one decimal, half-up), months (months with sessions)
 SELECT
     count(*) AS sessions,
     count(*) FILTER (WHERE prosecutor = 'In-house') AS in_house_sessions,

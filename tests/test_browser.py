@@ -11,6 +11,7 @@ Drugs Offences, March 2018 (data/case_outcomes/2018/Principal_Offence_Category_M
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -21,7 +22,7 @@ import time
 import urllib.request
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
@@ -102,11 +103,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real dashboard, serving the repository's data/ with a private database file."""
-    _require_browser()
-    tmp = tmp_path_factory.mktemp("server")
+@contextlib.contextmanager
+def serve(tmp: Path):
+    """`streamlit run dashboard.py` as a user starts it, on a free port, with a database file of
+    its own in `tmp`; yields {"base": url, "log": path} once the server answers its health check."""
     port = _free_port()
     env = {**os.environ, "CJSPERF_DB": str(tmp / "browser.duckdb")}
     env.pop("CJSPERF_DATA", None)
@@ -157,17 +157,32 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def server(tmp_path_factory):
+    """The real dashboard, serving the repository's data/ with a private database file."""
+    _require_browser()
+    with serve(tmp_path_factory.mktemp("server")) as srv:
+        # One visit to the Overview first, so the other tests do not each wait for the first
+        # imports (pandas, Plotly) on a busy machine. Routing needs no warm-up: see
+        # test_a_deep_link_as_the_first_visit_to_a_fresh_server_shows_the_page_with_no_dialog.
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            warm = b.new_page()
+            warm.goto(srv["base"] + "/")
+            warm.wait_for_function(IDLE, timeout=120_000)
+            b.close()
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium."""
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        # Warm up: the first session to open a deep link on a fresh server can meet a transient
-        # "Page not found" (the pages/ folder's legacy routing before st.navigation has run once).
-        page = b.new_page()
-        page.goto(server["base"] + "/")
-        page.wait_for_function(IDLE, timeout=60_000)
-        page.close()
         yield b
         b.close()
 
@@ -349,3 +364,86 @@ def test_unknown_link_value_gives_a_notice_not_an_error(page, server):
     assert "Nonsense" in warning.first.inner_text()
     no_exception(page)
     assert crime_type_box(page).input_value() == "All crime"
+
+
+def test_a_deep_link_as_the_first_visit_to_a_fresh_server_shows_the_page_with_no_dialog(
+    browser, tmp_path
+):
+    # A server started just now, that no browser has visited: the link in the agenda email is the
+    # first visit. Before the fix Streamlit's pages/-folder routing answered it with a modal
+    # "Page not found" dialog over the page.
+    with serve(tmp_path) as fresh:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        context.set_default_timeout(60_000)
+        pg = context.new_page()
+        open_page(pg, fresh["base"] + FILTERED)
+        pg.wait_for_selector(".gtitle")
+        assert pg.get_by_role("dialog").count() == 0
+        assert pg.get_by_text("Page not found").count() == 0
+        # The page the link names, with its filters: 223 ÷ (223 + 12) = 94.9% (checked by hand).
+        assert headline(pg) == "Drugs Offences conviction rate in West Midlands was 94.9%"
+        assert pg.locator("h1").first.inner_text() == "Conviction rates"
+        assert crime_type_box(pg).input_value() == "Drugs Offences"
+        params = url_params(pg)
+        assert (params["geography"], params["start"], params["end"]) == (
+            "West Midlands",
+            "2018-03",
+            "2018-03",
+        )
+        context.close()
+        assert "Traceback" not in fresh["log"].read_text()
+
+
+def compared(pg) -> list[str]:
+    """The areas chosen in "Compare with" (once the widget is drawn)."""
+    pg.get_by_role("combobox", name="Compare with").wait_for()
+    tags = pg.locator('.react-aria-ComboBox [data-testid="stMultiSelectTagsContainer"] [data-tag]')
+    return [t.get_attribute("aria-label") for t in tags.all()]
+
+
+def test_no_comparison_survives_its_link_and_a_page_change(page, server, browser):
+    open_page(page, server["base"] + FILTERED)
+    assert compared(page) == ["National"]  # the default
+    open_page(page, server["base"] + FILTERED + "&compare=none")
+    assert compared(page) == []
+    assert url_params(page)["compare"] == "none"
+    go_to(page, "Court sessions", "/court-sessions")
+    assert url_params(page)["compare"] == "none"
+    assert compared(page) == []
+    # The link the page now shows, opened by someone else: still no comparison, same filters.
+    link = page.url
+    other = browser.new_context(viewport={"width": 1366, "height": 900})
+    other.set_default_timeout(TIMEOUT)
+    try:
+        pg2 = other.new_page()
+        open_page(pg2, link)
+        assert compared(pg2) == []
+        params = url_params(pg2)
+        assert (params["compare"], params["crime_type"], params["start"]) == (
+            "none",
+            "Drugs Offences",
+            "2018-03",
+        )
+        no_exception(pg2)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[Session expired: sign in again](https://evil.example/login)", "<b>html</b> *bold* `code`"],
+)
+def test_link_values_with_markdown_or_html_show_as_plain_text(page, server, value):
+    open_page(page, server["base"] + "/conviction-rates?" + urlencode({"crime_type": value}))
+    warning = page.locator('[data-testid="stAlertContentWarning"]')
+    assert warning.count() == 1
+    text = warning.first.inner_text()
+    # The value exactly as typed, inside the dashboard's own words...
+    assert f"The link's crime type {value} is not one the dashboard knows" in text, text
+    # ...and nothing of it acted on: no link to the sender's address, no bold, no emphasis; the
+    # value is one code element holding exactly what the link said.
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    assert warning.first.locator("a, b, strong, em").count() == 0
+    assert warning.first.locator("code").all_inner_texts() == [value]
+    assert crime_type_box(page).input_value() == "All crime"
+    no_exception(page)

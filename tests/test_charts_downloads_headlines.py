@@ -182,3 +182,31 @@ def test_rag_status(value, target, margin, direction, word):
     status = rag_status(value, target, margin, direction, "%")
     assert status.word == word
     assert status.explanation
+
+
+def test_sparkline_places_points_by_month_over_twelve_months():
+    # Nine months published (Jul 2017 to Mar 2018, Apr-Jun 2017 missing) and November missing too.
+    months = [
+        "2017-07",
+        "2017-08",
+        "2017-09",
+        "2017-10",
+        "2017-12",
+        "2018-01",
+        "2018-02",
+        "2018-03",
+    ]
+    df = pd.DataFrame({"month": months, "value": [80.0, 81, 82, 83, 85, 86, 87, 88]})
+    fig = charts.sparkline(df, x="month", y="value")
+    line = fig.data[0]
+    # One x per month of the 12 ending March 2018, on a date axis that spans exactly those.
+    assert [str(v)[:7] for v in line.x] == [
+        "2017-04", "2017-05", "2017-06", "2017-07", "2017-08", "2017-09",
+        "2017-10", "2017-11", "2017-12", "2018-01", "2018-02", "2018-03",
+    ]  # fmt: skip
+    assert fig.layout.xaxis.type == "date"
+    assert [str(v)[:10] for v in fig.layout.xaxis.range] == ["2017-04-01", "2018-03-01"]
+    # Missing months are gaps (None, not joined across), the rest at their own month.
+    assert list(line.y) == [None, None, None, 80.0, 81, 82, 83, None, 85, 86, 87, 88]
+    assert line.connectgaps is False
+    assert list(fig.data[1].y) == [88]

@@ -1,5 +1,7 @@
 """The shared filters: period choices, URL parsing (valid and invalid values), labels."""
 
+from urllib.parse import parse_qs, urlencode
+
 import pytest
 
 from cjsperf.filters import (
@@ -14,6 +16,7 @@ from cjsperf.filters import (
     shift_month,
     to_query_params,
 )
+from cjsperf.headlines import literal
 
 MONTHS = tuple(f"{y}-{m:02d}" for y in (2014, 2015, 2016, 2017, 2018) for m in range(1, 13))[:51]
 OPTIONS = Options(MONTHS, ("National", "CPS Wessex", "Kent", "West Midlands"))
@@ -99,11 +102,16 @@ def test_defaults_without_url():
 @pytest.mark.parametrize(
     ("qp", "field", "fallback", "words"),
     [
-        ({"crime_type": ["Nonsense"]}, "crime_type", "All crime", "'Nonsense'"),
-        ({"geography": ["Kent"]}, "geography", "CPS West Midlands", "'Kent'"),
-        ({"start": ["2030-01"], "end": ["2030-02"]}, "start", "2017-04", "2030-01"),
-        ({"start": ["2018-03"], "end": ["2017-01"]}, "end", "2018-03", "2018-03 to 2017-01"),
-        ({"start": ["March"]}, "start", "2017-04", "March"),
+        ({"crime_type": ["Nonsense"]}, "crime_type", "All crime", "type ` Nonsense ` is"),
+        ({"geography": ["Kent"]}, "geography", "CPS West Midlands", "geography ` Kent ` is"),
+        ({"start": ["2030-01"], "end": ["2030-02"]}, "start", "2017-04", "` 2030-01 `"),
+        (
+            {"start": ["2018-03"], "end": ["2017-01"]},
+            "end",
+            "2018-03",
+            "` 2018-03 ` to ` 2017-01 `",
+        ),
+        ({"start": ["March"]}, "start", "2017-04", "` March ` to ` ? `"),
     ],
 )
 def test_invalid_url_values_are_ignored_with_a_notice(qp, field, fallback, words):
@@ -115,7 +123,7 @@ def test_invalid_url_values_are_ignored_with_a_notice(qp, field, fallback, words
 def test_unknown_comparison_is_dropped_and_the_rest_kept():
     state, notices = parse_query_params({"compare": ["Kent", "Atlantis"]}, OPTIONS)
     assert state["compare"] == ["Kent"]
-    assert len(notices) == 1 and "'Atlantis'" in notices[0]
+    assert len(notices) == 1 and "comparison ` Atlantis ` is" in notices[0]
 
 
 def test_filters_params_and_file_names():
@@ -137,3 +145,70 @@ def test_month_runs_name_consecutive_months_once():
         "Apr–Jun 2017",
     ]
     assert month_runs(["2017-12", "2018-01"]) == ["Dec 2017–Jan 2018"]
+
+
+def _through_a_link(params: dict) -> dict[str, list[str]]:
+    """What a browser sends back for these query parameters: URL-encoded, then parsed."""
+    return parse_qs(urlencode(params, doseq=True), keep_blank_values=True)
+
+
+# Every kind of filter state, each written to a link and read back must be itself.
+ROUND_TRIP_STATES = [
+    {"compare": []},  # every comparison removed
+    {"compare": ["National"]},
+    {"compare": ["Kent"]},
+    {"compare": ["National", "CPS Wessex", "Kent", "West Midlands"]},
+    {"crime_type": "Hate crime", "compare": []},
+    {"crime_type": "Domestic abuse", "geography": "Staffordshire"},
+    {"crime_type": "Motoring Offences", "geography": "West Mercia", "compare": ["CPS Wessex"]},
+    {"geography": "Warwickshire", "start": "2014-01", "end": "2014-01", "compare": []},
+    {"start": "2014-01", "end": "2018-03"},
+    {"start": "2016-02", "end": "2016-11", "compare": ["West Midlands", "National"]},
+]
+
+
+@pytest.mark.parametrize("change", ROUND_TRIP_STATES)
+def test_every_filter_state_survives_its_own_link(change):
+    state = {**parse_query_params({}, OPTIONS)[0], **change}
+    back, notices = parse_query_params(_through_a_link(to_query_params(state)), OPTIONS)
+    assert notices == []
+    assert back == state
+
+
+def test_no_comparison_is_written_to_the_link_as_none():
+    state = {**parse_query_params({}, OPTIONS)[0], "compare": []}
+    assert _through_a_link(to_query_params(state))["compare"] == ["none"]
+    # A hand-written link with an empty compare also means no comparison.
+    assert parse_query_params({"compare": [""]}, OPTIONS)[0]["compare"] == []
+    # Without compare in the link at all: the default, National.
+    assert parse_query_params({"crime_type": ["Burglary"]}, OPTIONS)[0]["compare"] == ["National"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        # A Markdown link, HTML, a bare address: one code span, its content exactly as typed.
+        (
+            "[Session expired: sign in again](https://evil.example)",
+            "` [Session expired: sign in again](https://evil.example) `",
+        ),
+        ("<b>html</b>", "` <b>html</b> `"),
+        ("www.evil.example", "` www.evil.example `"),
+        # Backticks in the value: a longer fence, so the value cannot close the span.
+        ("a `b` c", "`` a `b` c ``"),
+        ("``x", "``` ``x ```"),
+        # A line break would end the span: it becomes a space.
+        ("two\nlines", "` two lines `"),
+        ("", ""),
+    ],
+)
+def test_literal_makes_a_value_a_code_span(value, shown):
+    assert literal(value) == shown
+
+
+def test_link_values_in_notices_are_literal():
+    value = "[Session expired: sign in again](https://evil.example)"
+    _, notices = parse_query_params({"crime_type": [value]}, OPTIONS)
+    assert notices == [
+        f"The link's crime type ` {value} ` is not one the dashboard knows, so All crime is shown."
+    ]

@@ -1,0 +1,87 @@
+"""`ui.query`: what a page gets when a query fails, and when a query file changes.
+
+- A query's `-- returns:` header names its columns; on failure `ui.query` returns an empty frame
+  with exactly those columns, so a page's column access works and it carries on.
+- The cache key holds the query's SQL text: an edited .sql file is run again, not served stale.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+import streamlit as st
+
+from cjsperf import queries, ui
+from cjsperf.db import Warehouse
+from cjsperf.queries import list_queries, returned_columns
+
+
+# ----------------------------------------------------------------------------- header columns
+@pytest.mark.parametrize(
+    ("returns", "columns"),
+    [
+        ("month (YYYY-MM), convictions", ("month", "convictions")),
+        (
+            "agent_fees (£), cost (£, fees ÷ sessions, 2 dp, half-up), payments",
+            ("agent_fees", "cost", "payments"),
+        ),
+        ("a, b and c (% of a, one decimal), d", ("a", "b", "c", "d")),
+        ("x (nested (brackets, here)), y", ("x", "y")),
+        ("", ()),
+    ],
+)
+def test_returned_columns_read_the_header(returns, columns):
+    assert returned_columns(returns) == columns
+
+
+def test_every_query_returns_the_columns_its_header_declares(real_wh):
+    for q in list_queries():
+        df = real_wh.run_query(q.name)
+        assert tuple(df.columns) == q.columns, q.name
+
+
+# ----------------------------------------------------------------------------- failure
+def test_a_failed_query_gives_an_empty_frame_with_its_declared_columns(monkeypatch, real_wh):
+    def broken(self, name, **params):
+        raise RuntimeError("IO Error: database is locked\nsecond line")
+
+    monkeypatch.setattr(ui, "_warehouse", lambda: real_wh)
+    monkeypatch.setattr(Warehouse, "run_query", broken)
+    st.cache_data.clear()
+    df = ui.query("conviction_rate_by_month", area="West Midlands")
+    assert isinstance(df, pd.DataFrame) and len(df) == 0
+    assert list(df.columns) == [
+        "month",
+        "convictions",
+        "unsuccessful",
+        "conviction_rate",
+        "admin_finalised",
+        "headline_rate",
+        "source",
+    ]
+    # An unknown query name has no header to read: an empty frame without columns.
+    assert list(ui.query("no_such_query").columns) == []
+    st.cache_data.clear()
+
+
+# ----------------------------------------------------------------------------- stale cache
+def test_an_edited_query_file_is_run_again_not_served_from_the_cache(
+    tmp_path, monkeypatch, real_wh
+):
+    qdir = tmp_path / "queries"
+    qdir.mkdir()
+    probe = qdir / "probe.sql"
+    probe.write_text("-- A probe.\n-- grain: one row\n-- returns: answer\nSELECT 41 AS answer\n")
+    monkeypatch.setattr(queries, "QUERIES_DIR", qdir)
+    monkeypatch.setattr(ui, "_warehouse", lambda: real_wh)
+    st.cache_data.clear()
+    assert ui.query("probe")["answer"].tolist() == [41]
+    # Same data version, same parameters; only the SQL text changes (mtime moved on, as an
+    # editor's save does).
+    probe.write_text("-- A probe.\n-- grain: one row\n-- returns: answer\nSELECT 42 AS answer\n")
+    stat = probe.stat()
+    os.utime(probe, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    assert ui.query("probe")["answer"].tolist() == [42]
+    st.cache_data.clear()
