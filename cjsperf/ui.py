@@ -333,6 +333,17 @@ def trend_block(
     )  # fmt: skip
 
 
+def measure_registry():
+    """The measure registry (`cjsperf.measures.registry`); a page stops, its message shown by
+    `query`, when the registry could not be read."""
+    from cjsperf.measures import registry
+
+    reg = registry(query("measures"))
+    if not reg:
+        st.stop()
+    return reg
+
+
 def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict | None = None):
     """A measure's SPC trend for the filters (`cjsperf.trends.trend_for`), from cached queries."""
     from cjsperf import trends

@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, measures, ui
+from cjsperf import agent_use, charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
@@ -35,7 +35,7 @@ block = partial(
     column_labels=agent_use.LABELS,
     extract="agent_spend",
 )
-ms = measures.registry(ui.query("measures"))
+ms = ui.measure_registry()
 events = events_from(ui.query("events"))
 spend_m, cost_m, share_m = (
     ms["agent_spend"],

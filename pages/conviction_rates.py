@@ -5,7 +5,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from cjsperf import charts, comparison, measures, ui
+from cjsperf import charts, comparison, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import AREA_FORCES, FLAGGED_UNSUCCESSFUL, FLAGS, HOME_AREA
@@ -136,7 +136,7 @@ for row in incomplete(trend).itertuples():
     )
 home = trend[trend["area"] == f.geography]
 # The measure (one definition, data/reference/measures.csv): all crime or a category, or a flag.
-ms = measures.registry(ui.query("measures"))
+ms = ui.measure_registry()
 m = ms[{"Hate crime": "hate_crime_conviction_rate",
         "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate")]  # fmt: skip
 if all_crime:
@@ -351,7 +351,7 @@ else:
         f"{crime} (administratively finalised cases left out), {f.period}",
         f=f, source=ui.CPS_SOURCE, synthetic=False,
         definitions=(*FUNNEL_DEFINITIONS, CATEGORY_RATE), column_labels=comparison.LABELS,
-        notes=view.notes,
+        notes=view.notes, extract="case_outcomes",
     )  # fmt: skip
 
 st.subheader("Hate crime and domestic abuse, by court type")

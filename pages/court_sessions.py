@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from cjsperf import agent_use, kpis, measures, ui
+from cjsperf import agent_use, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 
@@ -50,7 +50,7 @@ now, before = (
 if not now.get("sessions"):
     st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
     st.stop()
-ms = measures.registry(ui.query("measures"))
+ms = ui.measure_registry()
 events = events_from(ui.query("events"))
 listed_m, share_m = ms["sessions_listed"], ms["agent_session_share"]
 magistrates = court_type == "Magistrates' court"  # the agent share target is for these

@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from cjsperf import charts, downloads, icons, measures, trends, ui
+from cjsperf import charts, downloads, icons, trends, ui
 from cjsperf.events import events_from
 from cjsperf.filters import month_label
 from cjsperf.kpis import compact
@@ -23,7 +23,7 @@ st.markdown(
     f"{month_label(f.end)}."
 )
 
-registry = measures.registry(ui.query("measures"))
+registry = ui.measure_registry()
 tiles = trends.tiles(ui.query, registry, f, events_from(ui.query("events")))
 
 

@@ -3,7 +3,7 @@ month, team and task type; the open and overdue backlog at each month end; the a
 
 import streamlit as st
 
-from cjsperf import charts, kpis, measures, theme, trends, ui
+from cjsperf import charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
@@ -48,7 +48,7 @@ ui.no_dimension_note(f, "Tasks", "police force")
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
 p = {"crime_type": category}
-ms = measures.registry(ui.query("measures"))
+ms = ui.measure_registry()
 m_on, m_over = ms["tasks_on_time"], ms["overdue_tasks"]
 events = events_from(ui.query("events"))
 # Targets are for all tasks: none for one offence category (the measure says why).

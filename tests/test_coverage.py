@@ -54,18 +54,24 @@ def conviction_page(open_app):
 
 
 NOTE = "Covers 9 of 12 months; Apr–Jun 2017 not published"
+# The SPC trend shows the 24 months to the period's end: Apr 2016 to Mar 2018.
+NOTE_24 = "Covers 21 of 24 months; Apr–Jun 2017 not published"
 
 
 def test_conviction_charts_of_fy_2017_18_say_they_cover_nine_months(conviction_page):
     at = conviction_page(crime_type="Drugs Offences", start="2017-04", end="2018-03")
     specs = chart_specs(at)
-    # The trend, by area and by category: each figure's subtitle carries the months covered.
+    # By area, by category and the funnel plot: each figure's subtitle carries the months
+    # covered; the trend, the 24 months it shows.
     titles = [s["layout"]["title"]["text"] for s in specs]
     assert sum(NOTE in t for t in titles) == 3, titles
+    assert sum(NOTE_24 in t for t in titles) == 1, titles
     assert captions(at).count(f"{NOTE}.") == 3
+    assert captions(at).count(f"{NOTE_24}.") == 1
 
 
 def test_a_fully_covered_period_has_no_coverage_note(conviction_page):
     at = conviction_page(crime_type="Drugs Offences", start="2017-07", end="2018-03")
-    assert "Covers" not in captions(at)
-    assert not any("Covers" in s["layout"]["title"]["text"] for s in chart_specs(at))
+    # Only the SPC trend, which reaches back 24 months past the period's start, has a gap.
+    assert captions(at).count("Covers") == 1 and NOTE_24 in captions(at)
+    assert sum("Covers" in s["layout"]["title"]["text"] for s in chart_specs(at)) == 1

@@ -97,7 +97,7 @@ def test_default_view_shows_the_headline_rate_against_national(open_page):
     assert HEADLINE_DEFINITION in by_area["layout"]["title"]["text"]
     # Apr-Jun 2017 were never published: gaps, and a note that says so.
     assert all(v is None or v != v for v in values(area["y"])[12:15])
-    assert "No data for 3 month(s): Apr–Jun 2017. CPS did not publish these files" in captions(at)
+    assert "Covers 21 of 24 months; Apr–Jun 2017 not published" in captions(at)
     assert "Open Government Licence" in "\n".join(c.value for c in at.caption)
 
 
@@ -122,7 +122,8 @@ def test_a_category_says_it_cannot_include_admin_finalised(open_page):
     ]:
         assert published(rel, "Warwickshire", "Homicide") == (0, 0), month
     assert "No cases in 3 month(s): Feb–Mar 2017; Jul 2017" in text
-    assert "No data for 3 month(s): Apr–Jun 2017. CPS did not publish these files" in text
+    # the trend shows the 24 months to Jul 2017: Aug 2015 to Jul 2017
+    assert "Covers 21 of 24 months; Apr–Jun 2017 not published" in text
     _, spec = chart(at, "Homicide conviction rate")
     assert spc_point(spec, "2017-01")[0] == rate(2, 0) == 100.0
     line = spc_line(spec)

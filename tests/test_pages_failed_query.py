@@ -62,7 +62,7 @@ def run_failing(tmp_path_factory):
 @pytest.mark.parametrize(
     ("page", "title", "failing"),
     [
-        ("pages/overview.py", "Overview", "targets"),
+        ("pages/overview.py", "Overview", "measures"),
         ("pages/conviction_rates.py", "Conviction rates", "conviction_rate_by_month"),
         ("pages/agent_spend.py", "Agent spend", "agent_spend_by_month"),
         ("pages/court_sessions.py", "Court sessions", "sessions_by_month"),
