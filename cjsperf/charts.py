@@ -8,6 +8,7 @@ behind a rate, passed as `hover` columns.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,13 @@ class Hover:
     fmt: str = ","
 
 
+def _plain(text: str) -> str:
+    """Text for a Plotly title as it is written: a court or team name from a data file may hold
+    '<' or '&', which Plotly would read as its HTML subset (a link, say). Only the line breaks
+    (`<br>`) the chart itself puts in stay."""
+    return "<br>".join(html.escape(part, quote=False) for part in text.split("<br>"))
+
+
 def _title(headline: str, subtitle: str) -> dict:
     """Headline in bold, subtitle below in grey; `<br>` in the subtitle starts a new line.
 
@@ -33,11 +41,11 @@ def _title(headline: str, subtitle: str) -> dict:
     fraction of the height clips a multi-line title on a short chart).
     """
     sub = "<br>".join(
-        f"<span style='font-size:14px;color:#505A5F'>{part}</span>"
+        f"<span style='font-size:14px;color:#505A5F'>{_plain(part)}</span>"
         for part in subtitle.split("<br>")
     )
     return {
-        "text": f"<b>{headline}</b><br>{sub}",
+        "text": f"<b>{_plain(headline)}</b><br>{sub}",
         "x": 0,
         "xanchor": "left",
         "xref": "container",

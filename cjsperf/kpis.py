@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
 from cjsperf.filters import period_label, shift_month
-from cjsperf.headlines import Status, change, fmt_value
+from cjsperf.headlines import Status, change, fmt_value, half_up
 from cjsperf.measures import number
 
 
@@ -36,7 +37,7 @@ def compact(value: float | None, unit: str) -> str:
     """Like `fmt_value`, but pounds of a million or more as '£3.84m' so a tile stays narrow."""
     v = number(value)
     if unit == "£" and v is not None and abs(v) >= 1_000_000:
-        return f"£{v / 1_000_000:,.2f}m"
+        return f"£{half_up(Decimal(str(v)) / 1_000_000, 2):,.2f}m"  # £3,845,000 → £3.85m
     return fmt_value(v, unit)
 
 

@@ -314,7 +314,7 @@ def trend_block(
     from cjsperf import icons
     from cjsperf.trends import SPC_LABELS
 
-    st.markdown(icons.html_icons(t), unsafe_allow_html=True)
+    st.html(icons.html_icons(t))  # HTML, escaped; never Markdown
     labels = {**SPC_LABELS, **dict(column_labels or {})}
     spc_defs = (
         "Statistical process control (NHS Making Data Count): mean ± 2.66 × the mean moving "
@@ -360,7 +360,7 @@ def status_line(trends_) -> None:
         f"<div style='margin:0.15em 0'><b>{html.escape(t.label)}</b>: {icons.html_icons(t)}</div>"
         for t in trends_
     ]
-    st.markdown("".join(rows), unsafe_allow_html=True)
+    st.html("".join(rows))  # HTML, escaped; never Markdown
 
 
 def comparison_series(m, f: Filters, first: str, areas) -> pd.DataFrame:

@@ -35,7 +35,8 @@ def show_tile(t: trends.Tile, i: int) -> None:
             if t.synthetic
             else ":blue-badge[CPS published]"
         )
-        st.markdown(f"**{ui.literal(t.label)}** {mark}")
+        st.html(f"<b>{html.escape(t.label)}</b>")  # the registry's label, as it is written
+        st.markdown(mark)
         st.metric(
             t.label,
             # a count without its noun (the label names it), so the figure fits the tile
@@ -52,7 +53,7 @@ def show_tile(t: trends.Tile, i: int) -> None:
             st.caption(f"{ui.literal(t.comparison)}: {m.fmt(t.comparison_value)}")
         elif t.comparison:
             st.caption(f"{ui.literal(t.comparison)}: no figure (the sample covers the Area only)")
-        st.markdown(icons.html_icons(t.trend), unsafe_allow_html=True)
+        st.html(icons.html_icons(t.trend))
         spark = t.sparkline
         if spark["value"].notna().sum() > 1:
             fig = charts.sparkline(

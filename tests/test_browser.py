@@ -217,6 +217,12 @@ def settle(pg) -> None:
 
 
 def headline(pg) -> str:
+    """The first chart's headline (its first line), once every chart on the page is drawn:
+    Plotly draws them one by one, and the first title found must be the first chart's."""
+    pg.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        ".every(c => c.querySelector('.gtitle'))"
+    )
     return pg.evaluate(HEADLINE)
 
 
@@ -289,10 +295,10 @@ def test_crime_type_changes_the_chart(page, server):
     open_page(page, server["base"] + "/conviction-rates")
     page.wait_for_selector(".gtitle")
     before = headline(page)
-    assert before.startswith("Headline conviction rate in CPS West Midlands")
+    assert before.startswith("Headline conviction rate "), before
     choose_crime_type(page, "Drugs Offences")
     after = wait_headline_change(page, before)
-    assert after.startswith("Drugs Offences conviction rate in CPS West Midlands"), after
+    assert after.startswith("Drugs Offences conviction rate "), after
     assert crime_type_box(page).input_value() == "Drugs Offences"
     assert url_params(page)["crime_type"] == "Drugs Offences"
     no_exception(page)
@@ -313,20 +319,27 @@ def test_link_reproduces_the_published_figure_and_downloads_hold_it(page, server
     open_page(page, server["base"] + FILTERED)
     page.wait_for_selector(".gtitle")
     no_exception(page)
-    assert (
-        headline(page) == f"Drugs Offences conviction rate in West Midlands was {expected['rate']}%"
-    )
+    # The SPC chart's headline: the value, then what the statistics say of it (second line).
+    assert headline(page) == f"Drugs Offences conviction rate {expected['rate']}%:"
+    # Its variation and assurance, in words beside it.
+    assert page.get_by_text("Common cause").count() + page.get_by_text("Special cause").count() >= 1
     expander = chart_downloads(page, 0)
 
     with page.expect_download() as dl:
         expander.get_by_role("button", name="Download CSV").click()
     assert dl.value.suggested_filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
-    mine = [r for r in rows if r["month"] == "2018-03" and r["area"] == "West Midlands"]
+    # The 24 months the SPC chart shows, each with its mean, limits and rule.
+    assert len(rows) == 21  # Apr 2016 to Mar 2018 less the unpublished Apr–Jun 2017
+    mine = [r for r in rows if r["month"] == "2018-03"]
     assert len(mine) == 1, rows
     assert float(mine[0]["conviction_rate"]) == expected["rate"]
     assert int(mine[0]["convictions"]) == expected["convictions"]
     assert int(mine[0]["unsuccessful"]) == expected["unsuccessful"]
+    rates = [float(r["conviction_rate"]) for r in rows]
+    mean = sum(rates) / len(rates)
+    assert all(float(r["spc_mean"]) == pytest.approx(mean) for r in rows)
+    assert float(mine[0]["spc_lower"]) < expected["rate"] < float(mine[0]["spc_upper"])
 
     with page.expect_download() as dl:
         expander.get_by_role("button", name="Download Excel").click()
@@ -354,7 +367,7 @@ def test_link_filters_survive_a_page_change(page, server):
     no_exception(page)
     go_to(page, "Conviction rates", "/conviction-rates")
     page.wait_for_selector(".gtitle")
-    assert headline(page).endswith(f"was {WM_DRUGS_MAR_2018['rate']}%")
+    assert headline(page) == f"Drugs Offences conviction rate {WM_DRUGS_MAR_2018['rate']}%:"
 
 
 def test_unknown_link_value_gives_a_notice_not_an_error(page, server):
@@ -381,7 +394,7 @@ def test_a_deep_link_as_the_first_visit_to_a_fresh_server_shows_the_page_with_no
         assert pg.get_by_role("dialog").count() == 0
         assert pg.get_by_text("Page not found").count() == 0
         # The page the link names, with its filters: 223 ÷ (223 + 12) = 94.9% (checked by hand).
-        assert headline(pg) == "Drugs Offences conviction rate in West Midlands was 94.9%"
+        assert headline(pg) == "Drugs Offences conviction rate 94.9%:"
         assert pg.locator("h1").first.inner_text() == "Conviction rates"
         assert crime_type_box(pg).input_value() == "Drugs Offences"
         params = url_params(pg)
@@ -446,4 +459,15 @@ def test_link_values_with_markdown_or_html_show_as_plain_text(page, server, valu
     assert warning.first.locator("a, b, strong, em").count() == 0
     assert warning.first.locator("code").all_inner_texts() == [value]
     assert crime_type_box(page).input_value() == "All crime"
+    no_exception(page)
+
+
+def test_conviction_page_shows_the_funnel_plot(page, server):
+    """The funnel plot draws every force for the link's crime type and period, the chosen force
+    named; its table says where each lies against the limits."""
+    open_page(page, server["base"] + FILTERED)
+    funnel = page.locator(".gtitle", has_text="99.8% limits")
+    funnel.first.wait_for()
+    assert funnel.first.text_content().startswith("West Midlands 94.9%: within the 99.8% limits")
+    assert page.get_by_text("Limits shown:").count() >= 1
     no_exception(page)

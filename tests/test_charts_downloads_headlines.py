@@ -210,3 +210,24 @@ def test_sparkline_places_points_by_month_over_twelve_months():
     assert list(line.y) == [None, None, None, 80.0, 81, 82, 83, None, 85, 86, 87, 88]
     assert line.connectgaps is False
     assert list(fig.data[1].y) == [88]
+
+
+def test_a_title_from_a_data_file_is_shown_as_written():
+    """A court name holding Plotly's HTML (a link) is escaped in the title; the chart's own line
+    breaks stay."""
+    from cjsperf import charts
+
+    df = pd.DataFrame({"c": ["<a href='https://evil.example'>Court</a>"], "v": [1.0]})
+    fig = charts.bar_chart(
+        df,
+        category="c",
+        value="v",
+        headline="<a href='https://evil.example'>Court</a> & co",
+        subtitle="first<br>second",
+    )
+    text = fig.layout.title.text
+    assert (
+        "<a href" not in text
+        and "&lt;a href='https://evil.example'&gt;Court&lt;/a&gt; &amp; co" in text
+    )
+    assert text.count("<br>") == 2  # after the headline, and the subtitle's own

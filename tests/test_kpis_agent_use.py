@@ -117,3 +117,9 @@ def test_by_prosecutor_chart():
     # Counts only on segments of at least a twelfth of the widest bar (5 sessions).
     assert list(agent.text) == ["3", "1", ""] and list(in_house.text) == ["2", "", "4"]
     assert agent.marker.color == agent_use.PROSECUTOR_COLORS["Agent"]
+
+
+def test_compact_millions_round_half_up():
+    # £3,845,000 is £3.845m: half-up gives £3.85m (binary rounding of 3.845 gives 3.84).
+    assert kpis.compact(3_845_000, "£") == "£3.85m"
+    assert kpis.compact(999_999.5, "£") == "£1,000,000"

@@ -60,7 +60,7 @@ def open_page(open_app):
 
 def statuses(at) -> list[list[str]]:
     """Per tile, in page order: [variation words, assurance words (if any)]."""
-    return [found for md in at.markdown if (found := ICON.findall(md.value))]
+    return [found for el in at.html if (found := ICON.findall(el.value))]
 
 
 def text(at) -> str:
