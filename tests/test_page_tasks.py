@@ -17,6 +17,7 @@ from tests import xmr_reference
 from tests.apptest_support import DATA, captions, values
 from tests.apptest_support import chart_specs as charts
 from tests.apptest_support import metric_values as metrics
+from tests.test_trends import months
 
 PAGE = "pages/task_completion.py"
 
@@ -97,15 +98,6 @@ def test_default_view(open_page, tasks):
     back = next(f for f in figs if "Overdue open tasks" in f["layout"]["title"]["text"])
     overdue_trace = next(t for t in back["data"] if t["name"] == "Overdue open tasks at month end")
     assert values(overdue_trace["y"])[-1] == overdue
-
-
-def months(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        y, mo = int(m[:4]), int(m[5:])
-        m = f"{y + mo // 12:04d}-{mo % 12 + 1:02d}"
-    return out
 
 
 def test_crime_type_and_one_month(open_page, tasks):
