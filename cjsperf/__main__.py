@@ -78,8 +78,12 @@ def check(data_dir: Path) -> int:
     return 0
 
 
-def add_spc(df: pd.DataFrame, column: str, better: str) -> pd.DataFrame:
+def add_spc(
+    df: pd.DataFrame, column: str, better: str, changes: list[str] | None = None
+) -> pd.DataFrame:
     """The rows plus spc_mean, spc_lower, spc_upper, spc_signal, spc_special_cause (cjsperf.spc).
+    `changes`: the months where a change of process starts new limits (the events of the measure
+    the query and column give, as the charts use them).
 
     Raises ValueError with a message for the user when the rows cannot make an XmR chart.
     """
@@ -96,7 +100,7 @@ def add_spc(df: pd.DataFrame, column: str, better: str) -> pd.DataFrame:
         raise ValueError(
             f"--spc {column}: {first[column]!r} in month {first['month']} is not a number"
         )
-    result = spc.xmr(list(df["month"]), list(values), better=better)
+    result = spc.xmr(list(df["month"]), list(values), better=better, changes=changes or ())
     if result.message:
         print(f"spc: {result.message}", file=sys.stderr)
     points = result.points.set_index("month")
@@ -146,8 +150,17 @@ def query(
         print(f"{name}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     if spc_column:
+        # The same limits as the charts: a measure of the registry with this query and column
+        # starts new limits after its process-changing events (data/reference/events.csv).
+        from cjsperf.events import events_from, process_changes
+        from cjsperf.measures import registry
+
+        keys = [m.key for m in registry(wh.run_query("measures")).values()
+                if m.query == name and spc_column in m.column.split(";")]  # fmt: skip
+        events = events_from(wh.run_query("events"))
+        changes = sorted({c for k in keys for c in process_changes(events, k)})
         try:
-            df = add_spc(df, spc_column, better)
+            df = add_spc(df, spc_column, better, changes)
         except ValueError as exc:
             print(f"{name}: {exc}", file=sys.stderr)
             return 2

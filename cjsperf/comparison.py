@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from cjsperf import charts, funnel
 from cjsperf.extracts import AREA_FORCES, FLAGS, HOME_AREA
 from cjsperf.filters import Filters
+from cjsperf.headlines import fmt_value, literal
 
 Run = Callable[..., pd.DataFrame]
 LEVELS = {"force": "police force areas", "area": "CPS Areas"}
@@ -59,9 +60,8 @@ def headline(points: pd.DataFrame, home: tuple[str, ...]) -> str:
     if len(mine) == 1:
         r = mine.iloc[0]
         where = {"within": "within", "above": "above", "below": "below"}[r["position_998"]]
-        return (
-            f"{r['unit']} {r['rate']:.1f}%: {where} the 99.8% limits for its {int(r['n']):,} cases"
-        )
+        rate = fmt_value(r["rate"], "%")  # half-up, as in its table
+        return f"{r['unit']} {rate}: {where} the 99.8% limits for its {int(r['n']):,} cases"
     out = mine[mine["position_998"] != "within"]
     if out.empty:
         return f"All {len(mine)} West Midlands forces within the 99.8% limits"
@@ -96,7 +96,8 @@ def funnel_view(run: Run, f: Filters, level: str = "force", adjust: bool = True)
     head = headline(res.points, home)
     notes = [f"Limits shown: {res.limits_label}."]
     if left_out:
-        notes.append(f"No cases, so not shown: {', '.join(left_out)}.")
+        names = ", ".join(literal(u) for u in left_out)  # from force_areas.csv: literal text
+        notes.append(f"No cases, so not shown: {names}.")
     table = df[["unit", "cases", "convictions", "conviction_rate"]].merge(
         res.points[
             ["unit", *[c for c in funnel.COLUMNS if c.startswith(("lower", "upper", "position"))]]

@@ -151,6 +151,23 @@ class Measure:
         return self.label
 
 
+class MissingMeasure(KeyError):
+    """A page asked for a measure the registry does not hold (its line was refused at load)."""
+
+    def __str__(self) -> str:
+        return (
+            f"The measure {self.args[0]!r} could not be loaded: its line in "
+            "data/reference/measures.csv was refused. The Data quality page says why."
+        )
+
+
+class Registry(dict):
+    """The measures by key; a missing key raises MissingMeasure, which the frame shows plainly."""
+
+    def __missing__(self, key: str) -> Measure:
+        raise MissingMeasure(key)
+
+
 def _flag(v) -> bool:
     return bool(v) if not isinstance(v, str) else v.strip().upper() in ("Y", "TRUE", "1")
 
@@ -159,9 +176,9 @@ def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
-def registry(df: pd.DataFrame) -> dict[str, Measure]:
+def registry(df: pd.DataFrame) -> Registry:
     """The measures, by key in the registry's order, from the rows of `queries/measures.sql`."""
-    out: dict[str, Measure] = {}
+    out = Registry()
     for r in df.to_dict("records"):
         base = r.get("base_columns")
         base = tuple(base) if base is not None and not isinstance(base, (str, float)) else ()

@@ -61,6 +61,7 @@ class Trend:
     crime_type: str
     first: str  # first month shown (YYYY-MM)
     last: str  # the period's end
+    start: str  # the period's start: the latest point must lie in start..last to count
     data: pd.DataFrame  # the query's rows first..last, with the SPC columns
     result: spc.SpcResult
     column: str | None  # the query column holding the value
@@ -71,17 +72,21 @@ class Trend:
 
     @property
     def variation(self) -> str:
-        return self.result.variation
+        """The latest point's variation; '' when the period has no figure of its own."""
+        return self.result.variation if self.latest is not None else ""
 
     @property
     def assurance(self) -> str:
-        if self.measure.better not in ("higher", "lower"):
+        if self.measure.better not in ("higher", "lower") or self.latest is None:
             return ""
         return self.result.assurance or ("no target" if self.target is None else "")
 
     @property
     def latest(self) -> pd.Series | None:
-        return self.result.latest
+        """The last point, if it lies in the chosen period (an earlier month is not the
+        period's figure: Apr–Jun 2017 were never published, and March 2017 does not stand in)."""
+        last = self.result.latest
+        return last if last is not None and str(last["month"]) >= self.start else None
 
     @property
     def value(self) -> float | None:
@@ -115,14 +120,20 @@ class Trend:
     def headline(self) -> str:
         """'Conviction rate 83.9%: within its usual range (82.1%–86.0%), no significant change'."""
         r = self.result
+        if self.latest is None:
+            return f"{self.label}: no figure in the period"
         since = None
         if r.pending and self.month and self.month >= r.pending[-1]:
             starts = [e for e in self.events if e.first_whole_month == r.pending[-1]]
             since = starts[0].label if starts else None
-        text = spc.describe(r, self.label, self.measure.fmt, since=since)
         if self.small_base and self.month:
-            text += f" (only {self.base(self.month):,} {self.measure.base_noun}: no status)"
-        return text
+            # no status, no range: a rate on so few cases moves a lot by chance
+            n = self.base(self.month)
+            return (
+                f"{self.label} {self.measure.fmt(self.value)}: only {n:,} "
+                f"{self.measure.base_noun}, too few for a status"
+            )
+        return spc.describe(r, self.label, self.measure.fmt, since=since)
 
     @property
     def span_note(self) -> str:
@@ -162,6 +173,10 @@ def trend_for(
     target, why = m.target_for(f, crime_type)
     changes = process_changes(events, m.key)
     result = spc.xmr(months, values, better=m.better or "neither", target=target, changes=changes)
+    if m.unit == "%" and len(result.points):
+        # a rate cannot pass 0 or 100: limits beyond are shown at the bound (the rules are unchanged)
+        cols = ["lower", "upper", "near_lower", "near_upper"]
+        result.points[cols] = result.points[cols].clip(0, 100)
     pts = result.points.set_index("month")
     data = df.copy()
     for src, dst in SPC_COLUMNS.items():
@@ -174,6 +189,7 @@ def trend_for(
         crime_type=crime_type,
         first=first,
         last=f.end,
+        start=f.start,
         data=data,
         result=result,
         column=col,
@@ -188,6 +204,8 @@ def variation_words(t: Trend) -> str:
     """'Special cause concern', 'Common cause' ... or why there is none."""
     if t.small_base:
         return "No status: too few cases"
+    if t.latest is None:
+        return "No figure in the period"
     if not t.variation:
         return t.result.message.capitalize() or "No data"
     return t.variation[0].upper() + t.variation[1:]

@@ -344,6 +344,19 @@ def measure_registry():
     return reg
 
 
+def measures_of(*keys: str):
+    """The page's measures from the registry, in order. If one was refused at load (a bad line in
+    data/reference/measures.csv), say so plainly and stop the page: no traceback."""
+    from cjsperf.measures import MissingMeasure
+
+    reg = measure_registry()
+    try:
+        return [reg[k] for k in keys]
+    except MissingMeasure as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+
+
 def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict | None = None):
     """A measure's SPC trend for the filters (`cjsperf.trends.trend_for`), from cached queries."""
     from cjsperf import trends

@@ -35,13 +35,11 @@ block = partial(
     column_labels=agent_use.LABELS,
     extract="agent_spend",
 )
-ms = ui.measure_registry()
-events = events_from(ui.query("events"))
-spend_m, cost_m, share_m = (
-    ms["agent_spend"],
-    ms["cost_per_agent_session"],
-    ms["agent_session_share"],
+spend_m, cost_m, share_m = ui.measures_of(
+    "agent_spend", "cost_per_agent_session", "agent_session_share"
 )
+ms = {m.key: m for m in (spend_m, cost_m, share_m)}
+events = events_from(ui.query("events"))
 prev = kpis.previous_period(f.start, f.end)
 
 

@@ -124,24 +124,33 @@ counts = ["convictions", "unsuccessful", *(["admin_finalised"] if all_crime else
 rates = ["headline_rate", "conviction_rate"] if all_crime else ["conviction_rate"]
 trend = trend[["month", "area", *counts, *rates, "forces_expected", "forces_included", "missing"]]
 trend["caution"] = caution(trend["cases"])
-for row in incomplete(trend).itertuples():
+
+
+def warn_incomplete(row) -> None:
+    """A notice for a month whose total lacks a force (or a force's category)."""
     whole = row.missing == row.area  # a single force (or National) whose figures did not load
     st.warning(
-        f"{month_label(row.month)}: {row.area}'s figures did not load ({f.crime_type.lower()}): "
-        "see Data quality."
+        f"{month_label(row.month)}: {ui.literal(row.area)}'s figures did not load "
+        f"({f.crime_type.lower()}): see Data quality."
         if whole
-        else f"{month_label(row.month)}: {row.missing} missing from {row.area} "
-        f"({f.crime_type.lower()}): the total is incomplete.",
+        else f"{month_label(row.month)}: {ui.literal(row.missing)} missing from "
+        f"{ui.literal(row.area)} ({f.crime_type.lower()}): the total is incomplete.",
         icon=":material/warning:",
     )
+
+
+for row in incomplete(trend).itertuples():
+    warn_incomplete(row)
 home = trend[trend["area"] == f.geography]
 # The measure (one definition, data/reference/measures.csv): all crime or a category, or a flag.
-ms = ui.measure_registry()
-m = ms[{"Hate crime": "hate_crime_conviction_rate",
-        "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate")]  # fmt: skip
+(m,) = ui.measures_of({"Hate crime": "hate_crime_conviction_rate",
+                       "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate"))  # fmt: skip
 if all_crime:
     m = replace(m, column=rate_col, label=subject)  # the definition chosen above
 t = ui.trend_of(m, f, events_from(ui.query("events")))
+# The SPC chart reaches back before the period: its earlier months' totals must say so too.
+for row in incomplete(t.data[t.data["month"] < f.start].assign(area=f.geography)).itertuples():
+    warn_incomplete(row)
 others = ui.comparison_series(m, f, t.first, [a for a in areas if a != f.geography])
 hover = (*HOVER, *([Hover("admin_finalised", "Admin finalised")] if headline_rate else []))
 no_cases = home[(home["cases"] == 0) & (home["forces_included"] == home["forces_expected"])]
@@ -214,7 +223,9 @@ with left:
     else:
         for row in incomplete(by_area).itertuples():
             notes2.insert(
-                0, f":material/warning: {row.area}, total incomplete: {row.missing} not loaded."
+                0,
+                f":material/warning: {ui.literal(row.area)}, total incomplete: "
+                f"{ui.literal(row.missing)} not loaded.",
             )
         by_area = by_area[
             ["area", *counts, *rates, "forces_expected", "forces_included", "missing"]
@@ -369,12 +380,16 @@ else:
         ui.empty_note(f, "flagged cases")
     else:
         fl["caution"] = caution(fl["cases"])
-        low = fl.sort_values(["conviction_rate", "cases"]).iloc[0]
-        where = f"{low['flag']} in the {low['court_type']}"
-        rate = fmt_value(low["conviction_rate"], "%")
-        headline4 = (f"{where} lowest at {rate}" if len(fl) > 1 else f"{where}: {rate}") + (
-            f" (only {low['cases']:,} cases)" if low["cases"] < FEW_CASES else ""
-        )
+        fl["few_cases"] = fl["cases"] < FEW_CASES
+        # Small bases never make headlines: the lowest among those with enough cases.
+        ranked = fl[~fl["few_cases"]].sort_values(["conviction_rate", "cases"])
+        if ranked.empty:
+            headline4 = f"Every flag and court type rests on fewer than {FEW_CASES} cases"
+        else:
+            low = ranked.iloc[0]
+            where = f"{low['flag']} in the {low['court_type']}"
+            rate = fmt_value(low["conviction_rate"], "%")
+            headline4 = f"{where} lowest at {rate}" if len(ranked) > 1 else f"{where}: {rate}"
         subtitle4 = (
             "Conviction rate (%) by flag and court type, administratively finalised cases not "
             f"included;<br>{f.geography}, {f.period}"
@@ -390,6 +405,7 @@ else:
             value_suffix="%",
             value_format=".1f",
             hover=(*HOVER, Hover("cases", "Cases")),
+            small="few_cases",
         )
         ui.chart_block(
             fig4,

@@ -50,9 +50,8 @@ now, before = (
 if not now.get("sessions"):
     st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
     st.stop()
-ms = ui.measure_registry()
+listed_m, share_m = ui.measures_of("sessions_listed", "agent_session_share")
 events = events_from(ui.query("events"))
-listed_m, share_m = ms["sessions_listed"], ms["agent_session_share"]
 magistrates = court_type == "Magistrates' court"  # the agent share target is for these
 # The same measures over the courts chosen: sessions_by_month takes the court type.
 share_m = replace(share_m, query="sessions_by_month")

@@ -52,7 +52,8 @@ def show_tile(t: trends.Tile, i: int) -> None:
         if t.comparison and t.comparison_value is not None:
             st.caption(f"{ui.literal(t.comparison)}: {m.fmt(t.comparison_value)}")
         elif t.comparison:
-            st.caption(f"{ui.literal(t.comparison)}: no figure (the sample covers the Area only)")
+            why = "the sample covers the Area only" if m.synthetic else "no cases or no file"
+            st.caption(f"{ui.literal(t.comparison)}: no figure ({why})")
         st.html(icons.html_icons(t.trend))
         spark = t.sparkline
         if spark["value"].notna().sum() > 1:

@@ -8,7 +8,7 @@ from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
 from cjsperf.filters import month_label, period_label, shift_month
-from cjsperf.headlines import change, change_headline, fmt_value
+from cjsperf.headlines import FEW_CASES, change, fmt_value
 
 DEFINITIONS = (
     "Completed on time: completed_date on or before due_date.",
@@ -48,21 +48,10 @@ ui.no_dimension_note(f, "Tasks", "police force")
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
 p = {"crime_type": category}
-ms = ui.measure_registry()
-m_on, m_over = ms["tasks_on_time"], ms["overdue_tasks"]
+m_on, m_over = ui.measures_of("tasks_on_time", "overdue_tasks")
 events = events_from(ui.query("events"))
 # Targets are for all tasks: none for one offence category (the measure says why).
 t_on, _ = m_on.target_for(f, category)
-
-
-def span_headline(subject: str, values: list) -> str:
-    """'Overdue open tasks fell from 4,042 to 2,918': first to last month of the period."""
-    if len(values) < 2:
-        return change_headline(subject, values, "")
-    first, last = int(values[0]), int(values[-1])
-    if first == last:
-        return f"{subject} held at {last:,}"
-    return f"{subject} {'fell' if last < first else 'rose'} from {first:,} to {last:,}"
 
 
 # ---- Headline figures: the period against the previous period and the same period a year before
@@ -112,12 +101,19 @@ ui.show_trend(on_t, key="tasks-on-time-by-month", y_title="On time", hover=HOVER
 for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
                          ("tasks_on_time_by_type", "task_type", "task type")):  # fmt: skip
     df = ui.query(name, **p, start=f.start, end=f.end).sort_values("on_time_rate", ascending=False)
-    low = df.iloc[-1]
-    head = f"{low[dim]} lowest, {fmt_value(low['on_time_rate'], '%')} on time"
+    if df.empty:  # the query failed (ui.query said so) or nothing fell due
+        continue
+    # Small bases never make headlines: the lowest among those with enough tasks due.
+    df = df.assign(few_cases=df["due"] < FEW_CASES)
+    ranked = df[~df["few_cases"]]
+    low = ranked.iloc[-1] if len(ranked) else None
+    head = (f"{low[dim]} lowest, {fmt_value(low['on_time_rate'], '%')} on time" if low is not None
+            else f"Every {label} had fewer than {FEW_CASES} tasks due: no ranking")  # fmt: skip
     sub = f"Tasks due in the period completed on time (%), by {label}, {where}, {f.period}"
     fig = charts.bar_chart(df, category=dim, value="on_time_rate", headline=head, subtitle=sub,
                            value_title="On time", value_suffix="%", value_format=".1f",
-                           hover=HOVER, highlight=(low[dim],))  # fmt: skip
+                           hover=HOVER, highlight=(low[dim],) if low is not None else (),
+                           small="few_cases")  # fmt: skip
     if t_on is not None:
         label = f"Target {m_on.fmt(t_on)}"
         charts.target_line(fig, t_on, label, horizontal=True)

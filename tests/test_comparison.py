@@ -10,6 +10,7 @@ import pytest
 
 from cjsperf import charts, comparison
 from cjsperf.filters import Filters
+from cjsperf.headlines import literal
 
 
 def fake_run(rows: list[tuple[str, int, int]], p0: float):
@@ -41,7 +42,7 @@ def test_funnel_view_places_each_unit_and_names_the_missing():
     assert t.loc["West Midlands", "position_998"] == "above"
     assert t.loc["Staffordshire", "position_998"] == "within"
     assert v.headline == "West Midlands forces outside the 99.8% limits: West Midlands above"
-    assert "No cases, so not shown: Nowhere." in v.notes
+    assert f"No cases, so not shown: {literal('Nowhere')}." in v.notes
     assert any("limits" in n for n in v.notes)
     # The figure: the chosen forces dark blue and named, the rest grey.
     named = next(tr for tr in v.figure.data if tr.name == "West Midlands")

@@ -221,3 +221,29 @@ def test_query_command_refuses_bad_input_with_exit_2(tmp_path, monkeypatch, caps
     captured = capsys.readouterr()
     assert message in captured.err
     assert captured.out == ""
+
+
+def test_query_spc_uses_the_measures_process_changes_as_the_charts_do(capsys):
+    """The agent share is a measure whose process the ODP changed (events.csv, from Oct 2017):
+    with only 6 months after it, the limits are those of the 18 months before, on the command
+    line as on the chart (worked out here from the printed rates with the plain formulas)."""
+    import csv
+    import io
+
+    from cjsperf.__main__ import main
+    from tests import xmr_reference
+
+    code = main(["query", "agent_share_by_month", "start=2016-04", "end=2018-03",
+                 "--spc", "agent_share", "--better", "lower"])  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 24
+    before = [float(r["agent_share"]) for r in rows if r["month"] < "2017-10"]
+    mean, lower, upper = xmr_reference.limits(before)
+    last = rows[-1]
+    assert float(last["spc_mean"]) == pytest.approx(mean)
+    assert (float(last["spc_lower"]), float(last["spc_upper"])) == (
+        pytest.approx(lower),
+        pytest.approx(upper),
+    )
+    assert (last["spc_signal"], last["spc_special_cause"]) == ("outside limits", "improvement")

@@ -194,3 +194,23 @@ def test_a_reference_key_given_twice_is_a_problem_on_the_second_line(base):
     assert list(kent.cps_area) == ["South East"]  # the first line's
     assert wh.sql("SELECT count(*) AS n FROM ref_offence_categories").n.iloc[0] == 12
     wh.close()
+
+
+def test_a_refused_measure_line_is_a_plain_message_on_its_page(tmp_path, run_page):
+    """Issue 7's own example: a target of '85%' refuses the tasks_on_time line; the Task
+    completion page then says so plainly instead of failing."""
+    import shutil
+
+    from tests.apptest_support import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "reference", data / "reference")
+    shutil.copytree(DATA / "tasks", data / "tasks")
+    path = data / "reference" / "measures.csv"
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("tasks_on_time,"))
+    path.write_text(text.replace(line, line.replace(",85.0,5.0,", ",85%,5.0,")), encoding="utf-8")
+    with run_page(data, tmp_path, "pages/task_completion.py") as at:
+        assert not at.exception, [e.value for e in at.exception]
+        errors = [e.value for e in at.error]
+    assert any("'tasks_on_time' could not be loaded" in e for e in errors), errors

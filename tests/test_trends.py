@@ -185,3 +185,34 @@ def test_table_downloads_as_an_accessible_workbook():
         table, title="Overview", subtitle="s", source="src", filters={"Period": "x"}
     )
     assert xlsx[:2] == b"PK"
+
+
+def test_a_period_with_no_figure_of_its_own_gives_no_status():
+    """Apr–Jun 2017 were never published: a trend for that period must not take March 2017's
+    value, variation or assurance as the period's."""
+    ms = [m for m in months("2015-07", "2017-03")]
+    conv = pd.DataFrame({"month": ms, "conviction_rate": [80.0, 82.0] * 10 + [81.0],
+                         "convictions": 800, "unsuccessful": 200})  # fmt: skip
+    run = FakeRun({"conviction_rate_by_month": conv})
+    t = trends.trend_for(REGISTRY["conviction_rate"], run, Filters(start="2017-04", end="2017-06"))
+    assert t.latest is None and t.value is None and t.month is None
+    assert t.variation == "" and t.assurance == ""
+    assert t.headline == "Conviction rate: no figure in the period"
+    assert trends.variation_words(t) == "No figure in the period"
+    # the chart still shows the 24 months and their limits
+    assert len(t.result.points) == 21 and t.result.has_limits
+
+
+def test_a_rate_on_few_cases_gets_no_status_and_limits_stay_within_0_and_100():
+    # 24 months alternating 60% and 100% of 10 cases: mean 80, moving ranges 40, so the limits
+    # would be 80 ± 106.4; shown clipped to 0 and 100. Each month rests on 10 cases (< 50).
+    ms = months("2016-04", "2018-03")
+    conv = pd.DataFrame({"month": ms, "conviction_rate": [60.0, 100.0] * 12,
+                         "convictions": [6, 10] * 12, "unsuccessful": [4, 0] * 12})  # fmt: skip
+    run = FakeRun({"conviction_rate_by_month": conv})
+    f = Filters(crime_type="Hate crime", start="2017-04", end="2018-03")
+    t = trends.trend_for(REGISTRY["hate_crime_conviction_rate"], run, f)
+    assert (t.latest["lower"], t.latest["upper"]) == (0.0, 100.0)
+    assert t.small_base
+    assert t.headline == "Hate crime conviction rate 100.0%: only 10 cases, too few for a status"
+    assert trends.variation_words(t) == "No status: too few cases"
