@@ -1,4 +1,4 @@
-"""The measures: one definition each, held as data, and what a tile shows for the chosen filters.
+"""The measures: one definition each, held as data (data/reference/measures.csv).
 
 Every measure is a row of `data/reference/measures.csv`, which the warehouse validates like an
 extract (a bad target is a rejected line, not a wrong colour) into `ref_measures`; `registry()`
@@ -7,8 +7,7 @@ which direction is better, its target and tolerance, its definition, the query a
 monthly series and which filters apply to it, and it formats values, changes and statuses for the
 Overview, the page headers and the charts alike.
 
-`tiles()` turns each monthly series into what an Overview tile shows. Pure: the caller passes a
-function that runs a query (`ui.query` in the app, `Warehouse.run_query` in tests).
+The Overview tiles and the SPC trends built from these measures are in `cjsperf.trends`.
 """
 
 from __future__ import annotations
