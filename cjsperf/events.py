@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from cjsperf import charts
-from cjsperf.filters import shift_month
+from cjsperf import charts, spc
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,10 @@ class Event:
 
     @property
     def first_whole_month(self) -> str:
-        """The first calendar month wholly after the event: its own month when it falls on the
-        1st, else the next (an ODP launched on 25 Sep 2017 changes the process from Oct 2017)."""
-        return self.month if self.date.endswith("-01") else shift_month(self.month, 1)
+        """The first calendar month wholly after the event, where new control limits start
+        (`spc.event_segment_start`): an ODP launched on 25 Sep 2017 changes the process from
+        Oct 2017."""
+        return spc.event_segment_start(self.date)
 
     @property
     def text(self) -> str:

@@ -68,6 +68,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cjsperf import filters
+
 MIN_POINTS = 12  # points needed for limits (and after a change before the limits are recalculated)
 LIMIT = 2.66  # process limits: mean ± 2.66 × mean moving range
 NEAR = 2 * LIMIT / 3  # "close to limits" beyond mean ± (2/3) × 2.66 × mean moving range
@@ -380,11 +382,6 @@ def xmr(
     )
 
 
-def month_label(month: str) -> str:
-    """'2017-06' → 'Jun 2017'."""
-    return dt.date(int(month[:4]), int(month[5:7]), 1).strftime("%b %Y")
-
-
 def describe(
     result: SpcResult,
     label: str,
@@ -410,7 +407,7 @@ def describe(
             "no significant change"
         )
     if since is None and result.pending and last["month"] >= result.pending[-1]:
-        since = month_label(result.pending[-1])
+        since = filters.month_label(result.pending[-1])
     where = {
         ("outside limits", "above"): f"above the upper limit ({fmt(last['upper'])})",
         ("outside limits", "below"): f"below the lower limit ({fmt(last['lower'])})",
