@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from cjsperf import charts, theme
 from cjsperf.charts import Hover
-from cjsperf.headlines import fmt_value
+from cjsperf.headlines import FEW_CASES, fmt_value
 from cjsperf.kpis import Kpi
 from cjsperf.measures import Measure
 
@@ -66,8 +66,15 @@ def by_prosecutor_chart(
     """Sessions by `category` (court centre, list type), agent and in-house stacked, in the frame's
     order; each label carries its agent share. `suffix` follows the name in the headline (' lists').
     Returns the figure and its headline."""
-    top = df.sort_values(["agent_share", "sessions"], ascending=False).iloc[0]
-    head = f"{top[category]}{suffix} used agents most, {fmt_value(top['agent_share'], '%')}"
+    # Small bases never make headlines: the most among those with enough sessions.
+    ranked = df[df["sessions"] >= FEW_CASES].sort_values(
+        ["agent_share", "sessions"], ascending=False
+    )
+    if ranked.empty:
+        head = f"Every one had fewer than {FEW_CASES} sessions: no ranking"
+    else:
+        top = ranked.iloc[0]
+        head = f"{top[category]}{suffix} used agents most, {fmt_value(top['agent_share'], '%')}"
     label = df[category] + " (" + df["agent_share"].map(lambda v: fmt_value(v, "%")) + " agent)"
     long = (
         df.assign(label=label)

@@ -9,6 +9,7 @@ behind a rate, passed as `hover` columns.
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -352,15 +353,21 @@ def mark_month(fig: go.Figure, month: str, text: str, level: int = 0) -> go.Figu
     fig.add_vline(
         x=month, line={"color": theme.DARK_GREY, "width": 1, "dash": "dot"}, layer="below"
     )
+    # In the right part of a chart with a fixed month range, the label runs leftwards (not off it).
+    rng = fig.layout.xaxis.range
+    left = True
+    if rng:
+        a, b, at = (pd.Timestamp(str(v)[:10]) for v in (rng[0], rng[1], month))
+        left = (at - a) / (b - a) < 0.6 if b > a else True
     fig.add_annotation(
         x=month,
         y=1,
         yref="paper",
         text=_plain(text),  # an event's label from events.csv, as it is written
         showarrow=False,
-        xanchor="left",
+        xanchor="left" if left else "right",
         yanchor="top",
-        xshift=4,
+        xshift=4 if left else -4,
         yshift=-34 * level,  # a second event close by labels below the first
         align="left",
         font={"size": 12, "color": "#505A5F"},
@@ -507,18 +514,27 @@ def spc_chart(
                     ).replace("%{y:", f"{y_prefix}%{{y:"),
                 )
             )  # fmt: skip
-    # The statistics' headline is long: its finding goes on a second line.
-    headline = headline.replace(": ", ":<br>", 1) if len(headline) > 70 else headline
+    # The statistics' headline is long: its finding goes on a line of its own, wrapped so that
+    # it fits a half-width chart too.
+    if len(headline) > 55 and ": " in headline:
+        value, finding = headline.split(": ", 1)
+        headline = f"{value}:<br>" + "<br>".join(textwrap.wrap(finding, 55))
     _base_layout(fig, headline, subtitle, "Month", y_title, height + 24 * headline.count("<br>"))
-    fig.update_layout(showlegend=True, hovermode="closest")
+    # room for a legend that wraps to a second row on a half-width chart
+    fig.update_layout(
+        showlegend=True, hovermode="closest", margin_t=fig.layout.margin.t + 26,
+        height=fig.layout.height + 26,
+    )  # fmt: skip
     fig.update_yaxes(ticksuffix=y_suffix, tickprefix=y_prefix)
     if y_format != ",":
         fig.update_yaxes(tickformat=y_format)
-    if icons:
-        fig.add_annotation(
-            text=icons, x=1, xref="paper", xanchor="right", y=1, yref="paper", yanchor="bottom",
-            yshift=28, showarrow=False, align="right", font={"size": 13},
-        )  # fmt: skip
+    if icons:  # in the figure, so an exported image keeps them: a line under the subtitle
+        add_subtitle_line(fig, icons)
+    if len(months):
+        # The months shown, half a month either side: an event's label must not widen the axis.
+        first = pd.Timestamp(f"{months[0]}-01") - pd.Timedelta(days=16)
+        last = pd.Timestamp(f"{months[-1]}-01") + pd.Timedelta(days=16)
+        fig.update_xaxes(range=[first.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d")])
     if len(months) <= 6:
         fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return fig

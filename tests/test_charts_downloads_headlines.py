@@ -231,3 +231,21 @@ def test_a_title_from_a_data_file_is_shown_as_written():
         and "&lt;a href='https://evil.example'&gt;Court&lt;/a&gt; &amp; co" in text
     )
     assert text.count("<br>") == 2  # after the headline, and the subtitle's own
+
+
+def test_an_event_label_late_in_a_fixed_range_runs_leftwards():
+    """25 Sep 2017 lies 77% of the way along Mar 2016 to Mar 2018: its label ends at the line
+    instead of running off the chart; with no fixed range it starts at the line."""
+    import plotly.graph_objects as go
+
+    from cjsperf import charts
+
+    fixed = go.Figure()
+    fixed.update_xaxes(range=["2016-03-16", "2018-03-17"])
+    charts.mark_month(fixed, "2017-09-25", "ODP")
+    assert (fixed.layout.annotations[0].xanchor, fixed.layout.annotations[0].xshift) == (
+        "right",
+        -4,
+    )
+    free = charts.mark_month(go.Figure(), "2017-09-25", "ODP")
+    assert (free.layout.annotations[0].xanchor, free.layout.annotations[0].xshift) == ("left", 4)

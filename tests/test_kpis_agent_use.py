@@ -102,9 +102,9 @@ def test_by_prosecutor_chart():
     df = pd.DataFrame(
         {
             "list_type": ["Trial", "Motoring", "Youth"],
-            "sessions": [5, 1, 4],
-            "in_house_sessions": [2, 0, 4],
-            "agent_sessions": [3, 1, 0],
+            "sessions": [500, 100, 40],
+            "in_house_sessions": [200, 0, 40],
+            "agent_sessions": [300, 100, 0],
             "agent_share": [60.0, 100.0, 0.0],
         }
     )
@@ -113,10 +113,19 @@ def test_by_prosecutor_chart():
     agent, in_house = fig.data
     assert (agent.name, in_house.name) == ("Agent", "In-house")
     assert list(agent.y) == ["Trial (60.0% agent)", "Motoring (100.0% agent)", "Youth (0.0% agent)"]
-    assert list(agent.x) == [3, 1, 0] and list(in_house.x) == [2, 0, 4]
-    # Counts only on segments of at least a twelfth of the widest bar (5 sessions).
-    assert list(agent.text) == ["3", "1", ""] and list(in_house.text) == ["2", "", "4"]
+    assert list(agent.x) == [300, 100, 0] and list(in_house.x) == [200, 0, 40]
+    # Counts only on segments of at least a twelfth of the widest bar (500 sessions: 41.7).
+    assert list(agent.text) == ["300", "100", ""] and list(in_house.text) == ["200", "", ""]
     assert agent.marker.color == agent_use.PROSECUTOR_COLORS["Agent"]
+    # A list of 10 sessions all covered by agents is not named: fewer than 50 sessions.
+    small = pd.concat([df, pd.DataFrame({"list_type": ["Remand"], "sessions": [10],
+                                         "in_house_sessions": [0], "agent_sessions": [10],
+                                         "agent_share": [100.0]})])  # fmt: skip
+    _, head = agent_use.by_prosecutor_chart(small, "list_type", subtitle="sub", suffix=" lists")
+    assert head == "Motoring lists used agents most, 100.0%"
+    few = df.assign(sessions=[5, 1, 4])
+    _, head = agent_use.by_prosecutor_chart(few, "list_type", subtitle="sub", suffix=" lists")
+    assert head == "Every one had fewer than 50 sessions: no ranking"
 
 
 def test_compact_millions_round_half_up():

@@ -118,7 +118,10 @@ def test_default_view_charts(default_page, spend):
     assert any("£300,000" in a["text"] for a in notes)
     assert any("Operational Delivery Plan launched, 25 Sep 2017" in a["text"] for a in notes)
     # The variation and assurance in words, in the chart (for an exported image) and beside it.
-    assert any("Common cause" in a["text"] or "Special cause" in a["text"] for a in notes)
+    title = spec["layout"]["title"]["text"]
+    assert "Common cause" in title or "Special cause" in title
+    # The axis spans the 24 months shown (an event label does not widen it).
+    assert spec["layout"]["xaxis"]["range"] == ["2016-03-16", "2018-03-17"]
     assert len(charts(default_page)) == 6
     assert "not recorded by crime type" not in captions(default_page)
 
