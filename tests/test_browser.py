@@ -226,6 +226,19 @@ def headline(pg) -> str:
     return pg.evaluate(HEADLINE)
 
 
+def expect_headline(pg, expected: str) -> None:
+    """The first chart's headline becomes `expected`: a first visit may draw the page twice (the
+    link's filters written back to the URL), so the first title read can be a passing one."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # timed out: the assert says what it shows
+        pg.wait_for_function(
+            "(e) => document.querySelector('.gtitle tspan.line')?.textContent === e",
+            arg=expected,
+        )
+    assert headline(pg) == expected
+
+
 def wait_headline_change(pg, before: str) -> str:
     pg.wait_for_function(
         "(b) => { const t = document.querySelector('.gtitle tspan.line'); "
@@ -320,7 +333,7 @@ def test_link_reproduces_the_published_figure_and_downloads_hold_it(page, server
     page.wait_for_selector(".gtitle")
     no_exception(page)
     # The SPC chart's headline: the value, then what the statistics say of it (second line).
-    assert headline(page) == f"Drugs Offences conviction rate {expected['rate']}%:"
+    expect_headline(page, f"Drugs Offences conviction rate {expected['rate']}%:")
     # Its variation and assurance, in words beside it.
     assert page.get_by_text("Common cause").count() + page.get_by_text("Special cause").count() >= 1
     expander = chart_downloads(page, 0)
@@ -367,7 +380,7 @@ def test_link_filters_survive_a_page_change(page, server):
     no_exception(page)
     go_to(page, "Conviction rates", "/conviction-rates")
     page.wait_for_selector(".gtitle")
-    assert headline(page) == f"Drugs Offences conviction rate {WM_DRUGS_MAR_2018['rate']}%:"
+    expect_headline(page, f"Drugs Offences conviction rate {WM_DRUGS_MAR_2018['rate']}%:")
 
 
 def test_unknown_link_value_gives_a_notice_not_an_error(page, server):
@@ -394,7 +407,7 @@ def test_a_deep_link_as_the_first_visit_to_a_fresh_server_shows_the_page_with_no
         assert pg.get_by_role("dialog").count() == 0
         assert pg.get_by_text("Page not found").count() == 0
         # The page the link names, with its filters: 223 ÷ (223 + 12) = 94.9% (checked by hand).
-        assert headline(pg) == "Drugs Offences conviction rate 94.9%:"
+        expect_headline(pg, "Drugs Offences conviction rate 94.9%:")
         assert pg.locator("h1").first.inner_text() == "Conviction rates"
         assert crime_type_box(pg).input_value() == "Drugs Offences"
         params = url_params(pg)
