@@ -50,7 +50,7 @@ async def _server_start(_app):
 
 def frame() -> None:
     """One visit's run: page config, the shared filters, the chosen page."""
-    from cjsperf import ui
+    from cjsperf import site, ui
 
     st.set_page_config(
         page_title="CPS West Midlands performance",
@@ -58,40 +58,11 @@ def frame() -> None:
         layout="wide",
         initial_sidebar_state="expanded",
     )
-    # Each page has its own URL path (with hyphens): a path equal to a file name in pages/ would
-    # let Streamlit's older multipage routing run that file without this frame.
     pages = [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(
-            "pages/conviction_rates.py",
-            url_path="conviction-rates",
-            title="Conviction rates",
-            icon=":material/gavel:",
-        ),
-        st.Page(
-            "pages/agent_spend.py",
-            url_path="agent-spend",
-            title="Agent spend",
-            icon=":material/payments:",
-        ),
-        st.Page(
-            "pages/court_sessions.py",
-            url_path="court-sessions",
-            title="Court sessions",
-            icon=":material/event:",
-        ),
-        st.Page(
-            "pages/task_completion.py",
-            url_path="task-completion",
-            title="Task completion",
-            icon=":material/task_alt:",
-        ),
-        st.Page(
-            "pages/data_quality.py",
-            url_path="data-quality",
-            title="Data quality",
-            icon=":material/fact_check:",
-        ),
+            p.file, url_path=p.url_path or None, title=p.title, icon=p.icon, default=not p.url_path
+        )
+        for p in site.PAGES
     ]
     page = st.navigation(pages, position="top")
     # Less empty space above the page title: on a projector at 1366x768 every line counts.

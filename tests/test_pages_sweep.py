@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-PAGES = (
-    None,  # the Overview, the default page
-    "pages/conviction_rates.py",
-    "pages/agent_spend.py",
-    "pages/court_sessions.py",
-    "pages/task_completion.py",
-    "pages/data_quality.py",
-)
+from cjsperf import site
+
+PAGES = tuple(None if not p.url_path else p.file for p in site.PAGES)  # None: the Overview
 COMBINATIONS = {
     "a flag, one force, one month": {
         "crime_type": "Hate crime",
