@@ -105,7 +105,15 @@ from cjsperf.extracts import (
 DEFAULT_SEED = 2017
 FINANCIAL_YEARS: tuple[str, ...] = ("2015-16", "2016-17", "2017-18")
 EXTRACT_DATE = np.datetime64("2018-03-31", "D")
-GENERATED: tuple[Extract, ...] = (FLAGGED_OUTCOMES, AGENT_SPEND, COURT_SESSIONS, TASKS)
+# The generators of the later extracts (cjsperf/generators/), each with its own child seed.
+MORE: tuple = ()
+GENERATED: tuple[Extract, ...] = (
+    FLAGGED_OUTCOMES,
+    AGENT_SPEND,
+    COURT_SESSIONS,
+    TASKS,
+    *(e for m in MORE for e in m.EXTRACTS),
+)
 GZIP_LEVEL = 6
 
 # The story: ODP launch 25 Sep 2017, training in October 2017, full effect from November 2017.
@@ -811,7 +819,8 @@ def generate(
     courts = read_court_centres(source)
     published = read_published_outcomes(source)
     text = _date_text()
-    ss_flag, ss_court, ss_tasks = np.random.SeedSequence(seed).spawn(3)
+    children = np.random.SeedSequence(seed).spawn(3 + max((m.SEED_INDEX for m in MORE), default=0))
+    ss_flag, ss_court, ss_tasks = children[:3]
 
     written: dict[str, list[Path]] = {ext.name: [] for ext in GENERATED}
 
@@ -830,6 +839,10 @@ def generate(
         write(AGENT_SPEND, fy, spend_cols)
     for fy, cols in _tasks(np.random.default_rng(ss_tasks), fys, scale, text):
         write(TASKS, fy, cols)
+    for module in MORE:
+        rng = np.random.default_rng(children[3 + module.SEED_INDEX - 1])
+        for fy, ext, cols in module.generate(rng, fys, scale, text):
+            write(ext, fy, cols)
     return {ext.name: written[ext.name] for ext in GENERATED}
 
 
