@@ -15,7 +15,7 @@ per scale (so peak memory and "cold" mean what they say):
   (the ratio), and a bare `SELECT count(*) FROM read_csv(...)` for reference;
 * warm start: a new `Warehouse` on the same database file with nothing changed (files read must be
   0), and after one tasks file was touched (only that file is read, only `tasks` re-staged);
-* each page listed in `dashboard.py` (`st.Page(...)` entries), run with Streamlit's AppTest: first
+* each page the dashboard serves (`cjsperf.site.PAGES`), run with Streamlit's AppTest: first
   visit, rerun after a filter change with query results cached and uncached
   (`st.cache_data.clear()` before the run), median and 95th percentile over --repeats; the page's
   queries alone (`Warehouse.run_query`, uncached); chart and table bytes the page sends (Plotly
@@ -33,7 +33,6 @@ every figure. Timings on a shared machine vary: the JSON records the load averag
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import gc
 import json
@@ -158,32 +157,12 @@ def machine() -> dict:
 
 
 # ------------------------------------------------------------------------------ pages
-def dashboard_pages(dashboard: Path = DASHBOARD) -> list[dict]:
-    """The pages `dashboard.py` lists: every `st.Page("pages/x.py", title=..., ...)` call, read with
-    `ast` (not imported), in order: [{'path': 'pages/x.py', 'title': ..., 'default': bool}]."""
-    tree = ast.parse(dashboard.read_text())
-    pages = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        if node.func.attr != "Page" or not node.args:
-            continue
-        first = node.args[0]
-        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-            continue
-        kw = {k.arg: k.value for k in node.keywords}
-        title = kw.get("title")
-        default = kw.get("default")
-        pages.append(
-            {
-                "path": first.value,
-                "title": title.value if isinstance(title, ast.Constant) else Path(first.value).stem,
-                "default": bool(isinstance(default, ast.Constant) and default.value),
-                "line": node.lineno,
-            }
-        )
-    pages.sort(key=lambda p: p.pop("line"))
-    return pages
+def dashboard_pages() -> list[dict]:
+    """The pages the dashboard serves (`cjsperf.site.PAGES`), in order:
+    [{'path': 'pages/x.py', 'title': ..., 'default': bool}]."""
+    from cjsperf.site import PAGES
+
+    return [{"path": p.file, "title": p.title, "default": not p.url_path} for p in PAGES]
 
 
 # ------------------------------------------------------------------------------ sample data

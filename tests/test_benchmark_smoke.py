@@ -33,8 +33,8 @@ run = _load_run()
 
 
 def _pages_in_dashboard() -> list[str]:
-    """The page files dashboard.py lists, read with a plain regular expression."""
-    return re.findall(r"st\.Page\(\s*\"([^\"]+)\"", (REPO / "dashboard.py").read_text())
+    """The page files the dashboard serves (cjsperf/site.py), read with a plain regular expression."""
+    return re.findall(r"Page\(\s*\"(pages/[^\"]+)\"", (REPO / "cjsperf" / "site.py").read_text())
 
 
 def _data_lines(path: Path) -> int:
@@ -69,7 +69,7 @@ def bench(tmp_path_factory):
     return {"doc": doc, "stdout": proc.stdout, "lines": lines, "data_dir": data_dir}
 
 
-def test_pages_are_read_from_dashboard_py():
+def test_pages_are_read_from_the_site_list():
     pages = [p["path"] for p in run.dashboard_pages()]
     assert pages == _pages_in_dashboard()
     assert all((REPO / p).exists() for p in pages)
