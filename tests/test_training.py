@@ -232,3 +232,18 @@ def test_people_page_headline_figures_and_no_crime_type_or_force(open_app, sampl
     text = captions(at2)
     assert "Training courses are not recorded by crime type" in text
     assert "Training courses are not recorded by police force" in text
+
+
+def test_overview_tiles_for_training(open_app, sample):
+    at = open_app(None)  # default period: the 12 months to Mar 2018, so the tiles show Mar 2018
+    shown = metric_values(at)
+    march = sample[(sample["due_date"] >= "2018-03-01") & (sample["due_date"] <= "2018-03-31")]
+    assert shown["Training completed by due date"] == f"{_rate(march):.1f}%"
+    end = pd.Timestamp("2018-03-31")
+    open_ = (sample["assigned_date"] <= end) & (
+        sample["completed_date"].isna() | (sample["completed_date"] > end)
+    )
+    assert (
+        shown["Overdue training at month end"]
+        == f"{int((open_ & (sample['due_date'] < end)).sum()):,}"
+    )
