@@ -217,12 +217,43 @@ TASKS = Extract(
     source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
 )
 
+STAFF_GROUPS: tuple[str, ...] = ("Administrative", "Paralegal", "Lawyer", "Manager")
+TRAINING_COURSES: tuple[str, ...] = (
+    "Area vision and Operational Delivery Plan",
+    "Task management",
+    "Value for money",
+    "Disclosure",
+    "Victim Communication and Liaison",
+    "Data protection",
+    "Equality and diversity",
+)
+
+TRAINING = Extract(
+    name="training",
+    title="Staff training assigned and completed (sample)",
+    glob="training/*.csv*",
+    grain="one row per person, course and date assigned",
+    columns=(
+        Column("person_id", "text", "Pseudonymous staff id (never a name or staff number)"),
+        Column("staff_group", "staff_group", "Administrative, Paralegal, Lawyer or Manager"),
+        Column("team", "team", "Team the person works in"),
+        Column("course", "course", "Course assigned"),
+        Column("assigned_date", "date", "Date the course was assigned, YYYY-MM-DD"),
+        Column("due_date", "date", "Date it is due, on or after assigned_date"),
+        Column("completed_date", "date", "Date completed; empty while outstanding", required=False),
+    ),
+    period_column="assigned_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+)
+
 EXTRACTS: tuple[Extract, ...] = (
     CASE_OUTCOMES,
     FLAGGED_OUTCOMES,
     AGENT_SPEND,
     COURT_SESSIONS,
     TASKS,
+    TRAINING,
 )
 BY_NAME = {e.name: e for e in EXTRACTS}
 
@@ -326,4 +357,6 @@ FIXED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "task_type": TASK_TYPES,
     "better": ("higher", "lower", "neither"),
     "yes_no": ("Y", "N"),
+    "staff_group": STAFF_GROUPS,
+    "course": TRAINING_COURSES,
 }

@@ -1,0 +1,41 @@
+-- Training outstanding and overdue at each month end (sample extract; no offence category, no police force).
+-- Outstanding at month end E: assigned_date <= E and not completed by E (completed_date empty or after E). Overdue: outstanding at E with due_date < E (a course due on E itself is not yet overdue).
+-- Months from the first month a course was assigned to the month the extract was taken (its latest period, as in training_completion_by_month).
+-- grain: one row per month of the period that the extract covers
+-- param staff_group: All staff | All staff, or one staff group: Administrative, Paralegal, Lawyer or Manager
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
+-- returns: month (YYYY-MM), month_end (DATE), outstanding (courses assigned and not completed), overdue (outstanding past the due date), not_yet_due (outstanding, due on or after the month end), overdue_share (% of outstanding overdue, one decimal, half-up)
+WITH t AS (
+    SELECT assigned_date, due_date, completed_date, as_at
+    FROM training_for($staff_group)  -- queries/shared/training.sql
+),
+span AS (
+    SELECT date_trunc('month', min(assigned_date)) AS first_month,
+        (SELECT max(anchor) FROM date_anchors WHERE extract = 'training') AS as_at
+    FROM stg_training
+),
+months AS (
+    SELECT d::DATE AS m, (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end
+    FROM range(month_start($start), month_start($end) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) r(d)
+    WHERE d >= (SELECT first_month FROM span) AND d <= (SELECT as_at FROM span)
+),
+counts AS (
+    SELECT m.m,
+        count(*) AS outstanding,
+        count(*) FILTER (WHERE t.due_date < m.month_end) AS overdue
+    FROM months m
+    JOIN t ON t.assigned_date <= m.month_end
+        AND (t.completed_date IS NULL OR t.completed_date > m.month_end)
+    GROUP BY m.m
+)
+SELECT
+    strftime(m.m, '%Y-%m') AS month,
+    m.month_end,
+    coalesce(c.outstanding, 0)::BIGINT AS outstanding,
+    coalesce(c.overdue, 0)::BIGINT AS overdue,
+    coalesce(c.outstanding - c.overdue, 0)::BIGINT AS not_yet_due,
+    rate_half_up(c.overdue, c.outstanding) AS overdue_share
+FROM months m
+LEFT JOIN counts c ON c.m = m.m
+ORDER BY m.m

@@ -1,0 +1,19 @@
+-- Training completed by the due date over a period, by staff group and course, with the totals of each (sample extract; no offence category, no police force).
+-- Same definitions as training_completion_by_month: of the courses DUE in the period, the share completed by their due date (completed_date <= due_date); late or still outstanding after the due date is not; outstanding courses due after the extract date cannot be judged yet and are left out of due.
+-- Rows: each staff group and course; each staff group with course 'All courses'; each course with staff_group 'All staff'; and 'All staff', 'All courses' for the whole Area.
+-- grain: one row per staff group (or All staff) and course (or All courses) with courses due in the period
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
+-- returns: staff_group (or All staff), course (or All courses), due (courses due and judged), on_time, late, open_overdue, not_yet_due, on_time_rate (% of due, one decimal, half-up)
+SELECT
+    CASE WHEN grouping(staff_group) = 1 THEN 'All staff' ELSE staff_group END AS staff_group,
+    CASE WHEN grouping(course) = 1 THEN 'All courses' ELSE course END AS course,
+    count(*) FILTER (WHERE judged) AS due,
+    count(*) FILTER (WHERE on_time) AS on_time,
+    count(*) FILTER (WHERE late) AS late,
+    count(*) FILTER (WHERE open_overdue) AS open_overdue,
+    count(*) FILTER (WHERE NOT judged) AS not_yet_due,
+    rate_half_up(count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE judged)) AS on_time_rate
+FROM training_due('All staff', $start, $end)  -- queries/shared/training.sql
+GROUP BY GROUPING SETS ((staff_group, course), (staff_group), (course), ())
+ORDER BY grouping(staff_group), staff_group, grouping(course), course
