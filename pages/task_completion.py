@@ -127,8 +127,9 @@ open_tasks = shown.assign(series="Open tasks", value=shown["open_tasks"])[
     ["month", "series", "value"]
 ]
 notes = []
-if backlog["month"].iloc[0] > shift_month(over_t.first, -6):
-    notes.append(f"The extract holds tasks created from {month_label(backlog['month'].iloc[0])}, so its first months miss older tasks still open then.")  # fmt: skip
+loaded = ui.months_loaded("tasks", ui.warehouse().version)  # months with tasks created
+if loaded and loaded[0] > shift_month(over_t.first, -6):
+    notes.append(f"The extract holds tasks created from {month_label(loaded[0])}, so its first months miss older tasks still open then.")  # fmt: skip
 ui.show_trend(over_t, key="tasks-backlog-by-month", y_title="Tasks", comparisons=open_tasks,
               hover=(Hover("open_tasks", "Open tasks"), Hover("overdue_share", "Overdue (% of open)", ".1f")),
               measure_text=f"Overdue open tasks at each month end (open tasks in grey), {what}",
