@@ -41,6 +41,8 @@ async def _server_start(_app):
     context_log.setLevel(logging.ERROR)
     try:
         await asyncio.to_thread(ui._current)
+    except ui.WarehouseUnavailable as exc:  # a replica before the first build: /healthz says 503
+        logging.getLogger(__name__).warning("%s", exc)
     except Exception:  # the first visit tries again and shows the problem on the page
         logging.getLogger(__name__).exception("Could not read the extracts at server start")
     finally:

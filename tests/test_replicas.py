@@ -126,6 +126,31 @@ def test_read_only_never_writes(tmp_path):
     wh.close()
 
 
+def test_health_is_503_without_a_database_and_reports_the_build_with_one(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from cjsperf import ui
+
+    db = tmp_path / "served.duckdb"
+    monkeypatch.setenv("CJSPERF_READ_ONLY", "1")
+    monkeypatch.setenv("CJSPERF_DB", str(db))
+    monkeypatch.setattr(ui, "SYNC_EVERY_SECONDS", 0.0)
+    st.cache_resource.clear()
+    try:
+        status, body = ui.health()
+        assert (status, body["status"], body["read_only"]) == (503, "unavailable", True)
+        assert "run `python -m cjsperf build` first" in body["error"]
+        _write_build(db, 5, "b1")
+        status, body = ui.health()
+        assert (status, body["build"], body["rows"]) == (200, "b1", {"tasks": 5})
+        _write_build(db, 8, "b2")
+        status, body = ui.health()
+        assert (status, body["build"], body["rows"]) == (200, "b2", {"tasks": 8})
+        assert ui.warehouse().version == "b2"  # what the cached queries are keyed on
+    finally:
+        st.cache_resource.clear()  # later tests get a warehouse of their own folder
+
+
 # ----------------------------------------------------------------------------- build
 def _file_lines(path: Path) -> int:
     """Data lines (not the header) of a CSV file, read with the csv module."""
