@@ -40,12 +40,25 @@ async def _server_start(_app):
     level = context_log.level
     context_log.setLevel(logging.ERROR)
     try:
-        await asyncio.to_thread(ui.warehouse)
+        await asyncio.to_thread(ui._current)
+    except ui.WarehouseUnavailable as exc:  # a replica before the first build: /healthz says 503
+        logging.getLogger(__name__).warning("%s", exc)
     except Exception:  # the first visit tries again and shows the problem on the page
         logging.getLogger(__name__).exception("Could not read the extracts at server start")
     finally:
         context_log.setLevel(level)
     yield
+
+
+async def _healthz(_request):
+    """GET /healthz, for a load balancer: the build of the database this process serves (JSON),
+    or 503 when it cannot open it. See README "Serving a meeting"."""
+    from starlette.responses import JSONResponse
+
+    from cjsperf import ui
+
+    status, body = await asyncio.to_thread(ui.health)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def frame() -> None:
@@ -74,4 +87,10 @@ def frame() -> None:
 if __name__ == "__main__":  # a visit: Streamlit runs this file as its script
     frame()
 else:  # imported by the server, once, at start
-    app = st.App(__file__, lifespan=_server_start)
+    from starlette.routing import Route
+
+    app = st.App(
+        __file__,
+        lifespan=_server_start,
+        routes=[Route("/healthz", _healthz, methods=["GET", "HEAD"])],
+    )

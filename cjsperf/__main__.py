@@ -1,4 +1,4 @@
-"""Command line: `python -m cjsperf {check,query,sample} ...` (see README)."""
+"""Command line: `python -m cjsperf {check,query,sample,build} ...` (see README)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from cjsperf import spc
-from cjsperf.db import Warehouse, default_data_dir
+from cjsperf.db import Warehouse, WarehouseUnavailable, build_database, default_data_dir
 from cjsperf.queries import QueryError, list_queries
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -75,6 +75,29 @@ def check(data_dir: Path) -> int:
             print("  " + _format_problem(p))
         return 1
     print("\nNo problems: every row of every file loaded.")
+    return 0
+
+
+def build(data_dir: Path) -> int:
+    """Bring the database file (CJSPERF_DB, else .cjsperf.duckdb in the data folder) up to date
+    with the data folder, for read-only replicas (CJSPERF_READ_ONLY=1); exit 1 if it cannot."""
+    try:
+        report = build_database(data_dir)
+    except WarehouseUnavailable as exc:
+        print(safe(exc), file=sys.stderr)
+        return 1
+    what = "built" if report.replaced else "already up to date:"
+    print(f"{safe(report.path)} {what} build {report.build} ({report.built_at})")
+    for r in report.summary.itertuples():
+        print(
+            f"  {r.extract:18} {r.files:5d} files {r.rows_loaded:12,d} rows "
+            f"{r.rows_rejected:10,d} rejected {r.warnings:8,d} warnings"
+        )
+    errors = int((report.problems.severity == "error").sum())
+    print(
+        f"{len(report.problems):,} problems ({errors:,} errors; `python -m cjsperf check` lists "
+        f"them) in {report.seconds:.1f} s"
+    )
     return 0
 
 
@@ -190,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         help="which direction of COLUMN is better, for spc_special_cause (default: neither)",
     )
     sub.add_parser("sample", help="write the synthetic sample extracts", add_help=False)
+    p_build = sub.add_parser(
+        "build", help="bring the database file up to date for read-only replicas, and exit"
+    )
+    p_build.add_argument("data_dir", nargs="?", help="data folder (default: CJSPERF_DATA or data/)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "sample":
         from cjsperf import sample
@@ -199,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if args.command == "check":
         return check(Path(args.data_dir).resolve() if args.data_dir else default_data_dir())
+    if args.command == "build":
+        return build(Path(args.data_dir).resolve() if args.data_dir else default_data_dir())
     return query(args.name, args.params, args.list, args.spc, args.better)
 
 

@@ -16,18 +16,20 @@ Data flows one way (see README "Architecture"):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -81,6 +83,33 @@ def default_data_dir() -> Path:
     """The folder named by CJSPERF_DATA, else the repository's data/."""
     env = os.environ.get("CJSPERF_DATA")
     return Path(env).expanduser().resolve() if env else REPO_ROOT / "data"
+
+
+def default_db_path(data_dir: Path) -> Path:
+    """The database file named by CJSPERF_DB, else `.cjsperf.duckdb` in the data folder."""
+    env = os.environ.get("CJSPERF_DB")
+    return Path(env) if env else data_dir / ".cjsperf.duckdb"
+
+
+class WarehouseUnavailable(Exception):
+    """A read-only warehouse's database file is missing or cannot be opened."""
+
+
+@dataclass(eq=False)
+class _Build:
+    """One open build of the database file: its connection and the queries running on it."""
+
+    con: duckdb.DuckDBPyConnection
+    key: tuple | None  # the file's (device, inode, mtime, size) when opened
+    build: str  # the build id `build_database` stored in meta
+    built_at: str
+    linked: bool = False  # opened through a hard link of its own (see Warehouse.refresh)
+    users: int = 0  # queries in flight
+    retired: bool = False  # a newer build is served: close when the last query ends
+
+
+_LINKS = 0  # hard links made to open builds, for unique names
+_LINK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -219,16 +248,28 @@ class Warehouse:
     """One DuckDB database built from one data folder. Thread-safe: queries use their own cursor."""
 
     def __init__(
-        self, data_dir: Path | str | None = None, db_path: Path | str | None = ":default:"
+        self,
+        data_dir: Path | str | None = None,
+        db_path: Path | str | None = ":default:",
+        read_only: bool = False,
     ):
         self.data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
         if db_path == ":default:":
-            db_path = os.environ.get("CJSPERF_DB") or self.data_dir / ".cjsperf.duckdb"
+            db_path = default_db_path(self.data_dir)
         self.db_path = None if db_path in (None, ":memory:") else Path(db_path)
         self.notice: str | None = None
-        self.con = self._connect()
+        self.read_only = read_only
         self._lock = threading.RLock()
+        self._swap_lock = threading.Lock()  # guards _build and its count of queries in flight
         self.version = ""
+        if read_only:
+            # A replica: serves a file `python -m cjsperf build` made; never ingests.
+            self._build = self._open_build()
+            self.con = self._build.con
+            self.version = self._build.build
+            return
+        self.con = self._connect()
+        self._build = _Build(self.con, None, "", "")
         self._setup()
 
     # ---------------------------------------------------------------- connection
@@ -243,7 +284,119 @@ class Warehouse:
         return duckdb.connect()
 
     def close(self) -> None:
+        with self._swap_lock:
+            self._build.retired = True
         self.con.close()
+
+    # ---------------------------------------------------------------- read-only replicas
+    # A replica holds one connection per build of the file (`_Build`). A query takes the newest
+    # build and counts itself in; `refresh()` opens a build that replaced the file as the newest,
+    # and the one before is closed when its last query ends (closing a connection breaks the
+    # cursors other threads are using). DuckDB hands a `connect` to a path it already has open the
+    # database it opened before, even after the file was replaced; so each build is opened through
+    # a hard link of its own, removed as soon as the file is open.
+    def _open_build(self) -> _Build:
+        if self.db_path is None or not self.db_path.is_file():
+            raise WarehouseUnavailable(
+                f"No database at {self.db_path}: run `python -m cjsperf build` first."
+            )
+        global _LINKS
+        with _LINK_LOCK:
+            _LINKS += 1
+            link = self.db_path.with_name(f".{self.db_path.name}.{os.getpid()}.{_LINKS}.open")
+        try:
+            os.link(self.db_path, link)
+        except OSError:
+            link = None  # no hard links here: open the path itself (see `refresh`)
+        source = link or self.db_path
+        try:
+            st = source.stat()
+            con = duckdb.connect(str(source), read_only=True)
+        except (duckdb.Error, OSError) as exc:
+            raise WarehouseUnavailable(f"Could not open {self.db_path}: {exc}") from exc
+        finally:
+            if link is not None:
+                link.unlink(missing_ok=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            if "build" not in meta:  # a file a read-write dashboard made, not `build`
+                (files,) = con.execute(
+                    "SELECT string_agg(file || ':' || size || ':' || mtime_ns, '|' ORDER BY file) "
+                    "FROM load_files"
+                ).fetchone()
+                meta["build"] = hashlib.sha1(f"{files}|{meta.get('code')}".encode()).hexdigest()[
+                    :12
+                ]
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseUnavailable(
+                f"{self.db_path} is not a dashboard database: {exc}"
+            ) from exc
+        key = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+        return _Build(con, key, meta["build"], meta.get("built_at", ""), linked=link is not None)
+
+    def refresh(self) -> bool:
+        """Read-only: serve the build that replaced the database file, if one did; True if so.
+        A file that cannot be opened leaves the build being served in place (and says so in
+        `notice`)."""
+        if not self.read_only or self.db_path is None:
+            return False
+        with self._lock:
+            try:
+                st = self.db_path.stat()
+            except OSError:
+                return False
+            if (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size) == self._build.key:
+                return False
+            old = self._build
+            if not old.linked:
+                # Without a link of its own, DuckDB would hand back the open build: wait till idle.
+                with self._swap_lock:
+                    if old.users:
+                        return False
+                    old.retired = True
+                old.con.close()
+            try:
+                new = self._open_build()
+            except WarehouseUnavailable as exc:
+                self.notice = str(exc)
+                if old.linked:
+                    return False
+                new = self._open_build()  # the old one is closed: try once more, or fail
+            self.notice = None
+            with self._swap_lock:
+                self._build, self.con, self.version = new, new.con, new.build
+                old.retired = True
+                idle = old.users == 0
+            if idle and old.linked:
+                old.con.close()
+            return True
+
+    @contextlib.contextmanager
+    def _connection(self):
+        """The newest build's connection, counted in for the length of the block."""
+        with self._swap_lock:
+            build = self._build
+            build.users += 1
+        try:
+            yield build.con
+        finally:
+            with self._swap_lock:
+                build.users -= 1
+                close = build.retired and build.users == 0 and build is not self._build
+            if close:
+                build.con.close()
+
+    def build_info(self) -> dict:
+        """The build being served: its id, when it was built, and the lines loaded per extract."""
+        with self._swap_lock:
+            build = self._build
+        rows = self.sql("SELECT extract, lines FROM stage_counts ORDER BY extract")
+        return {
+            "build": build.build or self.version,
+            "built_at": build.built_at,
+            "rows": {r.extract: int(r.lines) for r in rows.itertuples()},
+        }
 
     def _setup(self) -> None:
         con = self.con
@@ -403,6 +556,9 @@ class Warehouse:
     # ---------------------------------------------------------------- sync
     def sync(self, force: bool = False) -> SyncReport:
         """Bring the database up to date with the data folder; read only what changed."""
+        if self.read_only:  # a replica never ingests: it serves the newest build
+            self.refresh()
+            return SyncReport([], 0.0)
         with self._lock:
             t0 = time.perf_counter()
             con = self.con
@@ -1116,22 +1272,98 @@ class Warehouse:
     def run_query(self, name: str, **params) -> pd.DataFrame:
         query = load_query(name)
         values = query.bind(params)
-        cur = self.con.cursor()
-        try:
-            return cur.execute(query.sql, values).df()
-        finally:
-            cur.close()
+        with self._connection() as con:
+            cur = con.cursor()
+            try:
+                return cur.execute(query.sql, values).df()
+            finally:
+                cur.close()
 
     def sql(self, sql: str, params: Iterable | dict | None = None) -> pd.DataFrame:
         """Run ad-hoc SQL on a fresh cursor (for tests, the CLI and the data quality page)."""
-        cur = self.con.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
+        with self._connection() as con:
+            cur = con.cursor()
+            try:
+                return cur.execute(sql, params or []).df()
+            finally:
+                cur.close()
 
 
 def open_warehouse(data_dir: Path | str | None = None, db_path=":default:") -> Warehouse:
     wh = Warehouse(data_dir, db_path)
     wh.sync()
     return wh
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    build: str
+    built_at: str
+    replaced: bool  # False when the file was already up to date with the data folder
+    seconds: float
+    summary: pd.DataFrame
+    problems: pd.DataFrame
+
+
+def build_database(data_dir: Path | str | None = None, db_path=":default:") -> BuildReport:
+    """Bring the database file up to date with the data folder, for read-only replicas.
+
+    Works on a copy next to the file (so only what changed is read again) and renames it into
+    place (`os.replace`, atomic): a reader sees the old file or the new one, never half of one.
+    The build id is a hash of the staging code and every file's name, size and modification time,
+    so an unchanged data folder keeps its build (and the file is left alone).
+    Raises WarehouseUnavailable when the data folder cannot be read or the file cannot be written.
+    """
+    t0 = time.perf_counter()
+    data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
+    if not data_dir.is_dir():
+        raise WarehouseUnavailable(f"No data folder at {data_dir}")
+    try:
+        next(data_dir.iterdir(), None)
+    except OSError as exc:
+        raise WarehouseUnavailable(f"Cannot read the data folder {data_dir}: {exc}") from exc
+    target = Path(default_db_path(data_dir) if db_path == ":default:" else db_path).resolve()
+    tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
+    wal = Path(f"{tmp}.wal")
+    try:
+        for p in (tmp, wal):
+            p.unlink(missing_ok=True)
+        if target.is_file():
+            shutil.copyfile(target, tmp)
+        wh = Warehouse(data_dir, db_path=tmp)
+        if wh.db_path is None:
+            raise WarehouseUnavailable(wh.notice or f"Cannot write {tmp}")
+        try:
+            row = wh.con.execute("SELECT value FROM meta WHERE key = 'build'").fetchone()
+            before = row[0] if row else None
+            wh.sync()
+            (code,) = wh.con.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
+            build = hashlib.sha1(f"{code}|{wh.version}".encode()).hexdigest()[:12]
+            replaced = build != before or not target.is_file()
+            if replaced:
+                built_at = datetime.now(UTC).isoformat(timespec="seconds")
+                wh.con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('build', ?), ('built_at', ?)",
+                    [build, built_at],
+                )
+            else:
+                (built_at,) = wh.con.execute(
+                    "SELECT value FROM meta WHERE key = 'built_at'"
+                ).fetchone()
+            summary, problems = wh.summary(), wh.problems()
+            wh.con.execute("CHECKPOINT")
+        finally:
+            wh.close()
+        if replaced:
+            with open(tmp, "rb+") as fh:  # on disk before the name points at it
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        return BuildReport(
+            target, build, built_at, replaced, time.perf_counter() - t0, summary, problems
+        )
+    except (OSError, duckdb.Error) as exc:
+        raise WarehouseUnavailable(f"Could not build {target}: {exc}") from exc
+    finally:
+        for p in (tmp, wal):
+            p.unlink(missing_ok=True)

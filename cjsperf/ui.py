@@ -9,6 +9,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
+import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -17,7 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cjsperf import charts, downloads
-from cjsperf.db import Warehouse
+from cjsperf.db import Warehouse, WarehouseUnavailable
 from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import Filters, Options, coverage_note, render_sidebar
 from cjsperf.filters import month_label as filters_month_label
@@ -34,22 +37,68 @@ CPS_CAVEAT = (
 )
 
 
+def read_only() -> bool:
+    """CJSPERF_READ_ONLY=1: serve the file `python -m cjsperf build` made; never ingest."""
+    return os.environ.get("CJSPERF_READ_ONLY", "").strip().lower() in ("1", "true", "yes")
+
+
 @st.cache_resource(show_spinner="Loading the extracts…")
 def _warehouse() -> Warehouse:
-    wh = Warehouse()
-    wh.sync()
+    wh = Warehouse(read_only=read_only())
+    wh.sync()  # read-only: nothing to do yet
     wh.last_check = time.monotonic()
     return wh
 
 
-def warehouse() -> Warehouse:
-    """The shared warehouse, brought up to date with the data folder at most every 2 s."""
+def _current() -> Warehouse:
+    """The shared warehouse, brought up to date with the data folder (read-only: with the newest
+    build of the database file) at most every SYNC_EVERY_SECONDS."""
     wh = _warehouse()
     now = time.monotonic()
     if now - getattr(wh, "last_check", 0.0) > SYNC_EVERY_SECONDS:
         wh.last_check = now
-        wh.sync()
+        wh.sync()  # read-only: `refresh()`
     return wh
+
+
+def warehouse() -> Warehouse:
+    """The shared warehouse, up to date (see `_current`); a read-only replica without a database
+    file it can open says so on the page and stops it."""
+    try:
+        return _current()
+    except WarehouseUnavailable as exc:
+        st.error(f"No data to show: {literal(str(exc))}")
+        st.stop()
+        raise  # st.stop() ends the run; this line is never reached
+
+
+class _OutsideRuns(logging.Filter):
+    """Drops Streamlit's 'missing ScriptRunContext' warning in a thread that is answering the
+    health check (no visit is running there: the cached warehouse is still the one to use)."""
+
+    local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.local, "on", False)
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    _OutsideRuns()
+)
+
+
+def health() -> tuple[int, dict]:
+    """For a load balancer (GET /healthz): 200 and the build this process serves, or 503 and why
+    not. Brings a replica onto a new build, like a visit does."""
+    info: dict = {"read_only": read_only(), "pid": os.getpid()}
+    _OutsideRuns.local.on = True
+    try:
+        return 200, {"status": "ok", **info, **_current().build_info()}
+    except Exception as exc:  # the file is missing, unreadable, or not a dashboard database
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return 503, {"status": "unavailable", "error": first, **info}
+    finally:
+        _OutsideRuns.local.on = False
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
