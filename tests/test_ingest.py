@@ -1021,7 +1021,14 @@ ALL_FILES = sorted(
         "tasks/tasks_2017_10.csv",
     ]
 )
-ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks"]
+ALL_EXTRACTS = [
+    "case_outcomes",
+    "flagged_outcomes",
+    "agent_spend",
+    "court_sessions",
+    "tasks",
+    "vcl_letters",
+]
 
 
 def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):
