@@ -390,3 +390,29 @@ def test_page_for_all_crime_shows_the_area_rate(open_app, sample):
     assert metric_values(at)["Sent on time"] == f"{half_up(int(j['on_time'].sum()), len(j)):.1f}%"
     captions = "\n".join(c.value for c in at.caption)
     assert "four West Midlands police forces only" in captions  # National compared by default
+
+
+def test_overview_tiles_show_vcl_with_variation_and_assurance(open_app, sample):
+    from tests import xmr_reference
+    from tests.test_page_overview import statuses
+
+    at = open_app(None)  # the Overview: the latest 12 months to Mar 2018
+    shown = metric_values(at)
+    months = [m for m in sorted(set(sample["month"])) if "2016-04" <= m <= "2018-03"]
+    rates = [_rate(sample[sample["month"] == m]) for m in months]
+    goods = [_good(sample[sample["month"] == m]) for m in months]
+    j = sample[(sample["month"] == "2018-03") & sample["judged"]]
+    assert shown["VCL letters sent on time"] == f"{half_up(int(j['on_time'].sum()), len(j)):.1f}%"
+    words = dict(zip(shown, statuses(at)))
+    # XmR limits worked out from the files' 24 monthly rates (no process change marked for VCL)
+    _, lower, upper = xmr_reference.limits(rates)
+    # Mar 2018 above the upper limit; the target (80%) above it too: the process as it ran
+    # cannot meet it (the improvement since the ODP has not yet 12 months for new limits)
+    assert rates[-1] > upper and upper < 80.0
+    assert words["VCL letters sent on time"] == [
+        "Special cause improvement",
+        "Consistently fails the target",
+    ]
+    _, lower, upper = xmr_reference.limits(goods)
+    assert lower < goods[-1] < upper and lower < 60.0 < upper
+    assert words["VCL letters assessed Good"][1] == "Hit and miss against the target"

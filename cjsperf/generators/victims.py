@@ -10,12 +10,12 @@ The story (HMCPSI 2017, issue 8: letters late and of uneven quality; HMCPSI foun
 victims; they, and most victims of sexual offences and homicide, are entitled to the enhanced
 service and are due 1 working day after the decision, the rest 5 (`cjsperf.extracts.VCL_DUE_RULE`;
 England and Wales working days from the holidays package). Decisions fall on working days, a few on
-a weekend or bank holiday. Letters are sent on time about 62% of the time in 2015-16 (enhanced
-about 50%, standard about 69%), creeping up slowly, then better after the Operational Delivery Plan
-(25 September 2017) and the October 2017 training: about 75% from November 2017. Late letters are
+a weekend or bank holiday. Letters are sent on time about 61% of the time to September 2017
+(enhanced about 52%, standard about 70%), creeping up slowly, then better after the Operational
+Delivery Plan (25 September 2017) and the October 2017 training: about 76% from November 2017. Late letters are
 mostly a few working days late, some weeks. A small share is never sent; letters not sent by the
 extract date 2018-03-31 have an empty ``sent_date``. Managers assess about 30% of the letters sent:
-Good about 45% before the training, rising to about 58% after it; Poor falls from about 20% to 12%.
+Good about 48% before the training, about 55% after it; Poor falls from about 20% to 12%.
 """
 
 from __future__ import annotations
