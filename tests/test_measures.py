@@ -76,7 +76,11 @@ def test_the_shipped_registry_loads_whole(tmp_path):
     wh = Warehouse(tmp_path, db_path=None)
     wh.sync()
     reg = measures.registry(wh.run_query("measures"))
-    assert list(reg) == [r[0] for r in ROWS] + ["sessions_listed"]
+    assert list(reg) == [r[0] for r in ROWS] + ["sessions_listed"] + [
+        "vcl_letters_on_time",
+        "vcl_letter_quality",
+    ]
+    assert (reg["vcl_letters_on_time"].target, reg["vcl_letter_quality"].target) == (80.0, 60.0)
     for key, *_, target, tolerance in ROWS:
         assert (reg[key].target, reg[key].tolerance) == (target, tolerance)
     evs = events_from(wh.run_query("events"))
