@@ -585,12 +585,45 @@ class Warehouse:
                 if extract.name in dirty:
                     self._stage(extract)  # clears the mark when stg_<extract> is in place
                     changed.append(extract.name)
+            self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
             # made once those exist.
             for path in sorted(SHARED_DIR.glob("*.sql")):
                 con.execute(path.read_text())
             self.version = self._compute_version()
             return SyncReport(changed, time.perf_counter() - t0)
+
+    def _working_days(self) -> None:
+        """`working_days(day DATE, n INTEGER)`: every England and Wales working day (weekends and
+        bank holidays excluded; `cjsperf.workdays`, from the holidays package) numbered 1, 2, …
+        in order, from the year before the first VCL decision to the year after the last. A
+        letter due N working days after its decision is due on the day numbered n + N, n being
+        the number of the last working day on or before the decision (queries/shared/vcl.sql).
+        Made again only when that span of years changes."""
+        from cjsperf.workdays import working_days
+
+        con = self.con
+        # fetchall, not fetchone: DuckDB refuses register() while a result is still unfinished.
+        ((first, last),) = con.execute(
+            "SELECT year(min(decision_date)), year(max(decision_date)) FROM stg_vcl_letters"
+        ).fetchall()
+        today = date.today().year
+        span = f"{(first or today) - 1}-{(last or today) + 1}"
+        row = con.execute("SELECT value FROM meta WHERE key = 'working_days'").fetchall()
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'working_days'"
+        ).fetchall()[0][0]
+        if row and row[0][0] == span and exists:
+            return
+        days = working_days(*(int(y) for y in span.split("-")))
+        frame = pd.DataFrame({"day": days, "n": range(1, len(days) + 1)})
+        con.register("_working_days", frame)
+        con.execute(
+            "CREATE OR REPLACE TABLE working_days AS "
+            "SELECT day::DATE AS day, n::INTEGER AS n FROM _working_days ORDER BY n"
+        )
+        con.unregister("_working_days")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('working_days', ?)", [span])
 
     def _compute_version(self) -> str:
         rows = self.con.execute(

@@ -247,6 +247,47 @@ TRAINING = Extract(
     source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
 )
 
+# Victim Communication and Liaison letters (HMCPSI issue 8).
+ENHANCED = ("Y", "N")
+LETTER_QUALITY: tuple[str, ...] = ("Good", "Fair", "Poor")
+# When a letter is due: the one rule, quoted by data/README.md and the Victims page.
+VCL_DUE_RULE = (
+    "A letter is due 1 working day after the decision for a victim entitled to the enhanced "
+    "service (enhanced Y), else 5 working days; the decision day itself is not counted. Working "
+    "days are Monday to Friday except England and Wales bank holidays (the holidays package, "
+    "GB, subdivision ENG). A decision on a weekend or a bank holiday counts from the last "
+    "working day before it, so the first working day after it is day 1 (a Saturday decision on "
+    "an enhanced letter is due on the Monday). Sent on or before the due date is on time; a "
+    "letter still unsent when the extract is taken and past its due date is late; one not yet "
+    "due then is not judged."
+)
+
+VCL_LETTERS = Extract(
+    name="vcl_letters",
+    title="Victim Communication and Liaison letters (sample)",
+    glob="vcl_letters/*.csv*",
+    grain="one row per letter owed to a victim",
+    columns=(
+        Column("letter_id", "text", "Unique letter id"),
+        Column("force_area", "force", "Police force area (data/reference/force_areas.csv)"),
+        Column("offence_category", "category", "Principal offence category of the case"),
+        Column(
+            "flags",
+            "flags",
+            "Hate crime, Domestic abuse, both separated by ';', or empty",
+            required=False,
+        ),
+        Column("enhanced", "enhanced", "Y when the victim is entitled to the enhanced service"),
+        Column("decision_date", "date", "Date of the decision the letter explains, YYYY-MM-DD"),
+        Column("sent_date", "date", "Date the letter was sent; empty while unsent", required=False),
+        Column("quality", "quality", "Good, Fair or Poor; empty when not assessed", required=False),
+    ),
+    period_column="decision_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+    notes=(VCL_DUE_RULE,),
+)
+
 EXTRACTS: tuple[Extract, ...] = (
     CASE_OUTCOMES,
     FLAGGED_OUTCOMES,
@@ -254,6 +295,7 @@ EXTRACTS: tuple[Extract, ...] = (
     COURT_SESSIONS,
     TASKS,
     TRAINING,
+    VCL_LETTERS,
 )
 BY_NAME = {e.name: e for e in EXTRACTS}
 
@@ -359,4 +401,6 @@ FIXED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "yes_no": ("Y", "N"),
     "staff_group": STAFF_GROUPS,
     "course": TRAINING_COURSES,
+    "enhanced": ENHANCED,
+    "quality": LETTER_QUALITY,
 }

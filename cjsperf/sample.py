@@ -101,13 +101,14 @@ from cjsperf.extracts import (
     TEAMS,
     Extract,
 )
-from cjsperf.generators import training
+from cjsperf.generators import training, victims
+from cjsperf.workdays import bank_holidays
 
 DEFAULT_SEED = 2017
 FINANCIAL_YEARS: tuple[str, ...] = ("2015-16", "2016-17", "2017-18")
 EXTRACT_DATE = np.datetime64("2018-03-31", "D")
 # The generators of the later extracts (cjsperf/generators/), each with its own child seed.
-MORE: tuple = (training,)
+MORE: tuple = (training, victims)
 GENERATED: tuple[Extract, ...] = (
     FLAGGED_OUTCOMES,
     AGENT_SPEND,
@@ -121,14 +122,9 @@ GZIP_LEVEL = 6
 _TRAINING_START = np.datetime64("2017-10-01", "D")
 _TRAINING_FULL = np.datetime64("2017-11-01", "D")
 
-# Bank holidays in England and Wales, April 2015 - March 2018 (and the edges).
-BANK_HOLIDAYS: tuple[str, ...] = (
-    "2015-04-03", "2015-04-06", "2015-05-04", "2015-05-25", "2015-08-31", "2015-12-25",
-    "2015-12-28", "2016-01-01", "2016-03-25", "2016-03-28", "2016-05-02", "2016-05-30",
-    "2016-08-29", "2016-12-26", "2016-12-27", "2017-01-02", "2017-04-14", "2017-04-17",
-    "2017-05-01", "2017-05-29", "2017-08-28", "2017-12-25", "2017-12-26", "2018-01-01",
-    "2018-03-30", "2018-04-02",
-)  # fmt: skip
+# Bank holidays in England and Wales over the sample's years, from the `holidays` package
+# (cjsperf.workdays), never a hand-typed list.
+BANK_HOLIDAYS: np.ndarray = np.array(bank_holidays(2015, 2018), dtype="datetime64[D]")
 
 # Dates are handled as day numbers since this origin; one lookup table turns them into text.
 _ORIGIN = np.datetime64("2015-01-01", "D")
@@ -235,7 +231,7 @@ def _fy_bounds(fy: str) -> tuple[np.datetime64, np.datetime64]:
 
 def _working_days(start: np.datetime64, end: np.datetime64) -> np.ndarray:
     days = np.arange(start, end, dtype="datetime64[D]")
-    ok = np.is_busday(days, holidays=np.array(BANK_HOLIDAYS, dtype="datetime64[D]"))
+    ok = np.is_busday(days, holidays=BANK_HOLIDAYS)
     return days[ok]
 
 
@@ -709,7 +705,7 @@ def _tasks(
 ) -> Iterator[tuple[str, list]]:
     next_id = 1
     width = max(7, len(str(int(_TASKS_PER_YEAR * scale * len(FINANCIAL_YEARS) * 1.1))))
-    hol = np.array(BANK_HOLIDAYS, dtype="datetime64[D]")
+    hol = BANK_HOLIDAYS
     first_day = _fy_bounds(FINANCIAL_YEARS[0])[0]
     span = float((EXTRACT_DATE - first_day).astype(np.int64))
 

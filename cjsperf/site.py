@@ -26,4 +26,5 @@ PAGES: tuple[Page, ...] = (
     Page("pages/task_completion.py", "task-completion", "Task completion", ":material/task_alt:"),
     Page("pages/data_quality.py", "data-quality", "Data quality", ":material/fact_check:"),
     Page("pages/people.py", "people", "People", ":material/school:"),
+    Page("pages/victims.py", "victims", "Victims", ":material/mail:"),
 )

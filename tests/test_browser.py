@@ -44,6 +44,7 @@ PAGES = [
     "/court-sessions",
     "/task-completion",
     "/data-quality",
+    "/victims",
 ]
 FILTERED = (
     "/conviction-rates?crime_type=Drugs+Offences&geography=West+Midlands&start=2018-03&end=2018-03"

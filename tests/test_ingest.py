@@ -1028,6 +1028,7 @@ ALL_EXTRACTS = [
     "court_sessions",
     "tasks",
     "training",
+    "vcl_letters",
 ]
 
 

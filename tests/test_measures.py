@@ -80,7 +80,10 @@ def test_the_shipped_registry_loads_whole(tmp_path):
         "sessions_listed",
         "training_on_time",
         "overdue_training",
+        "vcl_letters_on_time",
+        "vcl_letter_quality",
     ]
+    assert (reg["vcl_letters_on_time"].target, reg["vcl_letter_quality"].target) == (80.0, 60.0)
     for key, *_, target, tolerance in ROWS:
         assert (reg[key].target, reg[key].tolerance) == (target, tolerance)
     evs = events_from(wh.run_query("events"))

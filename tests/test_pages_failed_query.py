@@ -69,6 +69,7 @@ def run_failing(tmp_path_factory):
         ("pages/task_completion.py", "Task completion", "tasks_on_time_by_month"),
         ("pages/data_quality.py", "Data quality", "dq_files"),
         ("pages/people.py", "People", "training_completion_by_month"),
+        ("pages/victims.py", "Victims", "vcl_letters_on_time_by_month"),
     ],
 )
 def test_a_failed_query_shows_the_message_and_the_page_carries_on(
@@ -93,6 +94,7 @@ def test_a_failed_query_shows_the_message_and_the_page_carries_on(
         "pages/task_completion.py",
         "pages/data_quality.py",
         "pages/people.py",
+        "pages/victims.py",
     ],
 )
 def test_a_page_whose_every_query_fails_still_shows_no_exception(run_failing, page):
