@@ -25,4 +25,10 @@ PAGES: tuple[Page, ...] = (
     Page("pages/court_sessions.py", "court-sessions", "Court sessions", ":material/event:"),
     Page("pages/task_completion.py", "task-completion", "Task completion", ":material/task_alt:"),
     Page("pages/data_quality.py", "data-quality", "Data quality", ":material/fact_check:"),
+    Page(
+        "pages/trials_witnesses.py",
+        "trials-and-witnesses",
+        "Trials and witnesses",
+        ":material/balance:",
+    ),
 )

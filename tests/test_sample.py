@@ -24,6 +24,7 @@ from cjsperf.extracts import (
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 GENERATED = (FLAGGED_OUTCOMES, AGENT_SPEND, COURT_SESSIONS, TASKS)
+GENERATED += tuple(e for m in sample.MORE for e in m.EXTRACTS)  # the later generators' too
 FYS = ("2015-16", "2016-17", "2017-18")
 
 
