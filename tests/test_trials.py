@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from cjsperf.db import Warehouse, case_outcome_month
+from tests import xmr_reference
 from tests.apptest_support import DATA, REPO, metric_values
 
 HEADER = (
@@ -323,3 +324,35 @@ def test_page_follows_a_flag_and_a_force(open_page, sample):
     assert m["Trials listed"] == f"{len(sel):,}"
     assert m["Effective trials"] == half_up(int((sel["outcome"] == "Effective").sum()), len(sel))
     assert m["Cracked or ineffective for the prosecution"] == half_up(int(pros.sum()), len(sel))
+
+
+ICON = re.compile(r'aria-hidden="true">[^<]*</span>([^<]+)')
+
+
+def test_overview_tiles_show_the_trial_measures(open_app, sample):
+    """The registry's trial measures get Overview tiles: the Mar 2018 value, and its variation
+    against limits worked out here from the months before the ODP (Apr 2016 - Sep 2017: the ODP
+    changes the process, and fewer than 12 months follow it, so the old limits stay)."""
+    at = open_app(None)
+    tiles = metric_values(at)
+    words = dict(zip(tiles, [w for el in at.html if (w := ICON.findall(el.value))]))
+    mar = sample[sample["month"] == "2018-03"]
+    eff = half_up(int((mar["outcome"] == "Effective").sum()), len(mar))
+    assert tiles["Effective trial rate"] == eff
+    by_month = sample.groupby("month")["outcome"]
+    effective, listed = by_month.apply(lambda s: int((s == "Effective").sum())), by_month.size()
+    rates = {m: float(half_up(int(effective[m]), int(listed[m]))[:-1]) for m in listed.index}
+    before = [r for m, r in rates.items() if "2016-04" <= m <= "2017-09"]
+    assert len(before) == 18
+    _, lower, upper = xmr_reference.limits(before)
+    assert float(eff[:-1]) > upper
+    # target 50.0%, higher is better: above the upper limit always fails, below the lower passes
+    assurance = (
+        "Consistently fails the target" if upper < 50.0
+        else "Consistently passes the target" if lower > 50.0
+        else "Hit and miss against the target"
+    )  # fmt: skip
+    assert words["Effective trial rate"] == ["Special cause improvement", assurance]
+    att = half_up(int(mar["witnesses_attended"].sum()), int(mar["witnesses_required"].sum()))
+    assert tiles["Prosecution witness attendance"] == att
+    assert words["Prosecution witness attendance"][0] == "Special cause improvement"
