@@ -1022,6 +1022,7 @@ ALL_FILES = sorted(
     ]
 )
 ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks"]
+ALL_EXTRACTS += ["trials"]  # an extract with no files is staged (empty) all the same
 
 
 def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):
