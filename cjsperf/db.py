@@ -50,7 +50,7 @@ STAGING_DIR = QUERIES_DIR / "staging"
 SHARED_DIR = QUERIES_DIR / "shared"
 PAGES_DIR = REPO_ROOT / "pages"
 # The lists extracts are checked against: a change to one re-stages every extract.
-LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres")
+LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres", "trial_reasons")
 SCHEMA_VERSION = "4"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
@@ -545,7 +545,11 @@ class Warehouse:
             p = self.data_dir / ref.glob
             st = p.stat() if p.exists() else None
             parts.append(f"{ref.name}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}")
-        lists = "|".join(parts[: len(LIST_REFERENCES)])
+        lists = "|".join(
+            p
+            for ref, p in zip(REFERENCE_FILES, parts)
+            if ref.name.removeprefix("reference_") in LIST_REFERENCES
+        )
         code = [
             f"{p.name}:{p.stat().st_mtime_ns}"
             for p in [*sorted(QUERIES_DIR.glob("*.sql")), *sorted(PAGES_DIR.glob("*.py"))]

@@ -297,6 +297,52 @@ EXTRACTS: tuple[Extract, ...] = (
     TRAINING,
     VCL_LETTERS,
 )
+
+# Trials (HMCTS and the Witness Service): how a listed trial went, and who a failed one is put down
+# to. The reasons a trial cracked or was ineffective are a reference list (reference/trial_reasons.csv).
+TRIAL_OUTCOMES: tuple[str, ...] = ("Effective", "Cracked", "Ineffective")
+TRIAL_ATTRIBUTIONS: tuple[str, ...] = ("Prosecution", "Defence", "Court", "Other")
+
+TRIALS = Extract(
+    name="trials",
+    title="Trials listed and how they went (sample)",
+    glob="trials/*.csv*",
+    grain="one row per trial listed",
+    columns=(
+        Column("trial_id", "text", "Unique trial listing reference"),
+        Column("force_area", "force", "Police force area of the court centre"),
+        Column("court_centre", "court", "Court centre (data/reference/court_centres.csv)"),
+        Column("court_type", "court_type", "Magistrates' court or Crown Court: the centre's type"),
+        Column("offence_category", "category", "Principal offence category of the case"),
+        Column(
+            "flags",
+            "flags",
+            "Hate crime, Domestic abuse, both ;-separated, or empty",
+            required=False,
+        ),
+        Column("listed_date", "date", "Date the trial was listed to start, YYYY-MM-DD"),
+        Column("outcome", "trial_outcome", "Effective, Cracked or Ineffective"),
+        Column(
+            "reason",
+            "trial_reason",
+            "Empty for an effective trial; else a reason in reference/trial_reasons.csv "
+            "given there for this outcome",
+            required=False,
+        ),
+        Column(
+            "attributed_to",
+            "trial_attribution",
+            "Empty for an effective trial; else Prosecution, Defence, Court or Other",
+            required=False,
+        ),
+        Column("witnesses_required", "int", "Prosecution witnesses warned to attend"),
+        Column("witnesses_attended", "int", "Of those, witnesses who attended; at most required"),
+    ),
+    period_column="listed_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real HMCTS or CPS data.",
+)
+EXTRACTS = (*EXTRACTS, TRIALS)
 BY_NAME = {e.name: e for e in EXTRACTS}
 
 
@@ -383,6 +429,18 @@ REFERENCE_FILES: tuple[Extract, ...] = (
         ("note", "text", "Optional", False),
     ),
 )
+REFERENCE_FILES = (
+    *REFERENCE_FILES,
+    _reference(
+        "trial_reasons",
+        "Why a trial cracked or was ineffective, and to whom that is usually attributed",
+        "one row per reason",
+        ("reason", "text", "The reason as the trials extract gives it; unique", True),
+        ("outcome", "trial_outcome", "Cracked or Ineffective: the outcome it explains", True),
+        ("usual_attribution", "trial_attribution", "Prosecution, Defence, Court or Other", True),
+        ("description", "text", "What it means", False),
+    ),
+)
 REFERENCES: dict[str, tuple[str, ...]] = {
     e.name.removeprefix("reference_"): e.column_names for e in REFERENCE_FILES
 }
@@ -404,3 +462,5 @@ FIXED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "enhanced": ENHANCED,
     "quality": LETTER_QUALITY,
 }
+FIXED_VOCABULARIES["trial_outcome"] = TRIAL_OUTCOMES
+FIXED_VOCABULARIES["trial_attribution"] = TRIAL_ATTRIBUTIONS

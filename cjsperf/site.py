@@ -27,4 +27,10 @@ PAGES: tuple[Page, ...] = (
     Page("pages/data_quality.py", "data-quality", "Data quality", ":material/fact_check:"),
     Page("pages/people.py", "people", "People", ":material/school:"),
     Page("pages/victims.py", "victims", "Victims", ":material/mail:"),
+    Page(
+        "pages/trials_witnesses.py",
+        "trials-and-witnesses",
+        "Trials and witnesses",
+        ":material/balance:",
+    ),
 )

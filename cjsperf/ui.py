@@ -143,6 +143,7 @@ EXTRACT_MONTH = {
     "tasks": "date_trunc('month', created_date)",
     "training": "date_trunc('month', assigned_date)",
     "vcl_letters": "date_trunc('month', decision_date)",
+    "trials": "date_trunc('month', listed_date)",
 }
 # How a month missing from an extract is described: CPS publishes the case outcomes.
 MISSING_WORD = {"case_outcomes": "not published"}

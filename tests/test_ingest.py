@@ -1030,6 +1030,8 @@ ALL_EXTRACTS = [
     "training",
     "vcl_letters",
 ]
+ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks"]
+ALL_EXTRACTS += ["trials"]  # an extract with no files is staged (empty) all the same
 
 
 def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):

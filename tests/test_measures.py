@@ -82,6 +82,9 @@ def test_the_shipped_registry_loads_whole(tmp_path):
         "overdue_training",
         "vcl_letters_on_time",
         "vcl_letter_quality",
+        "effective_trial_rate",
+        "prosecution_attributed_trials",
+        "witness_attendance",
     ]
     assert (reg["vcl_letters_on_time"].target, reg["vcl_letter_quality"].target) == (80.0, 60.0)
     for key, *_, target, tolerance in ROWS:

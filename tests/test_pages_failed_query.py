@@ -70,6 +70,7 @@ def run_failing(tmp_path_factory):
         ("pages/data_quality.py", "Data quality", "dq_files"),
         ("pages/people.py", "People", "training_completion_by_month"),
         ("pages/victims.py", "Victims", "vcl_letters_on_time_by_month"),
+        ("pages/trials_witnesses.py", "Trials and witnesses", "trial_effectiveness_for_period"),
     ],
 )
 def test_a_failed_query_shows_the_message_and_the_page_carries_on(
@@ -95,6 +96,7 @@ def test_a_failed_query_shows_the_message_and_the_page_carries_on(
         "pages/data_quality.py",
         "pages/people.py",
         "pages/victims.py",
+        "pages/trials_witnesses.py",
     ],
 )
 def test_a_page_whose_every_query_fails_still_shows_no_exception(run_failing, page):

@@ -1,0 +1,20 @@
+-- Cracked and ineffective trials in the period by reason and court type (HMCTS and Witness Service sample extract); reasons and their usual attribution from reference/trial_reasons.csv.
+-- grain: one row per court type, outcome and reason with at least one trial in the period
+-- param crime_type: All crime | All crime, Hate crime, Domestic abuse (flagged trials) or one of the 12 CPS offence categories
+-- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas (the sample covers the Area only: elsewhere gives no rows)
+-- param court_type: All courts | All courts, Magistrates' court or Crown Court
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
+-- returns: court_type, outcome (Cracked or Ineffective), reason, usual_attribution (reference/trial_reasons.csv), trials, listed (trials listed at that court type in the period), share (% of those listed, one decimal, half-up)
+WITH t AS (
+    SELECT * FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
+),
+listed AS (SELECT court_type, count(*) AS listed FROM t GROUP BY 1)
+SELECT t.court_type, t.outcome, t.reason, r.usual_attribution, count(*) AS trials,
+    any_value(l.listed) AS listed, rate_half_up(count(*), any_value(l.listed)) AS share
+FROM t
+JOIN listed l ON l.court_type = t.court_type
+LEFT JOIN ref_trial_reasons r ON r.reason = t.reason
+WHERE t.outcome <> 'Effective'
+GROUP BY 1, 2, 3, 4
+ORDER BY 1 DESC, 2, 5 DESC, 3
