@@ -92,6 +92,8 @@ EXTRACT_MONTH = {
     "agent_spend": "date_trunc('month', payment_date)",
     "court_sessions": "date_trunc('month', session_date)",
     "tasks": "date_trunc('month', created_date)",
+    "tsj_reviews": "date_trunc('month', due_date)",
+    "disclosure_assessments": "date_trunc('month', assessed_date)",
 }
 # How a month missing from an extract is described: CPS publishes the case outcomes.
 MISSING_WORD = {"case_outcomes": "not published"}
