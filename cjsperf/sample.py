@@ -101,12 +101,13 @@ from cjsperf.extracts import (
     TEAMS,
     Extract,
 )
+from cjsperf.generators import casework
 
 DEFAULT_SEED = 2017
 FINANCIAL_YEARS: tuple[str, ...] = ("2015-16", "2016-17", "2017-18")
 EXTRACT_DATE = np.datetime64("2018-03-31", "D")
 # The generators of the later extracts (cjsperf/generators/), each with its own child seed.
-MORE: tuple = ()
+MORE: tuple = (casework,)
 GENERATED: tuple[Extract, ...] = (
     FLAGGED_OUTCOMES,
     AGENT_SPEND,

@@ -23,7 +23,8 @@ from cjsperf.extracts import (
 )
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
-GENERATED = (FLAGGED_OUTCOMES, AGENT_SPEND, COURT_SESSIONS, TASKS)
+GENERATED = (FLAGGED_OUTCOMES, AGENT_SPEND, COURT_SESSIONS, TASKS,
+             *(e for m in sample.MORE for e in m.EXTRACTS))  # fmt: skip
 FYS = ("2015-16", "2016-17", "2017-18")
 
 
