@@ -58,7 +58,9 @@ checked AS NOT MATERIALIZED (
                 'completed_date', completed_raw, 'a date on or before '
                 || strftime(latest, '%Y-%m-%d')
                 || ', the last date of the extract (the end of the latest period of its files)')
-                WHEN completed_date < due_date - 366 THEN problem(
+                -- (a due date itself beyond the period is the one fault reported)
+                WHEN completed_date < due_date - 366
+                     AND coalesce(due_date <= anchor + past_margin(), true) THEN problem(
                 'completed_date', completed_raw, 'a completion at most a year before the due date '
                 || strftime(due_date, '%Y-%m-%d') || ' (a mistyped year?)') END,
             CASE WHEN NOT known('team', team) THEN problem('team', team, one_of('team')) END
