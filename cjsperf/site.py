@@ -25,4 +25,7 @@ PAGES: tuple[Page, ...] = (
     Page("pages/court_sessions.py", "court-sessions", "Court sessions", ":material/event:"),
     Page("pages/task_completion.py", "task-completion", "Task completion", ":material/task_alt:"),
     Page("pages/data_quality.py", "data-quality", "Data quality", ":material/fact_check:"),
+    Page(
+        "pages/casework_quality.py", "casework-quality", "Casework quality", ":material/checklist:"
+    ),
 )

@@ -1021,7 +1021,8 @@ ALL_FILES = sorted(
         "tasks/tasks_2017_10.csv",
     ]
 )
-ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks"]
+ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks",
+                "tsj_reviews", "disclosure_assessments"]  # fmt: skip
 
 
 def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):

@@ -68,6 +68,7 @@ def run_failing(tmp_path_factory):
         ("pages/court_sessions.py", "Court sessions", "sessions_by_month"),
         ("pages/task_completion.py", "Task completion", "tasks_on_time_by_month"),
         ("pages/data_quality.py", "Data quality", "dq_files"),
+        ("pages/casework_quality.py", "Casework quality", "tsj_reviews_on_time_by_month"),
     ],
 )
 def test_a_failed_query_shows_the_message_and_the_page_carries_on(
@@ -91,6 +92,7 @@ def test_a_failed_query_shows_the_message_and_the_page_carries_on(
         "pages/court_sessions.py",
         "pages/task_completion.py",
         "pages/data_quality.py",
+        "pages/casework_quality.py",
     ],
 )
 def test_a_page_whose_every_query_fails_still_shows_no_exception(run_failing, page):
