@@ -288,14 +288,56 @@ VCL_LETTERS = Extract(
     notes=(VCL_DUE_RULE,),
 )
 
-EXTRACTS: tuple[Extract, ...] = (
-    CASE_OUTCOMES,
-    FLAGGED_OUTCOMES,
-    AGENT_SPEND,
-    COURT_SESSIONS,
-    TASKS,
-    TRAINING,
-    VCL_LETTERS,
+# Transforming Summary Justice case reviews and the disclosure questions of the Individual Quality
+# Assessments (HMCPSI issues 5 and 6).
+PLEA_TYPES: tuple[str, ...] = ("Anticipated guilty", "Anticipated not guilty")
+REVIEW_TYPES: tuple[str, ...] = ("Initial", "Trial readiness")
+DISCLOSURE_QUESTIONS: tuple[str, ...] = (
+    "Initial disclosure complied with the duty",
+    "Disclosure Record Sheet completed and endorsed",
+    "Unused material schedules endorsed correctly",
+    "Continuing disclosure handled in time",
+)
+IQA_ANSWERS: tuple[str, ...] = ("Fully met", "Partially met", "Not met", "Not applicable")
+
+TSJ_REVIEWS = Extract(
+    name="tsj_reviews",
+    title="Transforming Summary Justice case reviews (sample)",
+    glob="tsj_reviews/*.csv*",
+    grain="one row per case review",
+    columns=(
+        Column("review_id", "text", "Unique review id"),
+        Column("force_area", "force", "Police force area of the court centre"),
+        Column("court_centre", "court", "Magistrates' court (data/reference/court_centres.csv)"),
+        Column("offence_category", "category", "Principal offence category of the case"),
+        Column("plea_type", "plea_type", "Anticipated guilty or Anticipated not guilty"),
+        Column("review_type", "review_type", "Initial or Trial readiness"),
+        Column("due_date", "date", "Date the review is due, YYYY-MM-DD"),
+        Column("completed_date", "date", "Date completed; empty while open", required=False),
+        Column("team", "team", "Team that owns the review"),
+    ),
+    period_column="due_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
+)
+
+DISCLOSURE_ASSESSMENTS = Extract(
+    name="disclosure_assessments",
+    title="Disclosure questions of the Individual Quality Assessments (sample)",
+    glob="disclosure_assessments/*.csv*",
+    grain="one row per question answered in an Individual Quality Assessment",
+    columns=(
+        Column("assessment_id", "text", "Assessment id; each question once per assessment"),
+        Column("assessed_date", "date", "Date the case was assessed, YYYY-MM-DD"),
+        Column("force_area", "force", "Police force area of the case"),
+        Column("offence_category", "category", "Principal offence category of the case"),
+        Column("team", "team", "Team that owns the case"),
+        Column("question", "disclosure_question", "Disclosure question of the assessment"),
+        Column("answer", "iqa_answer", "Fully met, Partially met, Not met or Not applicable"),
+    ),
+    period_column="assessed_date",
+    synthetic=True,
+    source="Synthetic sample made by `python -m cjsperf sample`; not real CPS data.",
 )
 
 # Trials (HMCTS and the Witness Service): how a listed trial went, and who a failed one is put down
@@ -342,7 +384,19 @@ TRIALS = Extract(
     synthetic=True,
     source="Synthetic sample made by `python -m cjsperf sample`; not real HMCTS or CPS data.",
 )
-EXTRACTS = (*EXTRACTS, TRIALS)
+
+EXTRACTS: tuple[Extract, ...] = (
+    CASE_OUTCOMES,
+    FLAGGED_OUTCOMES,
+    AGENT_SPEND,
+    COURT_SESSIONS,
+    TASKS,
+    TRAINING,
+    VCL_LETTERS,
+    TSJ_REVIEWS,
+    DISCLOSURE_ASSESSMENTS,
+    TRIALS,
+)
 BY_NAME = {e.name: e for e in EXTRACTS}
 
 
@@ -461,6 +515,10 @@ FIXED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "course": TRAINING_COURSES,
     "enhanced": ENHANCED,
     "quality": LETTER_QUALITY,
+    "plea_type": PLEA_TYPES,
+    "review_type": REVIEW_TYPES,
+    "disclosure_question": DISCLOSURE_QUESTIONS,
+    "iqa_answer": IQA_ANSWERS,
 }
 FIXED_VOCABULARIES["trial_outcome"] = TRIAL_OUTCOMES
 FIXED_VOCABULARIES["trial_attribution"] = TRIAL_ATTRIBUTIONS

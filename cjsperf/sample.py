@@ -101,14 +101,14 @@ from cjsperf.extracts import (
     TEAMS,
     Extract,
 )
-from cjsperf.generators import training, trials, victims
+from cjsperf.generators import casework, training, trials, victims
 from cjsperf.workdays import bank_holidays
 
 DEFAULT_SEED = 2017
 FINANCIAL_YEARS: tuple[str, ...] = ("2015-16", "2016-17", "2017-18")
 EXTRACT_DATE = np.datetime64("2018-03-31", "D")
 # The generators of the later extracts (cjsperf/generators/), each with its own child seed.
-MORE: tuple = (training, victims, trials)
+MORE: tuple = (training, victims, trials, casework)
 GENERATED: tuple[Extract, ...] = (
     FLAGGED_OUTCOMES,
     AGENT_SPEND,

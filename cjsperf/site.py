@@ -23,14 +23,12 @@ PAGES: tuple[Page, ...] = (
     Page("pages/conviction_rates.py", "conviction-rates", "Conviction rates", ":material/gavel:"),
     Page("pages/agent_spend.py", "agent-spend", "Agent spend", ":material/payments:"),
     Page("pages/court_sessions.py", "court-sessions", "Court sessions", ":material/event:"),
-    Page("pages/task_completion.py", "task-completion", "Task completion", ":material/task_alt:"),
-    Page("pages/data_quality.py", "data-quality", "Data quality", ":material/fact_check:"),
-    Page("pages/people.py", "people", "People", ":material/school:"),
+    Page("pages/trials_witnesses.py", "trials-and-witnesses", "Trials and witnesses",
+         ":material/balance:"),
+    Page("pages/casework_quality.py", "casework-quality", "Casework quality",
+         ":material/checklist:"),
     Page("pages/victims.py", "victims", "Victims", ":material/mail:"),
-    Page(
-        "pages/trials_witnesses.py",
-        "trials-and-witnesses",
-        "Trials and witnesses",
-        ":material/balance:",
-    ),
-)
+    Page("pages/task_completion.py", "task-completion", "Task completion", ":material/task_alt:"),
+    Page("pages/people.py", "people", "People", ":material/school:"),
+    Page("pages/data_quality.py", "data-quality", "Data quality", ":material/fact_check:"),
+)  # fmt: skip

@@ -144,6 +144,8 @@ EXTRACT_MONTH = {
     "training": "date_trunc('month', assigned_date)",
     "vcl_letters": "date_trunc('month', decision_date)",
     "trials": "date_trunc('month', listed_date)",
+    "tsj_reviews": "date_trunc('month', due_date)",
+    "disclosure_assessments": "date_trunc('month', assessed_date)",
 }
 # How a month missing from an extract is described: CPS publishes the case outcomes.
 MISSING_WORD = {"case_outcomes": "not published"}

@@ -1021,17 +1021,9 @@ ALL_FILES = sorted(
         "tasks/tasks_2017_10.csv",
     ]
 )
-ALL_EXTRACTS = [
-    "case_outcomes",
-    "flagged_outcomes",
-    "agent_spend",
-    "court_sessions",
-    "tasks",
-    "training",
-    "vcl_letters",
-]
-ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks"]
-ALL_EXTRACTS += ["trials"]  # an extract with no files is staged (empty) all the same
+# Every extract of the contract, in its order; an extract with no files is staged (empty) all the same.
+ALL_EXTRACTS = ["case_outcomes", "flagged_outcomes", "agent_spend", "court_sessions", "tasks",
+                "training", "vcl_letters", "tsj_reviews", "disclosure_assessments", "trials"]  # fmt: skip
 
 
 def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):

@@ -85,6 +85,8 @@ def test_the_shipped_registry_loads_whole(tmp_path):
         "effective_trial_rate",
         "prosecution_attributed_trials",
         "witness_attendance",
+        "tsj_reviews_on_time",
+        "disclosure_fully_met",
     ]
     assert (reg["vcl_letters_on_time"].target, reg["vcl_letter_quality"].target) == (80.0, 60.0)
     for key, *_, target, tolerance in ROWS:

@@ -71,6 +71,7 @@ def run_failing(tmp_path_factory):
         ("pages/people.py", "People", "training_completion_by_month"),
         ("pages/victims.py", "Victims", "vcl_letters_on_time_by_month"),
         ("pages/trials_witnesses.py", "Trials and witnesses", "trial_effectiveness_for_period"),
+        ("pages/casework_quality.py", "Casework quality", "tsj_reviews_on_time_by_month"),
     ],
 )
 def test_a_failed_query_shows_the_message_and_the_page_carries_on(
@@ -97,6 +98,7 @@ def test_a_failed_query_shows_the_message_and_the_page_carries_on(
         "pages/people.py",
         "pages/victims.py",
         "pages/trials_witnesses.py",
+        "pages/casework_quality.py",
     ],
 )
 def test_a_page_whose_every_query_fails_still_shows_no_exception(run_failing, page):

@@ -25,9 +25,15 @@ REGISTRY_KEYS = [
     "tasks_on_time",
     "overdue_tasks",
     "sessions_listed",
+    "training_on_time",
+    "overdue_training",
+    "vcl_letters_on_time",
+    "vcl_letter_quality",
     "effective_trial_rate",
     "prosecution_attributed_trials",
     "witness_attendance",
+    "tsj_reviews_on_time",
+    "disclosure_fully_met",
 ]
 
 
@@ -90,7 +96,9 @@ def test_the_registry_and_events_load_typed(base):
     }  # fmt: skip
     assert [str(d.date()) for d in ev.date] == ["2017-09-25", "2017-10-02"]
     assert list(ev.process_change) == [True, False]
-    assert list(ev.measures[1]) == ["tasks_on_time", "overdue_tasks", "agent_spend"]
+    assert list(ev.measures[1]) == [
+        "tasks_on_time", "overdue_tasks", "agent_spend", "training_on_time", "overdue_training"
+    ]  # fmt: skip
     wh.close()
 
 

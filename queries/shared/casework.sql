@@ -1,0 +1,50 @@
+-- Macros the tsj_ and disclosure_ queries share, so that "on time", "judged", "fully met" and the
+-- filters are defined once. Created by the warehouse after staging, on every sync.
+--
+-- tsj_reviews_for(crime_type, area, plea): the reviews of stg_tsj_reviews for a crime type (one
+-- of the 12 CPS offence categories narrows to reviews of that category; All crime, or a flag,
+-- which reviews do not carry, keeps every review), an area (in_area: a force, CPS West Midlands
+-- or any other; the sample holds the Area's four forces only) and a plea type (Anticipated guilty,
+-- Anticipated not guilty, or anything else: both). Adds as_at: the extract is taken to be made at
+-- the end of its latest period (date_anchors), which no single row can move.
+CREATE OR REPLACE MACRO tsj_reviews_for(crime_type, area, plea) AS TABLE
+    SELECT r.*,
+        (SELECT max(anchor) FROM date_anchors WHERE extract = 'tsj_reviews') AS as_at
+    FROM stg_tsj_reviews r
+    WHERE (r.offence_category = crime_type
+           OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories))
+      AND in_area(r.force_area, area)
+      AND (r.plea_type = plea OR plea NOT IN ('Anticipated guilty', 'Anticipated not guilty'));
+
+-- tsj_reviews_due(crime_type, area, plea, start_month, end_month): the reviews DUE from the first
+-- day of start_month to the last day of end_month (YYYY-MM), each marked:
+--   judged        completed, or due by as_at (an open review due later cannot be judged yet)
+--   on_time       completed_date <= due_date
+--   late          completed after its due date
+--   open_overdue  still open, and due by as_at
+CREATE OR REPLACE MACRO tsj_reviews_due(crime_type, area, plea, start_month, end_month) AS TABLE
+    SELECT r.*,
+        r.completed_date IS NOT NULL OR r.due_date <= r.as_at AS judged,
+        coalesce(r.completed_date <= r.due_date, false) AS on_time,
+        coalesce(r.completed_date > r.due_date, false) AS late,
+        r.completed_date IS NULL AND r.due_date <= r.as_at AS open_overdue
+    FROM tsj_reviews_for(crime_type, area, plea) r
+    WHERE r.due_date >= month_start(start_month)
+      AND r.due_date < month_start(end_month) + INTERVAL 1 MONTH;
+
+-- disclosure_answers(crime_type, area, q, start_month, end_month): the answers of
+-- stg_disclosure_assessments assessed from the first day of start_month to the last day of
+-- end_month, for a crime type and area as above and a question (one of the questions, or anything
+-- else: every question), each marked applicable (any answer but Not applicable) and fully_met.
+CREATE OR REPLACE MACRO disclosure_answers(crime_type, area, q, start_month, end_month) AS TABLE
+    SELECT d.*,
+        d.answer <> 'Not applicable' AS applicable,
+        d.answer = 'Fully met' AS fully_met
+    FROM stg_disclosure_assessments d
+    WHERE (d.offence_category = crime_type
+           OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories))
+      AND in_area(d.force_area, area)
+      AND (d.question = q
+           OR q NOT IN (SELECT value FROM vocab WHERE kind = 'disclosure_question'))
+      AND d.assessed_date >= month_start(start_month)
+      AND d.assessed_date < month_start(end_month) + INTERVAL 1 MONTH;

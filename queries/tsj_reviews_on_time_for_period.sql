@@ -1,0 +1,18 @@
+-- TSJ case reviews completed on time over a whole period: one figure, for the headline figures (sample extract).
+-- On time: completed_date <= due_date. Of the reviews DUE in the month (or period), the share completed by their due date; a review completed late, or still open after its due date, is not on time. The extract is taken to be made at the end of its latest period: an open review due after that cannot be judged yet, is left out of `due` and counted in not_yet_due.
+-- grain: one row (no row when no review fell due in the period)
+-- param crime_type: All crime | one of the 12 CPS offence categories narrows to reviews of cases of that category; All crime, or a flag (reviews carry no flag), counts every review
+-- param area: CPS West Midlands | CPS West Midlands or one of its four police force areas (the sample holds no other area)
+-- param plea_type: Both | Anticipated guilty or Anticipated not guilty narrows to reviews of that plea; anything else counts both
+-- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
+-- returns: due (reviews due and judged), on_time, late (completed after the due date), open_overdue (still open after the due date), not_yet_due (open, due after the extract was made; not in due), on_time_rate (% of due completed on time, one decimal, half-up)
+SELECT
+    count(*) FILTER (WHERE judged) AS due,
+    count(*) FILTER (WHERE on_time) AS on_time,
+    count(*) FILTER (WHERE late) AS late,
+    count(*) FILTER (WHERE open_overdue) AS open_overdue,
+    count(*) FILTER (WHERE NOT judged) AS not_yet_due,
+    rate_half_up(count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE judged)) AS on_time_rate
+FROM tsj_reviews_due($crime_type, $area, $plea_type, $start, $end)  -- queries/shared/casework.sql defines on time and judged
+HAVING count(*) > 0
