@@ -1,4 +1,4 @@
-"""Command line: `python -m cjsperf {check,query,sample} ...` (see README)."""
+"""Command line: `python -m cjsperf {check,query,sample,pack} ...` (see README)."""
 
 from __future__ import annotations
 
@@ -190,11 +190,16 @@ def main(argv: list[str] | None = None) -> int:
         help="which direction of COLUMN is better, for spc_special_cause (default: neither)",
     )
     sub.add_parser("sample", help="write the synthetic sample extracts", add_help=False)
+    sub.add_parser("pack", help="write the meeting pack (HTML, optionally PDF)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "sample":
         from cjsperf import sample
 
         return sample.main(rest)
+    if args.command == "pack":
+        from cjsperf import pack
+
+        return pack.main(rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if args.command == "check":

@@ -39,7 +39,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
 _TAG = re.compile(r"<[^>]+>")
 _ICON = re.compile(r":material/[a-z_]+:\s*")
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
+MONTH_RE = _MONTH = re.compile(r"^\d{4}-\d{2}$")
 MONTH_FORMAT = "mmm yyyy"  # shown 'Mar 2018'
 DAY_FORMAT = "d mmm yyyy"
 
