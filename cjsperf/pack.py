@@ -168,7 +168,10 @@ def table_html(df: pd.DataFrame, caption: str = "") -> str:
         for row in zip(*columns)
     )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{''.join(heads)}</tr></thead><tbody>{rows}</tbody></table>"
+    wide = " class='wide'" if len(heads) > 7 else ""
+    return (
+        f"<table{wide}>{cap}<thead><tr>{''.join(heads)}</tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _slug(text: str) -> str:

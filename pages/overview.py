@@ -90,7 +90,11 @@ for first in range(0, len(tiles) if pack is None else 0, PER_ROW):
 table = trends.table(tiles)
 if pack is not None:
     ui.status_line([t.trend for t in tiles])  # each measure's variation and assurance icons
-    pack.add("table", title="Each measure's latest month, variation and assurance", data=table)
+    pack_columns = ["measure", "latest_month", "value_shown", "variation", "assurance", "target",
+                    "comparison", "comparison_value", "change_on_previous_month",
+                    "change_on_year_ago", "data", "notes"]  # fmt: skip
+    pack.add("table", title="Each measure's latest month, variation and assurance",
+             data=table[pack_columns])  # fmt: skip
 with st.expander("The tiles as a table, and downloads", expanded=False):
     st.dataframe(table, hide_index=True, width="stretch")
     names = f.for_file()

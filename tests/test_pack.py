@@ -61,7 +61,8 @@ def dashboard(open_app) -> dict[str, dict]:
     for p in site.PAGES:
         at = open_app(p.file if p.url_path else None, **FILTERS)
         heads = [h for h in map(headline, chart_specs(at)) if h]
-        out[p.file] = {"headlines": heads, "metrics": metric_values(at)}
+        buttons = [b.proto.label for b in at.get("download_button")]
+        out[p.file] = {"headlines": heads, "metrics": metric_values(at), "buttons": buttons}
     return out
 
 
@@ -94,6 +95,11 @@ def test_pack_holds_the_published_rate_and_every_headline_the_dashboard_shows(da
                 p.file,
                 label,
             )
+
+
+def test_the_overview_offers_the_pack(dashboard):
+    assert dashboard["pages/overview.py"]["buttons"].count("Download meeting pack") == 1
+    assert "Download meeting pack" not in dashboard["pages/conviction_rates.py"]["buttons"]
 
 
 def test_pack_has_every_page_a_cover_and_the_quality_summary(pack_html):
