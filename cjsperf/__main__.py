@@ -1,4 +1,4 @@
-"""Command line: `python -m cjsperf {check,query,sample,build} ...` (see README)."""
+"""Command line: `python -m cjsperf {check,query,sample,build,pack} ...` (see README)."""
 
 from __future__ import annotations
 
@@ -217,11 +217,16 @@ def main(argv: list[str] | None = None) -> int:
         "build", help="bring the database file up to date for read-only replicas, and exit"
     )
     p_build.add_argument("data_dir", nargs="?", help="data folder (default: CJSPERF_DATA or data/)")
+    sub.add_parser("pack", help="write the meeting pack (HTML, optionally PDF)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "sample":
         from cjsperf import sample
 
         return sample.main(rest)
+    if args.command == "pack":
+        from cjsperf import pack
+
+        return pack.main(rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if args.command == "check":

@@ -278,6 +278,54 @@ def add_subtitle_line(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
+SAMPLE_MARK = "Sample data — not real CPS figures"
+SOURCE_NAME = "source_line"  # the annotation's name, so it is added once and found again
+RIGHT_MARGIN = 48  # px: room for half the last month's tick label ('Mar 2018') at the right edge
+
+
+def source_text(
+    source: str, *, as_at: str = "", produced: str = "", synthetic: bool = False
+) -> str:
+    """'Source: …. Data as at Mar 2018. Produced 1 Dec 2026.', plain text, the sample mark first."""
+    parts = [f"Source: {source.replace('`', '').rstrip('.')}."]
+    if as_at:
+        parts.append(f"Data as at {as_at}.")
+    if produced:
+        parts.append(f"Produced {produced}.")
+    text = " ".join(parts)
+    return f"{SAMPLE_MARK}. {text}" if synthetic else text
+
+
+def add_source(
+    fig: go.Figure, source: str, *, as_at: str = "", produced: str = "", synthetic: bool = False
+) -> go.Figure:
+    """The source line (and the sample mark where it applies) in the figure's bottom margin, so
+    an image of the chart (the camera button) carries them; margins keep the axis labels."""
+    text = source_text(source, as_at=as_at, produced=produced, synthetic=synthetic)
+    lines = textwrap.wrap(text, 110)
+    body = "<br>".join(html.escape(line, quote=False) for line in lines)
+    if synthetic:  # the mark in bold, in the concern colour, so a slide cannot pass it for real
+        body = body.replace(
+            SAMPLE_MARK, f"<span style='color:#B3400A'><b>{SAMPLE_MARK}</b></span>", 1
+        )
+    x_title = bool(fig.layout.xaxis.title.text)
+    below = 34 + (26 if x_title else 0)  # px under the plot: tick labels, then the axis title
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != SOURCE_NAME]
+    fig.add_annotation(
+        name=SOURCE_NAME, text=body, showarrow=False, xref="paper", yref="paper", x=0, y=0,
+        xanchor="left", yanchor="top", yshift=-below, align="left",
+        font={"size": 11, "color": theme.DARK_GREY},
+    )  # fmt: skip
+    margin = fig.layout.margin
+    extra = 15 * len(lines) + 8
+    fig.update_layout(
+        margin_b=max(margin.b or 0, below + extra), margin_r=max(margin.r or 0, RIGHT_MARGIN)
+    )
+    if fig.layout.height:  # the plot keeps its height; the figure grows by the source's lines
+        fig.update_layout(height=fig.layout.height + extra)
+    return fig
+
+
 def sparkline(
     df: pd.DataFrame,
     *,

@@ -58,6 +58,20 @@ class Kpi:
         return change(number(self.value), number(self.previous), self.unit)
 
 
+def table(kpis: Sequence[Kpi], before: str | None) -> pd.DataFrame:
+    """The headline figures as rows: figure, value and change as the tiles show them, status."""
+    return pd.DataFrame(
+        {
+            "Figure": [k.label for k in kpis],
+            "Value": [compact(k.value, k.unit) for k in kpis],
+            f"Change on {before}" if before else "Change": [
+                (k.delta or "no change") if before else "not covered" for k in kpis
+            ],
+            "Against target": [k.status.word if k.status else "" for k in kpis],
+        }
+    )
+
+
 PER_ROW = 5  # tiles side by side; more wrap to another row, so a figure is never cut short
 
 
@@ -66,7 +80,12 @@ def show(kpis: Sequence[Kpi], previous: tuple[str, str] | None) -> None:
     do not cover it (then no change is shown, and the help says why)."""
     import streamlit as st
 
+    from cjsperf import ui
+
     before = period_label(*previous) if previous else None
+    if (pack := ui.collecting()) is not None:  # the meeting pack records the figures instead
+        pack.add("kpis", data=table(kpis, before))
+        return
     width = min(len(kpis), PER_ROW)
     cols = [c for start in range(0, len(kpis), width) for c in st.columns(width)]
     for col, k in zip(cols, kpis):

@@ -7,13 +7,14 @@ which shows the chart, its data table, and the downloads of exactly that table.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import html
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -40,6 +41,50 @@ CPS_CAVEAT = (
 def read_only() -> bool:
     """CJSPERF_READ_ONLY=1: serve the file `python -m cjsperf build` made; never ingest."""
     return os.environ.get("CJSPERF_READ_ONLY", "").strip().lower() in ("1", "true", "yes")
+
+
+# ------------------------------------------------------------------ the meeting pack's collector
+# While `cjsperf.pack` builds a pack it runs every page file in a thread of its own (no Streamlit
+# session: "bare mode", where st.* draws nothing) with a Collector set here. The blocks below then
+# record what they would draw, the same figures and frames, for the pack to lay out: one code path.
+_collecting = threading.local()
+
+
+@dataclasses.dataclass
+class Collected:
+    """One thing a page shows: kind 'chart', 'html' (status icons), 'note', 'kpis' or 'table'."""
+
+    kind: str
+    title: str = ""
+    subtitle: str = ""
+    fig: go.Figure | None = None
+    data: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+    source: str = ""
+    synthetic: bool = False
+    html: str = ""
+
+
+@dataclasses.dataclass
+class Collector:
+    filters: Filters
+    page_title: str = ""
+    intro: str = ""
+    synthetic: bool | None = None
+    real: bool = False
+    items: list[Collected] = dataclasses.field(default_factory=list)
+
+    def add(self, kind: str, **kw) -> None:
+        self.items.append(Collected(kind, **kw))
+
+
+def collecting() -> Collector | None:
+    """The pack's collector when this thread is building a pack, else None."""
+    return getattr(_collecting, "pack", None)
+
+
+def start_collecting(c: Collector | None) -> None:
+    _collecting.pack = c
 
 
 @st.cache_resource(show_spinner="Loading the extracts…")
@@ -127,11 +172,17 @@ def query(name: str, **params) -> pd.DataFrame:
             tuple(sorted((k, str(v)) for k, v in params.items())),
         )
     except QueryError as exc:
-        st.error(f"This view could not be drawn: {literal(str(exc))}")
+        _error(f"This view could not be drawn: {literal(str(exc))}")
     except Exception as exc:  # a broken query must not take the page down
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        st.error(f"This view could not be drawn ({name}): {literal(first)}")
+        _error(f"This view could not be drawn ({name}): {literal(first)}")
     return pd.DataFrame(columns=list(columns))
+
+
+def _error(text: str) -> None:
+    if (c := collecting()) is not None:
+        c.add("note", notes=(text,))
+    st.error(text)
 
 
 # The month each extract's rows fall in (an allow-list of SQL expressions, never a value).
@@ -206,13 +257,19 @@ def filters() -> Filters:
 
 
 def current_filters() -> Filters:
-    """The filters the entrypoint drew for this run (drawn here if a page runs on its own)."""
+    """The filters the entrypoint drew for this run (drawn here if a page runs on its own); the
+    pack's filters while a pack is built."""
+    if (c := collecting()) is not None:
+        return c.filters
     f = st.session_state.get("_current_filters")
     return f if isinstance(f, Filters) else filters()
 
 
 def page_header(title: str, intro: str, *, synthetic: bool, real: bool = False) -> None:
     """Page title, one-line purpose, and the provenance of the data the page shows."""
+    if (c := collecting()) is not None:
+        c.page_title, c.intro, c.synthetic, c.real = title, intro, synthetic, real
+        return
     st.title(title)
     st.markdown(intro)
     if synthetic:
@@ -228,7 +285,7 @@ def page_header(title: str, intro: str, *, synthetic: bool, real: bool = False) 
 def no_crime_type_note(f: Filters, what: str) -> None:
     """Say so when a crime type is chosen but this data has no crime-type dimension."""
     if f.crime_type != "All crime":
-        st.caption(
+        caption(
             f":material/info: {what} are not recorded by crime type, so this shows all crime, "
             f"not {f.crime_type}."
         )
@@ -240,17 +297,67 @@ def no_dimension_note(f: Filters, what: str, dimension: str = "police force") ->
     if dimension == "crime type":
         no_crime_type_note(f, what)
     elif f.geography != HOME_AREA:
-        st.caption(
+        caption(
             f":material/info: {what} are not recorded by {dimension}, so this shows {HOME_AREA} "
             f"as a whole, not {f.geography}."
         )
 
 
+def caption(text: str) -> None:
+    """A page's note under its title or a chart (recorded for the pack while one is built)."""
+    if (c := collecting()) is not None:
+        c.add("note", notes=(text,))
+    else:
+        st.caption(text)
+
+
 def empty_note(f: Filters, what: str) -> None:
+    if (c := collecting()) is not None:
+        c.add("note", notes=(f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}.",))
     st.info(
         f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}. "
         "Choose a wider period or another crime type."
     )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _summary(version: str) -> pd.DataFrame:
+    return _warehouse().summary()
+
+
+def data_as_at(extract: str | None, source: str = "") -> str:
+    """The last month of data the chart's extract holds, 'Mar 2018' ('' when unknown): the
+    extract named, else the CPS case outcomes for the CPS source, else the latest sample extract."""
+    from cjsperf.extracts import BY_NAME
+
+    try:
+        summary = _summary(warehouse().version)
+    except Exception:  # a date in a footnote never takes a chart down
+        return ""
+    if extract is None:
+        extract = "case_outcomes" if source == CPS_SOURCE else None
+    if extract is not None:
+        rows = summary[summary["extract"] == extract]
+    else:
+        rows = summary[summary["extract"].map(lambda e: getattr(BY_NAME.get(e), "synthetic", 0))]
+    last = rows["last_date"].dropna()
+    return filters_month_label(f"{last.max():%Y-%m}") if len(last) else ""
+
+
+def produced_on(today: dt.date | None = None) -> str:
+    """'1 Dec 2026': the date an export is made."""
+    d = today or dt.date.today()
+    return f"{d.day} {d:%b %Y}"
+
+
+def export_filters(f: Filters) -> dict[str, str]:
+    """Every filter, the comparisons too, as a workbook's cover and the pack say them."""
+    return {
+        "Crime type": f.crime_type,
+        "Geography": f.geography,
+        "Period": f.period,
+        "Compared with": ", ".join(f.compare) or "no comparison",
+    }
 
 
 def chart_block(
@@ -274,12 +381,25 @@ def chart_block(
     `extract` names the extract the chart's figures come from: when it lacks months of the
     chosen period, the months it covers are said under the figure's subtitle, under the chart and
     in the workbook's subtitle ('Covers 9 of 12 months; Apr–Jun 2017 not published').
+    The figure carries its source, data date, production date and, for synthetic data, the
+    sample mark in its bottom margin, so an exported image stands on its own.
     """
     covered = coverage(f, extract) if extract else ""
     if covered:
         charts.add_subtitle_line(fig, f"Covers {covered}")
         notes = [f":material/date_range: Covers {covered}.", *notes]
         subtitle = f"{subtitle}. Covers {covered}"
+    as_at = data_as_at(extract, source)
+    produced = produced_on()
+    charts.add_source(fig, source, as_at=as_at, produced=produced, synthetic=synthetic)
+    labels = dict(column_labels or {})
+    if (c := collecting()) is not None:
+        c.add(
+            "chart", title=title, subtitle=subtitle, fig=fig,
+            data=data.rename(columns=labels), notes=tuple(notes), source=source,
+            synthetic=synthetic,
+        )  # fmt: skip
+        return
     st.plotly_chart(
         fig,
         key=f"chart_{key}",
@@ -295,7 +415,7 @@ def chart_block(
     )
     for note in notes:
         st.caption(note)
-    shown = data.rename(columns=dict(column_labels or {}))
+    shown = data.rename(columns=labels)
     with st.expander("Data table and downloads", expanded=False):
         st.dataframe(
             shown,
@@ -318,9 +438,14 @@ def chart_block(
             on_click="ignore",
             icon=":material/download:",
         )
+        workbook = dict(
+            title=title, subtitle=subtitle, source=source, filters=export_filters(f),
+            definitions=definitions, synthetic=synthetic, column_labels=labels,
+            notes=tuple(notes), as_at=as_at, produced=produced,
+        )  # fmt: skip
         right.download_button(
             "Download Excel",
-            data=_excel_maker(data, title, subtitle, source, names, definitions, synthetic),
+            data=lambda: downloads.excel_bytes(data, **workbook),
             file_name=downloads.file_name(key, names, "xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"xlsx_{key}",
@@ -328,23 +453,6 @@ def chart_block(
             icon=":material/table_view:",
         )
         st.caption(f"Source: {source}." + (" Synthetic sample data." if synthetic else ""))
-
-
-def _excel_maker(
-    data, title, subtitle, source, names, definitions, synthetic
-) -> Callable[[], bytes]:
-    def make() -> bytes:
-        return downloads.excel_bytes(
-            data,
-            title=title,
-            subtitle=subtitle,
-            source=source,
-            filters=names,
-            definitions=definitions,
-            synthetic=synthetic,
-        )
-
-    return make
 
 
 def trend_block(
@@ -368,7 +476,10 @@ def trend_block(
     from cjsperf import icons
     from cjsperf.trends import SPC_LABELS
 
-    st.html(icons.html_icons(t))  # HTML, escaped; never Markdown
+    if (c := collecting()) is not None:
+        c.add("html", html=icons.html_icons(t))
+    else:
+        st.html(icons.html_icons(t))  # HTML, escaped; never Markdown
     labels = {**SPC_LABELS, **dict(column_labels or {})}
     spc_defs = (
         "Statistical process control (NHS Making Data Count): mean ± 2.66 × the mean moving "
@@ -427,6 +538,9 @@ def status_line(trends_) -> None:
         f"<div style='margin:0.15em 0'><b>{html.escape(t.label)}</b>: {icons.html_icons(t)}</div>"
         for t in trends_
     ]
+    if (c := collecting()) is not None:
+        c.add("html", html="".join(rows))
+        return
     st.html("".join(rows))  # HTML, escaped; never Markdown
 
 

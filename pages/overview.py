@@ -12,16 +12,28 @@ from cjsperf.kpis import compact
 
 PER_ROW = 4
 
+
+def pack_html(f) -> bytes:
+    from cjsperf import pack as meeting_pack
+
+    return meeting_pack.build(f).encode("utf-8")
+
+
 f = ui.current_filters()
-st.title("Overview")
 crime = f.crime_type.lower() if f.crime_type != "All crime" else "all crime"
-st.markdown(
+INTRO = (
     f"Each measure's latest month to {month_label(f.end)} for {html.escape(f.geography)}, "
     f"{html.escape(crime)}, with what statistical process control says of it: whether it is "
     "within its usual range (common cause) or a real change (special cause), and whether it will "
     "meet its target reliably. Concerns first. Trend lines: the 12 months to "
     f"{month_label(f.end)}."
 )
+pack = ui.collecting()  # a meeting pack is being built: record the tiles as a table, draw nothing
+if pack is None:
+    st.title("Overview")
+    st.markdown(INTRO)
+else:
+    ui.page_header("Overview", INTRO, synthetic=True, real=True)
 
 registry = ui.measure_registry()
 tiles = trends.tiles(ui.query, registry, f, events_from(ui.query("events")))
@@ -70,12 +82,19 @@ def show_tile(t: trends.Tile, i: int) -> None:
         st.page_link(m.page, icon=":material/arrow_forward:")  # labelled with its title
 
 
-for first in range(0, len(tiles), PER_ROW):
+for first in range(0, len(tiles) if pack is None else 0, PER_ROW):
     for i, (col, t) in enumerate(zip(st.columns(PER_ROW), tiles[first : first + PER_ROW])):
         with col:
             show_tile(t, first + i)
 
 table = trends.table(tiles)
+if pack is not None:
+    ui.status_line([t.trend for t in tiles])  # each measure's variation and assurance icons
+    pack_columns = ["measure", "latest_month", "value_shown", "variation", "assurance", "target",
+                    "comparison", "comparison_value", "change_on_previous_month",
+                    "change_on_year_ago", "data", "notes"]  # fmt: skip
+    pack.add("table", title="Each measure's latest month, variation and assurance",
+             data=table[pack_columns])  # fmt: skip
 with st.expander("The tiles as a table, and downloads", expanded=False):
     st.dataframe(table, hide_index=True, width="stretch")
     names = f.for_file()
@@ -113,7 +132,19 @@ with st.expander("The tiles as a table, and downloads", expanded=False):
         on_click="ignore",
         icon=":material/table_view:",
     )
-st.caption(
+ui.caption(
     f"Conviction rate (all crime or an offence category): {ui.CPS_SOURCE}. {downloads.OGL} "
     f"{ui.CPS_CAVEAT} Tiles marked Sample data: {ui.SAMPLE_SOURCE}."
 )
+if pack is None:
+    st.download_button(
+        "Download meeting pack",
+        # built only on click: every page's charts for these filters, in one HTML file
+        data=lambda: pack_html(f),
+        file_name=downloads.file_name("meeting-pack", f.for_file(), "html"),
+        mime="text/html",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help="Every page's charts, tables and notes for the filters chosen, in one file that "
+        "opens offline and prints to A4 (see README, 'The meeting pack').",
+    )
