@@ -452,6 +452,13 @@ REFERENCE_FILES: tuple[Extract, ...] = (
         ("column", "text", "The column of the query holding the monthly value", True),
         ("crime_type", "crime_type", "Empty, or a fixed crime type", False),
         ("by_crime_type", "yes_no", "Y when the crime type filter narrows the data", True),
+        (
+            "by_flag",
+            "yes_no",
+            "Y when the data carry the hate crime and domestic abuse flags and the filter's flag "
+            "narrows it; N: a flag shows all crime",
+            True,
+        ),
         ("by_force", "yes_no", "Y when the data has a police force area", True),
         ("area_total", "yes_no", "Y for an amount or count whose target is for the Area", True),
         ("synthetic", "yes_no", "Y when it rests on the synthetic sample", True),

@@ -54,6 +54,7 @@ class Measure:
     definition: str
     crime_type: str | None = None  # a fixed crime type; None: the filter's (if the data has one)
     by_crime_type: bool = False  # the data has a crime type the filter narrows
+    by_flag: bool = False  # the data carry the flags (Hate crime, Domestic abuse)
     by_force: bool = True  # the data has a police force area
     area_total: bool = False  # an amount or count: its target is for the whole Area
     synthetic: bool = True
@@ -107,19 +108,20 @@ class Measure:
         """The crime type its query is run for under the filters."""
         if self.crime_type:
             return self.crime_type
-        if not self.by_crime_type:
-            return ALL_CRIME
         if f.crime_type in FLAGS:
-            # A flag has its own measures (fixed crime type); tasks carry no flag at all.
-            return ALL_CRIME
-        return f.crime_type if f.crime_type in OFFENCE_CATEGORIES else ALL_CRIME
+            # Letters and trials carry the flags (by_flag); conviction rates have a measure of
+            # each flag instead, and tasks, sessions, training and casework carry none.
+            return f.crime_type if self.by_flag else ALL_CRIME
+        if self.by_crime_type and f.crime_type in OFFENCE_CATEGORIES:
+            return f.crime_type
+        return ALL_CRIME
 
     def params(self, f: Filters, start: str, end: str | None = None, area: str | None = None):
         """Its query's parameters for the filters, from `start` to `end` (default the period's end)."""
         p = {"start": start, "end": end or f.end}
         if self.by_force:
             p["area"] = area or f.geography
-        if self.by_crime_type or self.crime_type:
+        if self.by_crime_type or self.by_flag or self.crime_type:
             p["crime_type"] = self.crime_type_for(f)
         return p
 
@@ -145,7 +147,7 @@ class Measure:
     def label_for(self, crime_type: str) -> str:
         if self.key == CONVICTION and crime_type != ALL_CRIME:
             return f"{crime_type} conviction rate"
-        if self.by_crime_type and crime_type != ALL_CRIME:
+        if (self.by_crime_type or self.by_flag) and crime_type != ALL_CRIME:
             return f"{self.label}: {crime_type}"
         return self.label
 
@@ -193,6 +195,7 @@ def registry(df: pd.DataFrame) -> Registry:
             definition=_text(r.get("definition")),
             crime_type=_text(r.get("crime_type")) or None,
             by_crime_type=_flag(r.get("by_crime_type")),
+            by_flag=_flag(r.get("by_flag")),
             by_force=_flag(r.get("by_force")),
             area_total=_flag(r.get("area_total")),
             synthetic=_flag(r.get("synthetic")),

@@ -2,7 +2,6 @@
 listed went ahead, why the others cracked or were ineffective and whom that is put down to, and
 whether prosecution witnesses attended."""
 
-from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -10,7 +9,7 @@ import streamlit as st
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
-from cjsperf.extracts import FLAGS, HOME_AREA
+from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import period_label
 from cjsperf.headlines import FEW_CASES, fmt_value
 
@@ -63,12 +62,6 @@ p = {"crime_type": f.crime_type, "area": f.geography, "court_type": court_type}
 m_eff, m_pros, m_wit = ui.measures_of(
     "effective_trial_rate", "prosecution_attributed_trials", "witness_attendance"
 )
-notes = []
-if f.crime_type in FLAGS:
-    # Trials carry the flags: the measures follow the flag, against no all-crime target.
-    m_eff, m_pros, m_wit = (replace(m, crime_type=f.crime_type, target=None)
-                            for m in (m_eff, m_pros, m_wit))  # fmt: skip
-    notes = [f"No target line: the targets are for all crime, not {f.crime_type.lower()}."]
 events = events_from(ui.query("events"))
 
 # ---- Headline figures: the period against the previous period of the same length
@@ -108,18 +101,18 @@ hover = (Hover("trials", "Trials listed"), Hover("effective", "Effective"),
 left, right = st.columns(2)
 with left:
     ui.show_trend(trends[0], key="trial-effectiveness-by-month", y_title="Effective",
-                  hover=hover, notes=notes, measure_text=f"{what.capitalize()} listed each month "
+                  hover=hover, measure_text=f"{what.capitalize()} listed each month "
                   "that were effective (%)", **block)  # fmt: skip
 with right:
     ui.show_trend(trends[1], key="prosecution-attributed-by-month", y_title="Of trials listed",
                   hover=(*hover, Hover("prosecution_attributed", "Prosecution attributed")),
-                  notes=notes, measure_text=f"{what.capitalize()} listed each month that cracked "
+                  measure_text=f"{what.capitalize()} listed each month that cracked "
                   "or were ineffective for prosecution reasons (%)", **block)  # fmt: skip
 ui.show_trend(trends[2], key="witness-attendance-by-month", y_title="Attended",
               hover=(Hover("witnesses_required", "Witnesses warned"),
                      Hover("witnesses_attended", "Attended"),
                      Hover("witness_absent", "Ineffective: witness absent")),
-              notes=notes, measure_text="Prosecution witnesses warned for the "
+              measure_text="Prosecution witnesses warned for the "
               f"{what} listed each month who attended (%)", **block)  # fmt: skip
 
 # ---- Cracked and ineffective trials by reason and by attribution, by court type

@@ -2,14 +2,12 @@
 month of decision, for the enhanced and the standard service and by police force area; the quality
 of the letters assessed, by month and grade."""
 
-import dataclasses
-
 import streamlit as st
 
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
-from cjsperf.extracts import FLAGS, VCL_DUE_RULE
+from cjsperf.extracts import VCL_DUE_RULE
 from cjsperf.filters import month_label, period_label, shift_month
 from cjsperf.headlines import FEW_CASES, change, fmt_value
 
@@ -49,9 +47,7 @@ if f.compare:
 crime = "all crime" if f.crime_type == "All crime" else f.crime_type.lower()
 where = f"{f.geography}, {crime}"
 p = {"crime_type": f.crime_type, "area": f.geography}
-m_on, m_q = ui.measures_of("vcl_letters_on_time", "vcl_letter_quality")
-if f.crime_type in FLAGS:  # letters carry the flags themselves: the measures narrow to the flag
-    m_on, m_q = (dataclasses.replace(m, crime_type=f.crime_type) for m in (m_on, m_q))
+m_on, m_q = ui.measures_of("vcl_letters_on_time", "vcl_letter_quality")  # by_flag: Y
 events = events_from(ui.query("events"))
 
 # ---- Headline figures: the period against the previous period and the same period a year before

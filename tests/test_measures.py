@@ -11,34 +11,39 @@ from cjsperf import measures
 from cjsperf.filters import Filters
 
 COLUMNS = ["key", "label", "unit", "better", "query", "column", "crime_type", "by_crime_type",
-           "by_force", "area_total", "synthetic", "base_columns", "base_noun", "page", "target",
-           "tolerance", "definition", "position"]  # fmt: skip
+           "by_flag", "by_force", "area_total", "synthetic", "base_columns", "base_noun", "page",
+           "target", "tolerance", "definition", "position"]  # fmt: skip
 # As data/reference/measures.csv says, written out here (the rows of queries/measures.sql).
 ROWS = [
     ("conviction_rate", "Conviction rate", "%", "higher", "conviction_rate_by_month",
-     "headline_rate;conviction_rate", None, True, True, False, False,
+     "headline_rate;conviction_rate", None, True, False, True, False, False,
      ["convictions", "unsuccessful", "admin_finalised"], "cases", "pages/conviction_rates.py",
      85.0, 2.0),
     ("hate_crime_conviction_rate", "Hate crime conviction rate", "%", "higher",
-     "conviction_rate_by_month", "conviction_rate", "Hate crime", False, True, False, True,
+     "conviction_rate_by_month", "conviction_rate", "Hate crime", False, False, True, False, True,
      ["convictions", "unsuccessful"], "cases", "pages/conviction_rates.py", 83.4, 2.0),
     ("domestic_abuse_conviction_rate", "Domestic abuse conviction rate", "%", "higher",
-     "conviction_rate_by_month", "conviction_rate", "Domestic abuse", False, True, False, True,
-     ["convictions", "unsuccessful"], "cases", "pages/conviction_rates.py", 76.0, 2.0),
+     "conviction_rate_by_month", "conviction_rate", "Domestic abuse", False, False, True, False,
+     True, ["convictions", "unsuccessful"], "cases", "pages/conviction_rates.py", 76.0, 2.0),
     ("agent_spend", "Agent and counsel spend", "£", "lower", "agent_spend_by_month",
-     "total_spend", None, False, True, True, True, [], "", "pages/agent_spend.py", 300000, 30000),
+     "total_spend", None, False, False, True, True, True, [], "", "pages/agent_spend.py", 300000,
+     30000),
     ("agent_session_share", "Agent share of magistrates' sessions", "%", "lower",
-     "agent_share_by_month", "agent_share", None, False, True, False, True, ["sessions"],
+     "agent_share_by_month", "agent_share", None, False, False, True, False, True, ["sessions"],
      "sessions", "pages/court_sessions.py", 15.0, 3.0),
     ("cost_per_agent_session", "Cost per agent session", "£", "lower", "agent_spend_by_month",
-     "cost_per_agent_session", None, False, True, False, True, ["agent_sessions"],
+     "cost_per_agent_session", None, False, False, True, False, True, ["agent_sessions"],
      "agent sessions", "pages/agent_spend.py", 160, 10),
     ("tasks_on_time", "Tasks completed on time", "%", "higher", "tasks_on_time_by_month",
-     "on_time_rate", None, True, False, False, True, ["due"], "tasks due",
+     "on_time_rate", None, True, False, False, False, True, ["due"], "tasks due",
      "pages/task_completion.py", 85.0, 5.0),
     ("overdue_tasks", "Overdue open tasks at month end", "tasks", "lower",
-     "tasks_backlog_by_month", "overdue", None, True, False, True, True, [], "",
+     "tasks_backlog_by_month", "overdue", None, True, False, False, True, True, [], "",
      "pages/task_completion.py", 3000, 750),
+    # letters carry the hate crime and domestic abuse flags (by_flag)
+    ("vcl_letters_on_time", "VCL letters sent on time", "%", "higher",
+     "vcl_letters_on_time_by_month", "on_time_rate", None, True, True, True, False, True, ["due"],
+     "letters due", "pages/victims.py", 80.0, 5.0),
 ]  # fmt: skip
 REGISTRY = measures.registry(
     pd.DataFrame(
@@ -76,7 +81,7 @@ def test_the_shipped_registry_loads_whole(tmp_path):
     wh = Warehouse(tmp_path, db_path=None)
     wh.sync()
     reg = measures.registry(wh.run_query("measures"))
-    assert list(reg) == [r[0] for r in ROWS] + [
+    assert list(reg) == [r[0] for r in ROWS[:8]] + [
         "sessions_listed",
         "training_on_time",
         "overdue_training",
@@ -89,6 +94,14 @@ def test_the_shipped_registry_loads_whole(tmp_path):
         "disclosure_fully_met",
     ]
     assert (reg["vcl_letters_on_time"].target, reg["vcl_letter_quality"].target) == (80.0, 60.0)
+    # the flags narrow letters and trials (their data carry them), nothing else
+    assert [k for k, m in reg.items() if m.by_flag] == [
+        "vcl_letters_on_time",
+        "vcl_letter_quality",
+        "effective_trial_rate",
+        "prosecution_attributed_trials",
+        "witness_attendance",
+    ]
     for key, *_, target, tolerance in ROWS:
         assert (reg[key].target, reg[key].tolerance) == (target, tolerance)
     evs = events_from(wh.run_query("events"))
@@ -175,3 +188,40 @@ def test_a_change_is_judged_by_the_measures_better_direction(key, latest, before
     m = BY_KEY[key]
     assert m.judge(latest, before) == judged
     assert m.delta_color == delta
+
+
+@pytest.mark.parametrize(
+    ("key", "crime_type", "runs_for", "label"),
+    [
+        # letters carry the flags: a flag narrows them, as an offence category does
+        ("vcl_letters_on_time", "Hate crime", "Hate crime", "VCL letters sent on time: Hate crime"),
+        ("vcl_letters_on_time", "Domestic abuse", "Domestic abuse",
+         "VCL letters sent on time: Domestic abuse"),
+        ("vcl_letters_on_time", "Burglary", "Burglary", "VCL letters sent on time: Burglary"),
+        # tasks carry no flag: all crime
+        ("tasks_on_time", "Hate crime", "All crime", "Tasks completed on time"),
+        ("tasks_on_time", "Burglary", "Burglary", "Tasks completed on time: Burglary"),
+        # the conviction rate of a flag is a measure of its own
+        ("conviction_rate", "Domestic abuse", "All crime", "Conviction rate"),
+        ("hate_crime_conviction_rate", "Domestic abuse", "Hate crime",
+         "Hate crime conviction rate"),
+        # spend has no crime type at all
+        ("agent_spend", "Hate crime", "All crime", "Agent and counsel spend"),
+    ],
+)  # fmt: skip
+def test_which_crime_type_a_measure_reads(key, crime_type, runs_for, label):
+    m = BY_KEY[key]
+    f = Filters(crime_type=crime_type, start="2017-04", end="2018-03")
+    assert m.crime_type_for(f) == runs_for
+    assert m.label_for(runs_for) == label
+    assert m.params(f, "2016-04").get("crime_type", "All crime") == runs_for
+
+
+def test_a_target_for_all_crime_applies_to_no_flag_or_category():
+    m = BY_KEY["vcl_letters_on_time"]
+    assert m.target_for(AREA, "All crime") == (80.0, "")
+    for crime_type in ("Hate crime", "Burglary"):
+        f = Filters(crime_type=crime_type, start="2017-04", end="2018-03")
+        target, why = m.target_for(f, m.crime_type_for(f))
+        assert (target, why) == (None, f"the target is for all crime, not {crime_type}")
+        assert m.status_for(95.0, f, crime_type).word == "No target"

@@ -186,3 +186,70 @@ def test_crime_type_force_and_month(open_page, tasks):
     body = text(at)
     assert "this data has no police force" in body
     assert "no drugs offences in this data" in body  # spend and sessions: all crime
+
+
+# ---------------------------------------------------------------- data that carry the flags
+def vcl_letters() -> pd.DataFrame:
+    """The sample VCL letters with their due date (N England and Wales working days after the
+    decision, numpy's busday_offset over the holidays package's calendar), judged and on time."""
+    import holidays
+    import numpy as np
+
+    files = sorted((DATA / "vcl_letters").glob("*.csv.gz"))
+    assert files
+    df = pd.concat(pd.read_csv(p, dtype=str, keep_default_na=False) for p in files)
+    hol = np.array(sorted(holidays.country_holidays("GB", subdiv="ENG", years=range(2014, 2021))),
+                   dtype="datetime64[D]")  # fmt: skip
+    dec = df["decision_date"].to_numpy(dtype="datetime64[D]")
+    n = np.where((df["enhanced"] == "Y").to_numpy(), 1, 5)
+    df["due"] = np.busday_offset(dec, n, roll="backward", holidays=hol)
+    sent = pd.to_datetime(df["sent_date"].replace("", None))
+    df["judged"] = sent.notna() | (df["due"] <= pd.Timestamp("2018-03-31"))
+    df["on_time"] = sent.notna() & (sent <= df["due"])
+    df["month"] = df["decision_date"].str[:7]
+    return df
+
+
+def trials() -> pd.DataFrame:
+    files = sorted((DATA / "trials").glob("*.csv.gz"))
+    assert files
+    df = pd.concat(pd.read_csv(p, dtype=str, keep_default_na=False) for p in files)
+    df["month"] = df["listed_date"].str[:7]
+    return df
+
+
+def has_flag(df: pd.DataFrame, flag: str) -> pd.Series:
+    return df["flags"].str.split(";").apply(lambda fl: flag in fl)
+
+
+def test_a_flag_narrows_the_tiles_of_data_that_carry_it(open_page, tasks):
+    """Letters and trials carry the hate crime flag: under crime_type=Hate crime their tiles show
+    the hate crime letters and trials (worked out here from the files), against no target (the
+    targets are for all crime); tasks carry no flag and show all crime, and say so."""
+    at = open_page(crime_type="Hate crime")
+    t = tiles(at)
+    assert len(t) == N_MEASURES
+    vcl = vcl_letters()
+    mar = vcl[(vcl["month"] == "2018-03") & vcl["judged"]]
+    hate = mar[has_flag(mar, "Hate crime")]
+    assert len(hate) < len(mar)
+    expected = half_up(int(hate["on_time"].sum()), len(hate))
+    assert expected != half_up(int(mar["on_time"].sum()), len(mar))
+    assert t["VCL letters sent on time: Hate crime"] == expected
+    tr = trials()
+    mar = tr[(tr["month"] == "2018-03") & has_flag(tr, "Hate crime")]
+    expected = half_up(int((mar["outcome"] == "Effective").sum()), len(mar))
+    assert t["Effective trial rate: Hate crime"] == expected
+    # Few hate crime letters and trials in a month: no status, and the tile says how few.
+    words = dict(zip(t, statuses(at)))
+    table = at.dataframe[0].value.set_index("measure")
+    for label, n, noun in (("VCL letters sent on time: Hate crime", len(hate), "letters due"),
+                           ("Effective trial rate: Hate crime", len(mar), "trials listed")):  # fmt: skip
+        assert n < 50 and words[label] == ["No status: too few cases"]
+        assert f"Only {n} {noun} in Mar 2018: no status" in table.loc[label, "notes"]
+        assert "in this data" not in table.loc[label, "notes"]
+        # the targets are for all crime: none applies to the flag
+        assert pd.isna(table.loc[label, "target"])
+    # tasks carry no flag: all crime, and the tile says so
+    assert t["Tasks completed on time"] == on_time(tasks, "2018-03")
+    assert "All crime: no hate crime in this data" in table.loc["Tasks completed on time", "notes"]

@@ -70,7 +70,8 @@ def test_the_registry_and_events_load_typed(base):
     assert types == {
         "key": "VARCHAR", "label": "VARCHAR", "unit": "VARCHAR", "better": "VARCHAR",
         "query": "VARCHAR", "column": "VARCHAR", "crime_type": "VARCHAR",
-        "by_crime_type": "BOOLEAN", "by_force": "BOOLEAN", "area_total": "BOOLEAN",
+        "by_crime_type": "BOOLEAN", "by_flag": "BOOLEAN", "by_force": "BOOLEAN",
+        "area_total": "BOOLEAN",
         "synthetic": "BOOLEAN", "base_columns": "VARCHAR[]", "base_noun": "VARCHAR",
         "page": "VARCHAR", "target": "DOUBLE", "tolerance": "DOUBLE", "definition": "VARCHAR",
         "position": "INTEGER",
@@ -84,6 +85,11 @@ def test_the_registry_and_events_load_typed(base):
     assert conv.column == "headline_rate;conviction_rate"
     assert list(conv.base_columns) == ["convictions", "unsuccessful", "admin_finalised"]
     assert pd.isna(conv.crime_type) and bool(conv.by_crime_type) and not bool(conv.synthetic)
+    assert not bool(conv.by_flag)  # a flag's conviction rate is a measure of its own
+    assert list(m[m.by_flag].key) == [
+        "vcl_letters_on_time", "vcl_letter_quality", "effective_trial_rate",
+        "prosecution_attributed_trials", "witness_attendance",
+    ]  # fmt: skip
     hate = m.iloc[1]
     assert hate.crime_type == "Hate crime" and hate.target == 83.4
     spend = m.iloc[3]
@@ -112,6 +118,9 @@ BAD = [
     ("measures", "key", "agent_spend", "column", "spend", "agent_spend_by_month.sql returns"),
     ("measures", "key", "tasks_on_time", "page", "tasks", "pages/<page>.py"),
     ("measures", "key", "tasks_on_time", "by_force", "yes", "Y or N"),
+    ("measures", "key", "vcl_letters_on_time", "by_flag", "yes", "Y or N"),
+    ("measures", "key", "hate_crime_conviction_rate", "by_flag", "Y",
+     "N for a measure with a fixed crime_type"),
     ("measures", "key", "hate_crime_conviction_rate", "crime_type", "Hate", "Hate crime"),
     ("measures", "key", "agent_session_share", "base_columns", "sessions;cases", "columns of"),
     ("measures", "key", "cost_per_agent_session", "definition", "", "a definition"),

@@ -1,7 +1,7 @@
 -- staging: reference/measures.csv — the measure registry, one definition per measure.
 -- Reads raw_reference_measures (text, one row per file line).
 -- Returns one row per measure: file, line, key, label, unit, better, query, "column", crime_type
--- (NULL when empty), by_crime_type, by_force, area_total, synthetic (BOOLEAN), base_columns
+-- (NULL when empty), by_crime_type, by_flag, by_force, area_total, synthetic (BOOLEAN), base_columns
 -- (VARCHAR[], empty when empty), base_noun, page, target, tolerance (DOUBLE; NULL when empty),
 -- definition, problems. "column" may name several columns separated by ';': the first that has
 -- values for the filters is shown. The query, its columns and the page must exist (vocab kinds 'query',
@@ -12,7 +12,8 @@ WITH typed AS (
         trim(key) AS key, trim(label) AS label, trim(unit) AS unit, trim(better) AS better,
         trim(query) AS query, trim("column") AS "column",
         nullif(trim(crime_type), '') AS crime_type,
-        trim(by_crime_type) AS by_crime_type_raw, trim(by_force) AS by_force_raw,
+        trim(by_crime_type) AS by_crime_type_raw, trim(by_flag) AS by_flag_raw,
+        trim(by_force) AS by_force_raw,
         trim(area_total) AS area_total_raw, trim(synthetic) AS synthetic_raw,
         trim(base_columns) AS base_raw,
         list_filter(list_transform(string_split(coalesce(trim(base_columns), ''), ';'),
@@ -50,6 +51,11 @@ checked AS (
                 'empty, Hate crime, Domestic abuse or one of the 12 offence categories') END,
             CASE WHEN NOT known('yes_no', by_crime_type_raw) THEN problem(
                 'by_crime_type', by_crime_type_raw, 'Y or N') END,
+            CASE WHEN NOT known('yes_no', by_flag_raw) THEN problem(
+                'by_flag', by_flag_raw, 'Y or N') END,
+            CASE WHEN by_flag_raw = 'Y' AND crime_type IS NOT NULL THEN problem(
+                'by_flag', by_flag_raw,
+                'N for a measure with a fixed crime_type (the filter''s flag cannot narrow it)') END,
             CASE WHEN NOT known('yes_no', by_force_raw) THEN problem(
                 'by_force', by_force_raw, 'Y or N') END,
             CASE WHEN NOT known('yes_no', area_total_raw) THEN problem(
@@ -78,7 +84,8 @@ checked AS (
     FROM typed
 )
 SELECT file, line, _fields, key, label, unit, better, query, "column", crime_type,
-    by_crime_type_raw = 'Y' AS by_crime_type, by_force_raw = 'Y' AS by_force,
+    by_crime_type_raw = 'Y' AS by_crime_type, by_flag_raw = 'Y' AS by_flag,
+    by_force_raw = 'Y' AS by_force,
     area_total_raw = 'Y' AS area_total, synthetic_raw = 'Y' AS synthetic,
     base_columns, base_noun, page, target, tolerance, definition,
     CASE WHEN len(problems) = 0 AND row_number() OVER (
