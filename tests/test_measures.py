@@ -110,6 +110,12 @@ def test_the_shipped_registry_loads_whole(tmp_path):
     # the ODP changes the process of agent use and task work, not of conviction rates
     assert process_changes(evs, "tasks_on_time") == ["2017-10"]
     assert process_changes(evs, "conviction_rate") == []
+    # the ODP was the improvement plan's change for case reviews, disclosure and victim letters
+    # too (HMCPSI issues 5, 6 and 8), and for trials; not for training, whose courses it set
+    for key in ("tsj_reviews_on_time", "disclosure_fully_met", "vcl_letters_on_time",
+                "vcl_letter_quality", "effective_trial_rate"):  # fmt: skip
+        assert process_changes(evs, key) == ["2017-10"], key
+    assert process_changes(evs, "training_on_time") == []
     wh.close()
 
 

@@ -93,9 +93,16 @@ def test_default_view(open_page, reviews, answers):
     )
     series = [float(on_time(reviews, mo, mo).rstrip("%")) for mo in months("2016-04", "2018-03")]
     assert values(line["y"]) == pytest.approx(series)
-    _, lower, upper = xmr_reference.limits(series)
-    limits = next(t for t in spec["data"] if t["name"] == "Process limits")
-    assert max(v for v in values(limits["y"]) if v is not None) == pytest.approx(upper)
+    # The ODP (25 Sep 2017) changed the process; fewer than 12 months follow it, so the limits
+    # are those of the 18 months before it (Apr 2016 - Sep 2017), carried on.
+    assert months("2016-04", "2018-03")[17] == "2017-09"
+    _, lower, upper = xmr_reference.limits(series[:18])
+    drawn = [v for t in spec["data"] if t["name"] == "Process limits" for v in values(t["y"])]
+    drawn = [v for v in drawn if v is not None]
+    assert (max(drawn), min(drawn)) == (pytest.approx(upper), pytest.approx(lower))
+    # March above the old upper limit: the headline names the change it follows
+    assert series[-1] > upper
+    assert "special cause improvement since Operational Delivery Plan launched" in head
     # The disclosure SPC chart ends at March's share fully met.
     head, spec = chart(at, "Disclosure questions fully met")
     line = next(t for t in spec["data"] if t.get("mode") == "lines" and t["line"]["width"] == 2)
@@ -159,16 +166,21 @@ def test_overview_tiles(open_app, reviews, answers):
     labels = [m.label for m in at.metric]
     found = [f for el in at.html if (f := ICON.findall(el.value))]
     words = dict(zip(labels, found, strict=True))
-    # Disclosure, 24 months to Mar 2018: March lies above the upper limit (special cause
-    # improvement) and the 70% target above every value the process gives (consistently fails).
+    # 24 months to Mar 2018; the ODP changed the process of both, with fewer than 12 months
+    # after it, so the limits are those of Apr 2016 - Sep 2017. Disclosure: March above the upper
+    # limit (special cause improvement) and the 70% target above every value the process gave
+    # (consistently fails).
     series = [float(fully_met(answers, mo, mo).rstrip("%")) for mo in months("2016-04", "2018-03")]
-    _, _, upper = xmr_reference.limits(series)
+    _, _, upper = xmr_reference.limits(series[:18])
     assert series[-1] > upper and upper < 70.0
     assert words["Disclosure questions fully met"] == [
         "Special cause improvement",
         "Consistently fails the target",
     ]
     tsj = [float(on_time(reviews, mo, mo).rstrip("%")) for mo in months("2016-04", "2018-03")]
-    _, _, upper = xmr_reference.limits(tsj)
-    assert upper < 90.0
-    assert words["TSJ reviews on time"][1] == "Consistently fails the target"
+    _, _, upper = xmr_reference.limits(tsj[:18])
+    assert tsj[-1] > upper and upper < 90.0
+    assert words["TSJ reviews on time"] == [
+        "Special cause improvement",
+        "Consistently fails the target",
+    ]

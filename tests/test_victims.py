@@ -404,15 +404,20 @@ def test_overview_tiles_show_vcl_with_variation_and_assurance(open_app, sample):
     j = sample[(sample["month"] == "2018-03") & sample["judged"]]
     assert shown["VCL letters sent on time"] == f"{half_up(int(j['on_time'].sum()), len(j)):.1f}%"
     words = dict(zip(shown, statuses(at)))
-    # XmR limits worked out from the files' 24 monthly rates (no process change marked for VCL)
-    _, lower, upper = xmr_reference.limits(rates)
+    # The ODP (25 Sep 2017) changed the process; fewer than 12 months follow it, so the XmR
+    # limits are worked out from the files' 18 monthly rates before it (Apr 2016 - Sep 2017).
+    assert months[17] == "2017-09"
+    _, lower, upper = xmr_reference.limits(rates[:18])
     # Mar 2018 above the upper limit; the target (80%) above it too: the process as it ran
-    # cannot meet it (the improvement since the ODP has not yet 12 months for new limits)
+    # before the ODP could not meet it
     assert rates[-1] > upper and upper < 80.0
     assert words["VCL letters sent on time"] == [
         "Special cause improvement",
         "Consistently fails the target",
     ]
-    _, lower, upper = xmr_reference.limits(goods)
-    assert lower < goods[-1] < upper and lower < 60.0 < upper
-    assert words["VCL letters assessed Good"][1] == "Hit and miss against the target"
+    _, lower, upper = xmr_reference.limits(goods[:18])
+    assert goods[-1] > upper and upper < 60.0
+    assert words["VCL letters assessed Good"] == [
+        "Special cause improvement",
+        "Consistently fails the target",
+    ]
