@@ -50,8 +50,10 @@ def check(data_dir: Path) -> int:
     summary = wh.summary()
     problems = wh.problems()
     print(f"Data folder: {safe(data_dir)}  (loaded in {report.seconds:.1f} s)\n")
+    # the first column as wide as the longest extract's name (disclosure_assessments)
+    width = max([len("extract"), *(len(str(x)) for x in summary.extract)])
     header = (
-        f"{'extract':18} {'files':>5} {'not loaded':>10} {'rows loaded':>12} "
+        f"{'extract':{width}} {'files':>5} {'not loaded':>10} {'rows loaded':>12} "
         f"{'rows rejected':>13} {'warnings':>8}  period"
     )
     print(header)
@@ -63,7 +65,7 @@ def check(data_dir: Path) -> int:
             else "no rows"
         )
         print(
-            f"{r.extract:18} {r.files:5d} {r.files_not_loaded:10d} {r.rows_loaded:12,d} "
+            f"{r.extract:{width}} {r.files:5d} {r.files_not_loaded:10d} {r.rows_loaded:12,d} "
             f"{r.rows_rejected:13,d} {r.warnings:8,d}  {period}"
         )
     if len(problems):
