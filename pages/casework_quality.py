@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cjsperf import charts, kpis, ui
+from cjsperf import agent_use, charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
-from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
+from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
 from cjsperf.filters import period_label, shift_month
 from cjsperf.headlines import FEW_CASES, fmt_value
 
@@ -47,15 +47,12 @@ ui.page_header(
 )
 category = f.crime_type if f.crime_type in OFFENCE_CATEGORIES else "All crime"
 if f.crime_type in FLAGS:
-    st.caption(
+    ui.caption(
         f":material/info: Reviews and assessments carry no {f.crime_type.lower()} flag, so this "
         "shows all crime."
     )
 if f.compare:
-    st.caption(
-        f":material/info: No comparison with {', '.join(f.compare)}: the sample extracts cover "
-        f"only the four forces of {HOME_AREA}."
-    )
+    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
 what = "all crime" if category == "All crime" else category
 where = f"{f.geography}, {what}"
 p = {"crime_type": category, "area": f.geography}
@@ -87,14 +84,14 @@ covered = {k: all(ui.coverage(replace(f, start=s, end=e), x) == ""
 tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, unit, better in figs]
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 if not covered["now"]:
-    st.caption(":material/info: The extracts do not cover every month of the period (TSJ began "
+    ui.caption(":material/info: The extracts do not cover every month of the period (TSJ began "
                "in June 2015): the figures cover the months they hold.")  # fmt: skip
 tsj_t, iqa_t = (ui.trend_of(m, f, events) for m in (m_tsj, m_iqa))
 ui.status_line([tsj_t, iqa_t])
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label} {fmt_value(kpis.number(v['year']), unit)}"
             for label, v, unit, _ in figs]  # fmt: skip
-    st.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    ui.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
 
 tsj_block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="tsj_reviews")  # fmt: skip
 iqa_block = {**tsj_block, "extract": "disclosure_assessments"}
@@ -135,8 +132,8 @@ if len(team):
 kind = ui.query("tsj_reviews_on_time_by_type", **p, start=f.start, end=f.end)
 if len(kind):
     kind = kind.assign(review=kind["plea_type"] + ": " + kind["review_type"].str.lower())
-    sub = (f"TSJ reviews due in the period completed on time (%), by anticipated plea and review, "
-           f"{where}, {f.period}")  # fmt: skip
+    sub = (f"TSJ reviews due in the period completed on time (%), by plea and review, {where}, "
+           f"{f.period}")  # fmt: skip
     bars(kind, "review", "plea and review", "on_time_rate", "on time", "tsj-on-time-by-type", sub,
          TSJ_HOVER, {**tsj_block, "column_labels": {**LABELS, "review": "Plea and review"}},
          t_tsj, m_tsj)  # fmt: skip

@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from cjsperf import charts, kpis, theme, trends, ui
+from cjsperf import agent_use, charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import HOME_AREA, STAFF_GROUPS
@@ -46,6 +46,8 @@ ui.page_header(
 )
 ui.no_dimension_note(f, "Training courses", "crime type")
 ui.no_dimension_note(f, "Training courses", "police force")
+if f.compare:
+    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
 where = f"{HOME_AREA}, all staff"
 m_on, m_over = ui.measures_of("training_on_time", "overdue_training")
 events = events_from(ui.query("events"))
@@ -77,7 +79,7 @@ at = backlog.set_index("month").to_dict("index")
 at_end = {k: at.get(e, {}) for k, (_, e) in periods.items()}
 covered = {k: bool(loaded) and s >= loaded[0] for k, (s, _) in periods.items()}
 if not covered["now"]:
-    st.caption(f":material/info: The training extract starts in {month_label(loaded[0])}: the figures "
+    ui.caption(f":material/info: The training extract starts in {month_label(loaded[0])}: the figures "
                "cover only the part of the period from then.")  # fmt: skip
 end = f"{month_label(f.end)} end"
 figs = [  # label, value in each period, unit, which way is better
@@ -98,7 +100,7 @@ if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "
             f"({change(kpis.number(v['now']), kpis.number(v['year']), unit) or 'no change'})"
             for label, v, unit, _ in figs]  # fmt: skip
-    st.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    ui.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
 
 # ---- Completed by the due date, by month: all staff, then administrative staff (SPC)
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="training")  # fmt: skip

@@ -6,10 +6,9 @@ from functools import partial
 
 import streamlit as st
 
-from cjsperf import charts, kpis, ui
+from cjsperf import agent_use, charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
-from cjsperf.extracts import HOME_AREA
 from cjsperf.filters import period_label
 from cjsperf.headlines import FEW_CASES, fmt_value
 
@@ -52,12 +51,15 @@ ui.page_header(
     synthetic=True,
 )
 if f.compare:
-    st.caption(f":material/info: The trials extract covers {HOME_AREA} only: there is no "
-               "National or other-area figure to compare with.")  # fmt: skip
+    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
 court_label = st.radio("Courts", list(COURT_TYPES), horizontal=True, key="trials_court_type")
 court_type, trials = COURT_TYPES[court_label]
 what = trials if f.crime_type == "All crime" else f"{f.crime_type.lower()} {trials}"
-where = f"{f.geography}, {what}"
+# as on the other pages: geography, crime type (and the courts, when one type is chosen)
+crime = "all crime" if f.crime_type == "All crime" else f.crime_type.lower()
+where = f"{f.geography}, {crime}" + (
+    "" if court_type == "All courts" else f", {court_label.lower()}"
+)
 p = {"crime_type": f.crime_type, "area": f.geography, "court_type": court_type}
 m_eff, m_pros, m_wit = ui.measures_of(
     "effective_trial_rate", "prosecution_attributed_trials", "witness_attendance"
@@ -74,9 +76,8 @@ if not now.get("trials"):
 figs = [  # label, column, unit, which way is better
     ("Effective trials", "effective_rate", "%", m_eff.better),
     ("Trials listed", "trials", "", "neither"),
-    ("Cracked or ineffective for the prosecution", "prosecution_attributed_rate", "%",
-     m_pros.better),
-    ("Prosecution witness attendance", "attendance_rate", "%", m_wit.better),
+    ("Prosecution attributed", "prosecution_attributed_rate", "%", m_pros.better),
+    ("Witness attendance", "attendance_rate", "%", m_wit.better),
 ]  # fmt: skip
 covered = kpis.first_row(ui.query("trial_effectiveness_for_period", **p, start=prev[0],
                                   end=prev[0])).get("trials")  # fmt: skip
@@ -86,7 +87,7 @@ kpis.show(tiles, prev if covered else None)
 trends = [ui.trend_of(m, f, events, extra={"court_type": court_type})
           for m in (m_eff, m_pros, m_wit)]  # fmt: skip
 ui.status_line(trends)
-st.caption(
+ui.caption(
     f"{period_label(f.start, f.end)}: {int(now['effective']):,} effective, "
     f"{int(now['cracked']):,} cracked and {int(now['ineffective']):,} ineffective of "
     f"{int(now['trials']):,} {what} listed; {int(now['witness_absent']):,} ineffective because a "
@@ -98,16 +99,14 @@ block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIO
              column_labels=LABELS, extract="trials")  # fmt: skip
 hover = (Hover("trials", "Trials listed"), Hover("effective", "Effective"),
          Hover("cracked", "Cracked"), Hover("ineffective", "Ineffective"))  # fmt: skip
-left, right = st.columns(2)
-with left:
-    ui.show_trend(trends[0], key="trial-effectiveness-by-month", y_title="Effective",
-                  hover=hover, measure_text=f"{what.capitalize()} listed each month "
-                  "that were effective (%)", **block)  # fmt: skip
-with right:
-    ui.show_trend(trends[1], key="prosecution-attributed-by-month", y_title="Of trials listed",
-                  hover=(*hover, Hover("prosecution_attributed", "Prosecution attributed")),
-                  measure_text=f"{what.capitalize()} listed each month that cracked "
-                  "or were ineffective for prosecution reasons (%)", **block)  # fmt: skip
+# one under another, full width, as on the other pages (side by side clipped their headlines)
+ui.show_trend(trends[0], key="trial-effectiveness-by-month", y_title="Effective", hover=hover,
+              measure_text=f"{what.capitalize()} listed each month that were effective (%)",
+              **block)  # fmt: skip
+ui.show_trend(trends[1], key="prosecution-attributed-by-month", y_title="Of trials listed",
+              hover=(*hover, Hover("prosecution_attributed", "Prosecution attributed")),
+              measure_text=f"{what.capitalize()} listed each month that cracked or were "
+              "ineffective for prosecution reasons (%)", **block)  # fmt: skip
 ui.show_trend(trends[2], key="witness-attendance-by-month", y_title="Attended",
               hover=(Hover("witnesses_required", "Witnesses warned"),
                      Hover("witnesses_attended", "Attended"),
@@ -130,7 +129,8 @@ if len(by_reason):
     order = {r: i for i, r in enumerate(totals.index)}
     df = df.sort_values(["reason"], key=lambda s: s.map(order), kind="stable")
     fig = bars(df, category="reason", series="court_type" if court_type == "All courts" else None,
-               headline=head, subtitle=sub, height=140 + 34 * len(totals),
+               headline=head, subtitle=sub,
+               height=140 + (56 if court_type == "All courts" else 34) * len(totals),
                hover=(Hover("trials", "Trials"), Hover("listed", "Trials listed")))  # fmt: skip
     ui.chart_block(fig, df.drop(columns="few_cases"), key="trials-by-reason", title=head,
                    subtitle=sub, **block)  # fmt: skip

@@ -4,7 +4,7 @@ of the letters assessed, by month and grade."""
 
 import streamlit as st
 
-from cjsperf import charts, kpis, ui
+from cjsperf import agent_use, charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import VCL_DUE_RULE
@@ -42,8 +42,7 @@ ui.page_header(
     synthetic=True,
 )
 if f.compare:
-    st.caption(":material/info: The letters sample covers the four West Midlands police forces "
-               f"only, so there is nothing to compare with {', '.join(f.compare)}.")  # fmt: skip
+    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
 crime = "all crime" if f.crime_type == "All crime" else f.crime_type.lower()
 where = f"{f.geography}, {crime}"
 p = {"crime_type": f.crime_type, "area": f.geography}
@@ -67,7 +66,7 @@ if not on["now"].get("letters"):
 loaded = ui.months_loaded("vcl_letters", ui.warehouse().version)
 covered = {k: bool(loaded) and loaded[0] <= s for k, (s, _) in periods.items()}
 if not covered["now"]:
-    st.caption(f":material/info: The letters extract starts in {month_label(loaded[0])}: the "
+    ui.caption(f":material/info: The letters extract starts in {month_label(loaded[0])}: the "
                "figures cover only the part of the period from then.")  # fmt: skip
 figs = [  # label, value in each period, unit, which way is better
     ("Sent on time", {k: r.get("on_time_rate") for k, r in on.items()}, "%", m_on.better),
@@ -83,7 +82,7 @@ if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.lower()} {fmt_value(kpis.number(v['year']), unit)} "
             f"({change(kpis.number(v['now']), kpis.number(v['year']), unit) or 'no change'})"
             for label, v, unit, _ in figs]  # fmt: skip
-    st.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    ui.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
 
 # ---- Timeliness and quality by month: statistical process control
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="vcl_letters")  # fmt: skip
@@ -101,6 +100,13 @@ for name, dim, label in (("vcl_letters_on_time_by_service", "service", "service"
     df = ui.query(name, **p, start=f.start, end=f.end)
     if df.empty:  # the query failed (ui.query said so) or no letter fell due
         continue
+    if len(df) == 1:  # one bar compares nothing: say so in words, with its rate
+        only, rate = df.iloc[0], fmt_value(df["on_time_rate"].iloc[0], "%")
+        ui.caption(f":material/info: Every letter due ({where}, {f.period}) was "
+                   + (f"for the {only[dim][0].lower()}{only[dim][1:]} service"
+                      if dim == "service" else f"in {only[dim]}")
+                   + f": {rate} sent on time, so no chart by {label}.")  # fmt: skip
+        continue
     df = df.sort_values("on_time_rate", ascending=False).assign(few_cases=lambda d: d["due"] < FEW_CASES)  # fmt: skip
     ranked = df[~df["few_cases"]]
     low = ranked.iloc[-1] if len(ranked) > 1 else None
@@ -113,8 +119,10 @@ for name, dim, label in (("vcl_letters_on_time_by_service", "service", "service"
                            value_title="On time", value_suffix="%", value_format=".1f",
                            hover=HOVER, highlight=(low[dim],) if low is not None else (),
                            small="few_cases")  # fmt: skip
-    if t_on is not None:
-        charts.target_line(fig, t_on, f"Target {m_on.fmt(t_on)}", horizontal=True)
+    if t_on is not None:  # as on the other pages: the label above the bars
+        label_t = f"Target {m_on.fmt(t_on)}"
+        charts.target_line(fig, t_on, label_t, horizontal=True)
+        fig.update_annotations(selector={"text": label_t}, yanchor="bottom")
         fig.update_shapes(layer="below")  # behind the bars and their value labels
     ui.chart_block(fig, df, key=f"vcl-on-time-by-{dim}", title=head, subtitle=sub, **block)
 

@@ -130,7 +130,7 @@ def test_default_view(open_page, reviews, answers):
         f"Disclosure Record Sheet completed and endorsed lowest, "
         f"{fully_met(drs, '2017-04', '2018-03')} fully met"
     )
-    assert "No comparison with National" in captions(at)
+    assert "Comparisons with National and other areas are not available" in captions(at)
 
 
 def test_force_crime_type_and_period(open_page, reviews, answers):
@@ -148,7 +148,7 @@ def test_force_crime_type_and_period(open_page, reviews, answers):
     assert m["TSJ reviews on time"] == on_time(r, "2017-10", "2017-12")
     assert m["TSJ reviews on time"] != on_time(reviews, "2017-10", "2017-12")
     assert m["Disclosure fully met"] == fully_met(a, "2017-10", "2017-12")
-    assert "No comparison" not in captions(at)
+    assert "Comparisons with National" not in captions(at)
 
 
 def test_a_flag_shows_all_crime_and_says_so(open_page, reviews):

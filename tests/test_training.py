@@ -222,6 +222,8 @@ def test_people_page_headline_figures_and_no_crime_type_or_force(open_app, sampl
     shown = metric_values(at)
     assert shown["By due date"] == f"{all_rate:.1f}%"
     assert shown["Administrative staff"] == f"{admin_rate:.1f}%"
+    # National is compared by default; the training extract is the Area's only: said as elsewhere
+    assert "Comparisons with National and other areas are not available" in captions(at)
     # a crime type and a force do not apply: the page says so and shows the same figures
     at2 = open_app("pages/people.py", start="2016-04", end="2017-03",
                    crime_type="Burglary", geography="Staffordshire")  # fmt: skip

@@ -16,7 +16,7 @@ import pytest
 
 from cjsperf.db import Warehouse, case_outcome_month
 from tests import xmr_reference
-from tests.apptest_support import DATA, REPO, metric_values
+from tests.apptest_support import DATA, REPO, chart_specs, metric_values
 
 HEADER = (
     "trial_id,force_area,court_centre,court_type,offence_category,flags,listed_date,outcome,"
@@ -304,11 +304,13 @@ def test_page_default_view(open_page, sample):
     m = metric_values(at)
     assert m["Effective trials"] == half_up(int((fy["outcome"] == "Effective").sum()), len(fy))
     assert m["Trials listed"] == f"{len(fy):,}"
-    assert m["Prosecution witness attendance"] == half_up(
+    assert m["Witness attendance"] == half_up(
         int(fy["witnesses_attended"].sum()), int(fy["witnesses_required"].sum())
     )
     # the compare filter (National by default) cannot be met: the page says so
-    assert any("covers CPS West Midlands only" in c.value for c in at.caption)
+    assert any(
+        "Comparisons with National and other areas are not available" in c.value for c in at.caption
+    )
 
 
 def test_page_follows_a_flag_and_a_force(open_page, sample):
@@ -323,7 +325,10 @@ def test_page_follows_a_flag_and_a_force(open_page, sample):
     m = metric_values(at)
     assert m["Trials listed"] == f"{len(sel):,}"
     assert m["Effective trials"] == half_up(int((sel["outcome"] == "Effective").sum()), len(sel))
-    assert m["Cracked or ineffective for the prosecution"] == half_up(int(pros.sum()), len(sel))
+    assert m["Prosecution attributed"] == half_up(int(pros.sum()), len(sel))
+    # subtitles name the geography and crime type as every page does (not "domestic abuse trials")
+    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+    assert sum("West Mercia, domestic abuse, Oct 2017 to Mar 2018" in t for t in titles) == 2
 
 
 ICON = re.compile(r'aria-hidden="true">[^<]*</span>([^<]+)')

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from cjsperf.db import Warehouse
-from tests.apptest_support import DATA, metric_values
+from tests.apptest_support import DATA, chart_specs, metric_values
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "letter_id,force_area,offence_category,flags,enhanced,decision_date,sent_date,quality"
@@ -381,6 +381,17 @@ def test_page_headline_figures_match_pandas(open_app, sample):
     assert shown["Assessed Good"] == f"{half_up(int((a['quality'] == 'Good').sum()), len(a)):.1f}%"
     unsent_overdue = (d["sent_date"] == "") & d["judged"]
     assert shown["Unsent past due"] == f"{int(unsent_overdue.sum()):,}"
+    # Every domestic abuse victim has the enhanced service, and one force is chosen: one bar would
+    # compare nothing, so each breakdown is a sentence with the rate worked out here.
+    assert (j["enhanced"] == "Y").all()
+    rate = f"{half_up(int(j['on_time'].sum()), len(j)):.1f}%"
+    where = "West Midlands, domestic abuse, FY 2017-18 (Apr 2017 to Mar 2018)"
+    captions = "\n".join(c.value for c in at.caption)
+    assert (f"Every letter due ({where}) was for the enhanced (1 working day) service: {rate} "
+            "sent on time, so no chart by service.") in captions  # fmt: skip
+    assert f"Every letter due ({where}) was in West Midlands: {rate} sent on time" in captions
+    heads = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+    assert not any("sent on time, by" in h for h in heads) and len(heads) == 3  # 2 SPC, grades
 
 
 def test_page_for_all_crime_shows_the_area_rate(open_app, sample):
@@ -389,7 +400,9 @@ def test_page_for_all_crime_shows_the_area_rate(open_app, sample):
     j = d[d["judged"]]
     assert metric_values(at)["Sent on time"] == f"{half_up(int(j['on_time'].sum()), len(j)):.1f}%"
     captions = "\n".join(c.value for c in at.caption)
-    assert "four West Midlands police forces only" in captions  # National compared by default
+    assert (
+        "Comparisons with National and other areas are not available" in captions
+    )  # National compared by default
 
 
 def test_overview_tiles_show_vcl_with_variation_and_assurance(open_app, sample):
