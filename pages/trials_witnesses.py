@@ -146,6 +146,7 @@ if len(by_who):
     fig = bars(df, category="attributed_to",
                series="court_type" if court_type == "All courts" else None,
                highlight=("Prosecution",), headline=head, subtitle=sub,
+               height=140 + (56 if court_type == "All courts" else 34) * df["attributed_to"].nunique(),
                hover=(Hover("cracked", "Cracked"), Hover("ineffective", "Ineffective"),
                       Hover("listed", "Trials listed")))  # fmt: skip
     ui.chart_block(fig, df.drop(columns="few_cases"), key="trials-by-attribution", title=head,
