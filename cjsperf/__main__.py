@@ -90,9 +90,10 @@ def build(data_dir: Path) -> int:
         return 1
     what = "built" if report.replaced else "already up to date:"
     print(f"{safe(report.path)} {what} build {report.build} ({report.built_at})")
+    width = max(len(str(x)) for x in report.summary.extract)
     for r in report.summary.itertuples():
         print(
-            f"  {r.extract:18} {r.files:5d} files {r.rows_loaded:12,d} rows "
+            f"  {r.extract:{width}} {r.files:5d} files {r.rows_loaded:12,d} rows "
             f"{r.rows_rejected:10,d} rejected {r.warnings:8,d} warnings"
         )
     errors = int((report.problems.severity == "error").sum())

@@ -31,7 +31,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cjsperf.__main__ import main
 from cjsperf.db import Warehouse, WarehouseUnavailable, build_database
+from cjsperf.extracts import EXTRACTS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -346,3 +348,15 @@ def test_two_replicas_serve_one_build_and_move_to_the_next_together(data_dir, tm
             assert moved - replaced < 5, f"{base} took {moved - replaced:.1f} s to move"
         assert seen[a][-1][1]["build"] == seen[b][-1][1]["build"]
         assert seen[a][-1][1]["pid"] != seen[b][-1][1]["pid"]
+
+
+def test_build_command_prints_one_aligned_row_per_extract(data_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CJSPERF_DB", str(tmp_path / "aligned.duckdb"))
+    assert main(["build", str(data_dir)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert [r.split()[0] for r in rows] == [e.name for e in EXTRACTS]
+    # every row's counts start in the same column, however long the extract's name
+    # (disclosure_assessments is 22 characters)
+    assert len({r.index(" files") for r in rows}) == 1
+    case = next(r for r in rows if r.split()[0] == "case_outcomes")
+    assert case.split()[3] == f"{12 * 43:,}"  # 12 published months of 2017-18, 43 rows each
