@@ -181,22 +181,23 @@ def markdown_text(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("**", "").replace("`", "")).strip()
 
 
-def _column_cells(s: pd.Series, label: str) -> tuple[list[str], bool]:
-    """A column's cells as text, and whether it is a number (right-aligned): the workbook's rules
-    (`downloads.number_format`), months 'Mar 2018'."""
+def _column_cells(s: pd.Series, label: str) -> tuple[list[str], str]:
+    """A column's cells as text, and their class: 'n' a number (right-aligned), 'd' a date or
+    month (kept on one line), '' text. The workbook's rules (`downloads.number_format`), months
+    'Mar 2018'."""
     values = s.tolist()
     if pd.api.types.is_bool_dtype(s):
-        return ["Yes" if v else "No" for v in values], False
+        return ["Yes" if v else "No" for v in values], ""
     if pd.api.types.is_numeric_dtype(s):
         fmt = downloads.number_format(s, label)
         d = len(fmt.split(".")[1]) if "." in fmt else 0
-        return ["" if pd.isna(v) else f"{float(v):,.{d}f}" for v in values], True
+        return ["" if pd.isna(v) else f"{float(v):,.{d}f}" for v in values], "n"
     if pd.api.types.is_datetime64_any_dtype(s):
-        return ["" if pd.isna(v) else f"{v.day} {v:%b %Y}" for v in values], False
+        return ["" if pd.isna(v) else f"{v.day} {v:%b %Y}" for v in values], "d"
     text = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
     if any(text) and all(downloads.MONTH_RE.match(t) for t in text if t):
-        return [month_label(t) if t else "" for t in text], False
-    return text, False
+        return [month_label(t) if t else "" for t in text], "d"
+    return text, ""
 
 
 def table_html(df: pd.DataFrame, caption: str = "") -> str:
@@ -205,11 +206,11 @@ def table_html(df: pd.DataFrame, caption: str = "") -> str:
     heads, columns, numeric = [], [], []
     for col in df.columns:
         label = downloads.header(col, {})
-        cells, is_number = _column_cells(df[col], label)
+        cells, kind = _column_cells(df[col], label)
         heads.append(f"<th scope='col'>{esc(label)}</th>")
         columns.append([esc(c) for c in cells])
-        numeric.append(is_number)
-    opens = ["<td class='n'>" if n else "<td>" for n in numeric]
+        numeric.append(kind)
+    opens = [f"<td class='{k}'>" if k else "<td>" for k in numeric]
     rows = "".join(
         "<tr>" + "".join(o + c + "</td>" for o, c in zip(opens, row)) + "</tr>"
         for row in zip(*columns)
