@@ -279,6 +279,7 @@ def add_subtitle_line(fig: go.Figure, text: str) -> go.Figure:
 
 
 SAMPLE_MARK = "Sample data — not real CPS figures"
+SOURCE_INSET = 4  # px from the figure's left edge to the source line
 SOURCE_NAME = "source_line"  # the annotation's name, so it is added once and found again
 RIGHT_MARGIN = 48  # px: room for half the last month's tick label ('Mar 2018') at the right edge
 
@@ -296,6 +297,47 @@ def source_text(
     return f"{SAMPLE_MARK}. {text}" if synthetic else text
 
 
+def _numbers(values) -> list[float]:
+    out = []
+    for v in values if values is not None else ():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
+            out.append(float(v))
+    return out
+
+
+def left_margin(fig: go.Figure) -> int:
+    """px from the figure's left edge to the plot's: the left margin as Plotly's automargin will
+    make it, estimated low (the y tick labels and title at half an em a character), so a line
+    shifted left by it starts at the figure's edge or just inside it, never outside."""
+    layout = fig.layout
+    tmpl = layout.template.layout if layout.template else go.Layout()
+    margin = layout.margin.l if layout.margin.l is not None else tmpl.margin.l
+    margin = 80 if margin is None else margin  # Plotly's default
+    y, ty = layout.yaxis, tmpl.yaxis
+    if y.visible is False or y.showticklabels is False:
+        return int(margin)
+    size = y.tickfont.size or ty.tickfont.size or layout.font.size or tmpl.font.size or 12
+    traces = [t for t in fig.data if getattr(t, "yaxis", "y") in (None, "y")]
+    horizontal = [t for t in traces if getattr(t, "orientation", None) == "h"]
+    if y.ticktext:
+        labels = [str(t) for t in y.ticktext]
+    elif horizontal or (y.type == "category"):
+        labels = [str(v) for t in traces for v in (t.y if t.y is not None else ())]
+    else:
+        nums = [abs(v) for t in traces for v in _numbers(t.y)]
+        top = max(nums, default=0.0)
+        fmt = y.tickformat if y.tickformat is not None else ty.tickformat
+        digits = len(f"{top:,.0f}" if fmt and "," in fmt else f"{top:.0f}")
+        decimals = fmt.split(".")[-1][:1] if fmt and "." in fmt else ""
+        digits += int(decimals) + 1 if decimals.isdigit() and int(decimals) else 0
+        labels = [(y.tickprefix or "") + "8" * digits + (y.ticksuffix or ty.ticksuffix or "")]
+    width = max((len(s) for s in labels), default=0) * 0.5 * size + 4
+    title = y.title.text if y.title and y.title.text else ""
+    if title:
+        width += size * 1.1 + (y.title.standoff or ty.title.standoff or 0)
+    return int(max(margin, margin + width))
+
+
 def add_source(
     fig: go.Figure, source: str, *, as_at: str = "", produced: str = "", synthetic: bool = False
 ) -> go.Figure:
@@ -311,10 +353,12 @@ def add_source(
     x_title = bool(fig.layout.xaxis.title.text)
     below = 34 + (26 if x_title else 0)  # px under the plot: tick labels, then the axis title
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name != SOURCE_NAME]
+    # At the figure's left edge, not the plot's: shifted left by the margin (Plotly 7 places an
+    # annotation against the plot or an axis only; "container" is for titles and legends).
     fig.add_annotation(
         name=SOURCE_NAME, text=body, showarrow=False, xref="paper", yref="paper", x=0, y=0,
-        xanchor="left", yanchor="top", yshift=-below, align="left",
-        font={"size": 11, "color": theme.DARK_GREY},
+        xanchor="left", yanchor="top", xshift=-left_margin(fig) + SOURCE_INSET, yshift=-below,
+        align="left", font={"size": 11, "color": theme.DARK_GREY},
     )  # fmt: skip
     margin = fig.layout.margin
     extra = 15 * len(lines) + 8

@@ -85,7 +85,21 @@ def show(kpis: Sequence[Kpi], previous: tuple[str, str] | None) -> None:
     before = period_label(*previous) if previous else None
     if (pack := ui.collecting()) is not None:  # the meeting pack records the figures instead
         pack.add("kpis", data=table(kpis, before))
-        return
+    else:
+        _tiles(kpis, before)
+    # The notes under the tiles (recorded for the meeting pack while one is built)
+    statuses = [f"{k.label} **{k.status.word}** ({k.status.explanation})" for k in kpis if k.status]
+    if statuses:
+        st.caption("Against target: " + "; ".join(statuses) + ".")
+    if before:
+        st.caption(f"Changes compare with the previous period of the same length, {before}.")
+    else:
+        st.caption("No change shown: the extracts do not cover the whole previous period.")
+
+
+def _tiles(kpis: Sequence[Kpi], before: str | None) -> None:
+    import streamlit as st
+
     width = min(len(kpis), PER_ROW)
     cols = [c for start in range(0, len(kpis), width) for c in st.columns(width)]
     for col, k in zip(cols, kpis):
@@ -103,10 +117,3 @@ def show(kpis: Sequence[Kpi], previous: tuple[str, str] | None) -> None:
             help=" ".join(parts) or None,
             border=True,
         )
-    statuses = [f"{k.label} **{k.status.word}** ({k.status.explanation})" for k in kpis if k.status]
-    if statuses:
-        st.caption("Against target: " + "; ".join(statuses) + ".")
-    if before:
-        st.caption(f"Changes compare with the previous period of the same length, {before}.")
-    else:
-        st.caption("No change shown: the extracts do not cover the whole previous period.")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import plotly.io as pio
 
 from cjsperf import downloads, site
 from cjsperf.filters import Filters, month_label
@@ -40,6 +41,12 @@ TITLE = "CPS West Midlands joint performance: meeting pack"
 CHART_WIDTH = 980  # px: the width of A4 landscape inside its margins, on screen and on paper
 CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 DQ_TITLE = "Data quality summary"
+try:  # Plotly's fast JSON engine where orjson is installed (optional)
+    import orjson  # noqa: F401
+
+    JSON_ENGINE = "orjson"
+except ImportError:
+    JSON_ENGINE = "json"
 
 
 # ---------------------------------------------------------------------------- collecting
@@ -60,6 +67,33 @@ def _install_stop() -> None:
 
     stop._pack_aware = True
     st.stop = stop
+
+
+# What a page writes straight with st.*: recorded while a pack is built, in the order shown.
+RECORDED = ("subheader", "markdown", "caption", "info", "warning", "error", "success")
+
+
+def _install_recorders() -> None:
+    """`st.caption`, `st.info`, … record their text for the pack while one is built (in its thread
+    only: `ui.collecting()`), so the pack says what the page says. Other threads, and every call
+    outside a build, reach Streamlit's own functions, unchanged."""
+    import streamlit as st
+
+    for name in RECORDED:
+        original = getattr(st, name)
+        if getattr(original, "_pack_aware", False):
+            continue
+
+        def record(body="", *args, _name=name, _original=original, **kwargs):
+            if (c := ui.collecting()) is not None:
+                c.add("text", title=_name, notes=(str(body),))
+                return None
+            return _original(body, *args, **kwargs)
+
+        record._pack_aware = True
+        record.__wrapped__ = original
+        record.__doc__ = original.__doc__
+        setattr(st, name, record)
 
 
 @contextlib.contextmanager
@@ -99,6 +133,7 @@ def collect(f: Filters, pages: Sequence[site.Page] = site.PAGES) -> list[Section
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
     _install_stop()
+    _install_recorders()
     out: list[Section] = []
 
     def work() -> None:
@@ -134,22 +169,35 @@ def plain(text: str) -> str:
     return downloads.plain(html.unescape(str(text)))
 
 
-def _column_cells(s: pd.Series, label: str) -> tuple[list[str], bool]:
-    """A column's cells as text, and whether it is a number (right-aligned): the workbook's rules
-    (`downloads.number_format`), months 'Mar 2018'."""
+_BADGE = re.compile(r":[a-z]+(?:-[a-z]+)*\[(.*?)\]")  # Streamlit's :blue-badge[…], :red[…]
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+def markdown_text(text: str) -> str:
+    """What a page's Markdown (st.caption, st.info, …) shows, as plain text: no icons, bold,
+    code marks, badges or link targets. Streamlit shows HTML in it as typed, so '<year>' stays."""
+    text = downloads._ICON.sub("", html.unescape(str(text)))
+    text = _LINK.sub(r"\1", _BADGE.sub(r"\1", text))
+    return re.sub(r"\s+", " ", text.replace("**", "").replace("`", "")).strip()
+
+
+def _column_cells(s: pd.Series, label: str) -> tuple[list[str], str]:
+    """A column's cells as text, and their class: 'n' a number (right-aligned), 'd' a date or
+    month (kept on one line), '' text. The workbook's rules (`downloads.number_format`), months
+    'Mar 2018'."""
     values = s.tolist()
     if pd.api.types.is_bool_dtype(s):
-        return ["Yes" if v else "No" for v in values], False
+        return ["Yes" if v else "No" for v in values], ""
     if pd.api.types.is_numeric_dtype(s):
         fmt = downloads.number_format(s, label)
         d = len(fmt.split(".")[1]) if "." in fmt else 0
-        return ["" if pd.isna(v) else f"{float(v):,.{d}f}" for v in values], True
+        return ["" if pd.isna(v) else f"{float(v):,.{d}f}" for v in values], "n"
     if pd.api.types.is_datetime64_any_dtype(s):
-        return ["" if pd.isna(v) else f"{v.day} {v:%b %Y}" for v in values], False
+        return ["" if pd.isna(v) else f"{v.day} {v:%b %Y}" for v in values], "d"
     text = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
     if any(text) and all(downloads.MONTH_RE.match(t) for t in text if t):
-        return [month_label(t) if t else "" for t in text], False
-    return text, False
+        return [month_label(t) if t else "" for t in text], "d"
+    return text, ""
 
 
 def table_html(df: pd.DataFrame, caption: str = "") -> str:
@@ -158,11 +206,11 @@ def table_html(df: pd.DataFrame, caption: str = "") -> str:
     heads, columns, numeric = [], [], []
     for col in df.columns:
         label = downloads.header(col, {})
-        cells, is_number = _column_cells(df[col], label)
+        cells, kind = _column_cells(df[col], label)
         heads.append(f"<th scope='col'>{esc(label)}</th>")
         columns.append([esc(c) for c in cells])
-        numeric.append(is_number)
-    opens = ["<td class='n'>" if n else "<td>" for n in numeric]
+        numeric.append(kind)
+    opens = [f"<td class='{k}'>" if k else "<td>" for k in numeric]
     rows = "".join(
         "<tr>" + "".join(o + c + "</td>" for o, c in zip(opens, row)) + "</tr>"
         for row in zip(*columns)
@@ -196,7 +244,9 @@ class Figures:
         self.figs: list[dict] = []
 
     def add(self, fig) -> int:
-        spec = json.loads(fig.to_json())  # Plotly's encoder: typed arrays, dates
+        # Plotly's encoder (typed arrays, dates; orjson where installed), without validating again
+        # what the figure functions built through the validating API
+        spec = json.loads(pio.to_json(fig, validate=False, engine=JSON_ENGINE))
         layout = spec.setdefault("layout", {})
         template = layout.pop("template", None)
         if self.template is None:
@@ -210,7 +260,7 @@ class Figures:
 
 
 def _note_list(notes: Sequence[str]) -> str:
-    items = "".join(f"<li>{esc(plain(n))}</li>" for n in notes if plain(n))
+    items = "".join(f"<li>{esc(t)}</li>" for t in map(markdown_text, notes) if t)
     return f"<ul class='notes'>{items}</ul>" if items else ""
 
 
@@ -233,6 +283,15 @@ def _item_html(item: ui.Collected, figures: Figures) -> str:
         return f"<div class='status'>{item.html}</div>"
     if item.kind == "note":
         return _note_list(item.notes)
+    if item.kind == "text":  # what the page wrote with st.caption, st.info, …
+        text = esc(markdown_text(item.notes[0]) if item.notes else "")
+        if not text:
+            return ""
+        if item.title == "subheader":
+            return f"<h3 class='sub'>{text}</h3>"
+        if item.title in ("info", "warning", "error", "success"):
+            return f"<p class='notice {item.title}'>{text}</p>"
+        return f"<p class='{item.title}'>{text}</p>"
     if item.kind == "kpis":
         return f"<div class='kpis keep'>{table_html(item.data, 'Headline figures')}</div>"
     if item.kind == "table":
@@ -244,7 +303,7 @@ def _item_html(item: ui.Collected, figures: Figures) -> str:
 def _extracts_table() -> pd.DataFrame:
     from cjsperf.extracts import BY_NAME
 
-    summary = ui.warehouse().summary()
+    summary = ui._summary(ui.warehouse().version)  # cached, as the pages' "data as at"
     rows = []
     for r in summary.itertuples():
         e = BY_NAME.get(r.extract)
@@ -358,11 +417,6 @@ def render(f: Filters, sections: Sequence[Section], *, today: dt.date | None = N
         parts = [f"<section class='page' id='{anchor}'><h2>{esc(title)}</h2>"]
         if c.intro:
             parts.append(f"<p class='intro'>{esc(plain(c.intro))}</p>")
-        if c.synthetic and s.page.url_path:
-            parts.append(
-                "<p class='mark'>Sample data: the figures on this page come from synthetic "
-                "extracts. They are not real CPS figures.</p>"
-            )
         parts += [_item_html(item, figures) for item in c.items]
         if not any(item.kind == "chart" for item in c.items) and s.page.url_path:
             parts.append("<p class='muted'>No charts on this page for these filters.</p>")
@@ -405,6 +459,7 @@ TIMINGS: dict[str, float] = {}  # seconds of the last build: collect (per page) 
 def build(f: Filters, *, today: dt.date | None = None) -> str:
     """The meeting pack for the filters `f`, as one HTML document."""
     t0 = time.perf_counter()
+    ui.warehouse()  # up to date with the data folder once; the pages then read it as it is
     sections = collect(f)
     t1 = time.perf_counter()
     page = render(f, sections, today=today)

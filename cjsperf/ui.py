@@ -99,6 +99,8 @@ def _current() -> Warehouse:
     """The shared warehouse, brought up to date with the data folder (read-only: with the newest
     build of the database file) at most every SYNC_EVERY_SECONDS."""
     wh = _warehouse()
+    if collecting() is not None:  # a meeting pack is built from the data as it was at its start
+        return wh
     now = time.monotonic()
     if now - getattr(wh, "last_check", 0.0) > SYNC_EVERY_SECONDS:
         wh.last_check = now
@@ -180,9 +182,7 @@ def query(name: str, **params) -> pd.DataFrame:
 
 
 def _error(text: str) -> None:
-    if (c := collecting()) is not None:
-        c.add("note", notes=(text,))
-    st.error(text)
+    st.error(text)  # recorded for the meeting pack while one is built
 
 
 # The month each extract's rows fall in (an allow-list of SQL expressions, never a value).
@@ -267,11 +267,11 @@ def current_filters() -> Filters:
 
 def page_header(title: str, intro: str, *, synthetic: bool, real: bool = False) -> None:
     """Page title, one-line purpose, and the provenance of the data the page shows."""
-    if (c := collecting()) is not None:
+    if (c := collecting()) is not None:  # title and intro laid out by the pack; the rest recorded
         c.page_title, c.intro, c.synthetic, c.real = title, intro, synthetic, real
-        return
-    st.title(title)
-    st.markdown(intro)
+    else:
+        st.title(title)
+        st.markdown(intro)
     if synthetic:
         st.info(
             "**Sample data.** The figures on this page come from synthetic extracts made by the "
@@ -312,9 +312,7 @@ def caption(text: str) -> None:
 
 
 def empty_note(f: Filters, what: str) -> None:
-    if (c := collecting()) is not None:
-        c.add("note", notes=(f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}.",))
-    st.info(
+    st.info(  # recorded for the meeting pack while one is built
         f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}. "
         "Choose a wider period or another crime type."
     )

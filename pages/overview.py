@@ -33,7 +33,7 @@ if pack is None:
     st.title("Overview")
     st.markdown(INTRO)
 else:
-    ui.page_header("Overview", INTRO, synthetic=True, real=True)
+    ui.page_header("Overview", INTRO, synthetic=False)  # its notes: the tiles' marks, the caption
 
 registry = ui.measure_registry()
 tiles = trends.tiles(ui.query, registry, f, events_from(ui.query("events")))

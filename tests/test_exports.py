@@ -166,3 +166,44 @@ def test_csv_keeps_machine_names_and_the_same_rows():
     assert list(rows[0]) == ["month", "agent_fees", "agent_share", "payments", "court"]
     assert [r["month"] for r in rows] == ["2018-01", "2018-02", "2018-03"]
     assert rows[0]["agent_fees"] == "274443.54"
+
+
+@pytest.mark.browser
+def test_the_source_line_starts_at_the_figures_left_edge_and_is_not_clipped(tmp_path):
+    """Drawn by plotly.js in headless Chromium at 700 px (an image export's size): the source
+    line begins within 12 px of the figure's left edge, left of the plot, and ends inside it."""
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("/usr/bin/chromium is missing")
+    sync = pytest.importorskip("playwright.sync_api")
+    df = pd.DataFrame({"m": ["2018-01-01", "2018-02-01", "2018-03-01"], "v": [78.0, 88.0, 81.6]})
+    fig = charts.line_chart(df, x="m", y="v", headline="Tasks on time", subtitle="By month",
+                            y_title="On time", y_suffix="%", y_format=".1f")  # fmt: skip
+    source = "Synthetic sample extract made by python -m cjsperf sample (not real CPS data), " * 2
+    charts.add_source(fig, source, as_at="Mar 2018", produced="1 Dec 2026", synthetic=True)
+    fig.update_layout(width=700)
+    page = tmp_path / "fig.html"
+    page.write_text(
+        f"<html><body style='margin:0'><div id='f'></div><script>{get_plotlyjs()}</script>"
+        f"<script>Plotly.newPlot('f', {fig.to_json()});</script></body></html>",
+        encoding="utf-8",
+    )
+    with sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 800, "height": 700})
+        tab.goto(page.resolve().as_uri(), timeout=120_000)
+        box = tab.evaluate(
+            "(() => { const r = e => e.getBoundingClientRect();"
+            " const a = [...document.querySelectorAll('.annotation-text')]"
+            "   .find(t => t.textContent.includes('Synthetic sample extract'));"
+            " return {a: r(a).left, right: r(a).right, "
+            "   plot: r(document.querySelector('.bglayer rect, .nsewdrag')).left,"
+            "   fig: r(document.querySelector('.main-svg')).right}; })()"
+        )
+        browser.close()
+    assert 0 <= box["a"] <= 12  # the figure's left edge is at 0
+    assert box["a"] < box["plot"] - 40  # well left of the plot (the y labels and title between)
+    assert box["right"] <= box["fig"]  # nothing cut off at the right

@@ -8,6 +8,7 @@ The browser tests open the file in headless Chromium with every request but the 
 from __future__ import annotations
 
 import csv
+import html as htmllib
 import json
 import os
 import re
@@ -62,8 +63,33 @@ def dashboard(open_app) -> dict[str, dict]:
         at = open_app(p.file if p.url_path else None, **FILTERS)
         heads = [h for h in map(headline, chart_specs(at)) if h]
         buttons = [b.proto.label for b in at.get("download_button")]
-        out[p.file] = {"headlines": heads, "metrics": metric_values(at), "buttons": buttons}
+        out[p.file] = {"headlines": heads, "metrics": metric_values(at), "buttons": buttons,
+                       "texts": shown_texts(at)}  # fmt: skip
     return out
+
+
+def words(text: str) -> str:
+    """Markdown as a reader sees it: no :material/…: icons, badges, bold, code marks or link
+    targets; entities decoded; spaces collapsed. (Written here, apart from the pack's code.)"""
+    text = htmllib.unescape(text)
+    text = re.sub(r":material/[a-z_]+:", "", text)
+    text = re.sub(r":[a-z-]+\[(.*?)\]", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    return " ".join(text.replace("**", "").replace("`", "").split())
+
+
+def shown_texts(at) -> list[str]:
+    """Every caption, info, warning and success text the page shows, as plain words."""
+    out = []
+    for kind in ("caption", "info", "warning", "success"):
+        out += [words(e.value) for e in getattr(at, kind)]
+    return [t for t in out if t]
+
+
+def pack_words(page: str) -> str:
+    """The pack's text as a reader sees it: tags dropped, entities decoded, spaces collapsed."""
+    body = page.split("<body>", 1)[1].split("<script", 1)[0]
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +121,69 @@ def test_pack_holds_the_published_rate_and_every_headline_the_dashboard_shows(da
                 p.file,
                 label,
             )
+
+
+def missing_notes(texts: dict[str, list[str]], page: str) -> dict[str, list[str]]:
+    """The notes a page shows that the pack lacks. The Overview's tiles are in the pack as one
+    table (each tile's figures in columns), so only the Overview's own notes are looked for."""
+    text = pack_words(page)
+    out = {}
+    for file, shown in texts.items():
+        if file == "pages/overview.py":
+            shown = [t for t in shown if t.startswith("Conviction rate (all crime")]
+            assert len(shown) == 1
+        if lost := [t for t in shown if t not in text]:
+            out[file] = lost
+    return out
+
+
+def tasks_year_before() -> str:
+    """The task page's 'A year before' line for FILTERS, from data/tasks/*.csv.gz with pandas:
+    Drugs Offences tasks due in Mar 2017 against Mar 2018, on time = completed by the due date."""
+    import pandas as pd
+
+    df = pd.concat(pd.read_csv(p, dtype=str) for p in sorted((DATA / "tasks").glob("*.csv.gz")))
+    drugs = df[df["offence_category"] == "Drugs Offences"]
+
+    def month(m):
+        d = drugs[drugs["due_date"].str[:7] == m]
+        on = (d["completed_date"].notna() & (d["completed_date"] <= d["due_date"])).sum()
+        return len(d), Decimal(100 * int(on)) / Decimal(len(d))
+
+    (due_then, rate_then), (due_now, rate_now) = month("2017-03"), month("2018-03")
+    r_then, r_now = (r.quantize(Decimal("0.1"), ROUND_HALF_UP) for r in (rate_then, rate_now))
+    change = (Decimal(100 * (due_now - due_then)) / due_then).quantize(
+        Decimal("0.1"), ROUND_HALF_UP
+    )
+    return (f"A year before (Mar 2017): on time {r_then}% ({r_now - r_then:+} points); "
+            f"tasks due {due_then:,} ({change:+}%);")  # fmt: skip
+
+
+def test_pack_says_every_note_the_pages_show(dashboard, pack_html):
+    """Each caption, info, warning the pages show for FILTERS is in the pack, word for word."""
+    page = pack_html.read_text(encoding="utf-8")
+    texts = {p: d["texts"] for p, d in dashboard.items()}
+    assert missing_notes(texts, page) == {}
+    assert sum(len(t) for t in texts.values()) >= 40
+    # Worked from the task files: 1,776 of 2,241 on time in Mar 2017 (79.3%), 88.0% in Mar 2018
+    line = tasks_year_before()
+    assert line == "A year before (Mar 2017): on time 79.3% (+8.7 points); tasks due 2,241 (-4.1%);"
+    assert line in pack_words(page)
+    assert line in " ".join(texts["pages/task_completion.py"])
+    # Each of the 7 pages on synthetic extracts says so, as on screen
+    words_ = pack_words(page)
+    assert words_.count("Sample data. The figures on this page come from synthetic extracts") == 7
+
+
+def test_pack_for_the_default_filters_says_every_note_the_pages_show(open_app, tmp_path):
+    from cjsperf import pack, ui
+
+    texts = {p.file: shown_texts(open_app(p.file if p.url_path else None)) for p in site.PAGES}
+    f, errors = pack.parse_filters([], ui._options(ui.warehouse().version))
+    assert errors == [] and f.period == "FY 2017-18 (Apr 2017 to Mar 2018)"
+    page = pack.build(f)
+    assert missing_notes(texts, page) == {}
+    assert sum(len(t) for t in texts.values()) >= 40
 
 
 def test_the_overview_offers_the_pack(dashboard):
