@@ -197,6 +197,16 @@ def registry_vocabulary() -> list[tuple[str, str]]:
     return out
 
 
+def repeat_key(sql: str) -> list[str] | None:
+    """The expressions over raw columns by which a staging query judges a repeat across lines:
+    the select list of its `repeated AS (SELECT … FROM raw_<extract> GROUP BY …)`. None when it has
+    no such rule (its cross-line rules are other: the extract is staged whole)."""
+    m = re.search(r"repeated AS \(\s*SELECT (.*?)\s+FROM raw_\w+\s+GROUP BY", sql, re.S)
+    if not m:
+        return None
+    return [e.strip() for e in re.findall(r"(.+?)\s+AS\s+\w+\s*(?:,|$)", m.group(1).strip(), re.S)]
+
+
 LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
 
 
@@ -262,6 +272,10 @@ class Warehouse:
         self._lock = threading.RLock()
         self._swap_lock = threading.Lock()  # guards _build and its count of queries in flight
         self.version = ""
+        # Lines of each extract staged by the last sync: every line of a re-staged extract, or,
+        # where only some files changed, their lines and the lines elsewhere sharing a key with them.
+        self.staged_lines: dict[str, int] = {}
+        self._partial: dict[str, set[str]] = {}  # extract → the files whose rows changed
         if read_only:
             # A replica: serves a file `python -m cjsperf build` made; never ingests.
             self._build = self._open_build()
@@ -566,6 +580,12 @@ class Warehouse:
         with self._lock:
             t0 = time.perf_counter()
             con = self.con
+            # Marks left by a sync that stopped: those extracts are staged whole.
+            pending = {
+                k.removeprefix("dirty:")
+                for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
+            }
+            self._partial, self.staged_lines = {}, {}
             ref_sig = self._reference_signature()
             row = con.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
             refs_changed = force or row is None or row[0] != ref_sig
@@ -576,9 +596,22 @@ class Warehouse:
                 if force or row is None or row[0].split("#")[0] != ref_sig.split("#")[0]:
                     for extract in EXTRACTS:
                         self._mark_dirty(extract)
+                        pending.add(extract.name)
                 self._load_references()
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
-            todo = {e.name: self._plan_extract(e, force) for e in EXTRACTS}
+            staged = {
+                name.removeprefix("stg_")
+                for (name,) in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+                    "AND table_name LIKE 'stg_%'"
+                ).fetchall()
+            }
+            todo = {
+                e.name: self._plan_extract(
+                    e, force, by_file=not force and e.name not in pending and e.name in staged
+                )
+                for e in EXTRACTS
+            }
             self._ingest_files([job for _, jobs in todo.values() for job in jobs])
             dirty = {
                 k.removeprefix("dirty:")
@@ -636,9 +669,27 @@ class Warehouse:
         ).fetchone()
         return hashlib.sha1(f"{rows[0]}|{self._reference_signature()}".encode()).hexdigest()[:12]
 
-    def _plan_extract(self, extract: Extract, force: bool) -> tuple[bool, list[tuple]]:
+    def _repeat_key(self, extract: Extract) -> str | None:
+        """SQL of the key by which the extract's staging judges repeats across lines (one value
+        or a struct), read from queries/staging/<extract>.sql; None when it has no such rule."""
+        if extract is CASE_OUTCOMES:
+            return None
+        keys = repeat_key((STAGING_DIR / f"{extract.name}.sql").read_text())
+        if not keys:
+            return None
+        if len(keys) == 1:
+            return keys[0]
+        return "struct_pack(" + ", ".join(f"k{i} := {e}" for i, e in enumerate(keys)) + ")"
+
+    def _plan_extract(
+        self, extract: Extract, force: bool, by_file: bool = False
+    ) -> tuple[bool, list[tuple]]:
         """Forget the files of `extract` that changed or went; return whether anything did, and
-        the files to read (extract, path, relative name, size, modification time)."""
+        the files to read (extract, path, relative name, size, modification time).
+
+        `by_file`: the extract was staged and up to date; if its staging judges repeats by a key,
+        only the changed files' lines (and the lines elsewhere sharing a key with their old or new
+        lines) are staged again (`_stage`), so the keys of the old lines are kept first."""
         con = self.con
         current = {}
         for p in self.list_files(extract):
@@ -654,6 +705,15 @@ class Warehouse:
         fresh = [f for f in current if force or f not in stored or stored[f] != current[f][1:]]
         if stale or fresh:
             self._mark_dirty(extract)
+            key = self._repeat_key(extract) if by_file else None
+            if key is not None:
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE _oldkeys_{extract.name} AS
+                    SELECT DISTINCT {key} AS k FROM raw_{extract.name}
+                    WHERE file IN (SELECT unnest($files::VARCHAR[]))""",
+                    {"files": stale},
+                )
+                self._partial[extract.name] = {*stale, *fresh}
         # A fresh file may have rows in raw_* from a sync that stopped before recording it.
         for f in {*stale, *fresh}:
             con.execute("DELETE FROM load_files WHERE file = ?", [f])
@@ -1169,16 +1229,25 @@ class Warehouse:
             else f"try_strptime(trim({col.name}), '%Y-%m')::DATE"
         )
         con.execute("DELETE FROM date_anchors WHERE extract = ?", [extract.name])
+        # When every file's name gives its period, the share of rows per month is not needed:
+        # skip reading every row's date.
+        (unnamed,) = con.execute(
+            "SELECT count(*) FROM load_files WHERE extract = ? AND period_end IS NULL",
+            [extract.name],
+        ).fetchall()[0]
+        share = (
+            "SELECT NULL::DATE AS d"
+            if unnamed == 0
+            else """SELECT last_day(max(m)) AS d FROM months
+                WHERE n >= greatest(2, 0.01 * (SELECT sum(n) FROM months))"""
+        )
         con.execute(
             f"""INSERT INTO date_anchors
             WITH months AS (
                 SELECT date_trunc('month', {parse}) AS m, count(*) AS n
                 FROM raw_{extract.name} WHERE {parse} IS NOT NULL GROUP BY 1
             ),
-            share AS (
-                SELECT last_day(max(m)) AS d FROM months
-                WHERE n >= greatest(2, 0.01 * (SELECT sum(n) FROM months))
-            )
+            share AS ({share})
             SELECT $name, f.file, coalesce(f.period_end, s.d, current_date),
                 CASE WHEN f.period_end IS NOT NULL THEN 'the end of the period its name gives'
                      WHEN s.d IS NOT NULL THEN 'the end of the latest month holding at least 1% '
@@ -1189,11 +1258,50 @@ class Warehouse:
             {"name": extract.name},
         )
 
+    def _anchors(self, extract: Extract) -> dict[str, date]:
+        return dict(
+            self.con.execute(
+                "SELECT file, anchor FROM date_anchors WHERE extract = ?", [extract.name]
+            ).fetchall()
+        )
+
     def _stage(self, extract: Extract) -> None:
         con = self.con
+        name = extract.name
+        # Only some files changed (see `_plan_extract`): stage their lines and the lines of other
+        # files sharing a key with their old or new lines, unless a date anchor of another file or
+        # the extract's latest one moved (then every line may judge differently: stage it whole).
+        files = self._partial.pop(name, None)
+        before = self._anchors(extract) if files is not None else None
         if extract is not CASE_OUTCOMES:
             self._anchor_dates(extract)
-        sql = (STAGING_DIR / f"{extract.name}.sql").read_text()
+        if files is not None:
+            after = self._anchors(extract)
+            others = (set(before) | set(after)) - files
+            if any(before.get(f) != after.get(f) for f in others) or max(
+                before.values(), default=None
+            ) != max(after.values(), default=None):
+                files = None
+        raw = f"raw_{name}"
+        if files is not None:
+            key = self._repeat_key(extract)
+            con.execute(
+                f"""CREATE OR REPLACE TABLE _restage_{name} AS
+                SELECT * FROM raw_{name}
+                WHERE file IN (SELECT unnest($files::VARCHAR[]))
+                   OR {key} IN (SELECT {key} FROM raw_{name}
+                                WHERE file IN (SELECT unnest($files::VARCHAR[]))
+                                UNION ALL SELECT k FROM _oldkeys_{name})""",
+                {"files": sorted(files)},
+            )
+            raw = f"_restage_{name}"
+            # lines of other files drawn in by a shared key (most often none)
+            (elsewhere,) = con.execute(
+                f"SELECT count(*) FROM {raw} WHERE file NOT IN (SELECT unnest($files::VARCHAR[]))",
+                {"files": sorted(files)},
+            ).fetchall()[0]
+        (self.staged_lines[name],) = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0]
+        sql = re.sub(rf"\braw_{name}\b", raw, (STAGING_DIR / f"{name}.sql").read_text())
         n = len(extract.columns)
         # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
         # a page querying meanwhile sees the old rows or the new ones. Each row's problems are a
@@ -1222,7 +1330,16 @@ class Warehouse:
                   FROM ({sql.strip().rstrip(";")}) s
                   LEFT JOIN load_files f ON f.file = s.file)"""
         )
-        con.execute("DELETE FROM row_problems WHERE extract = ?", [extract.name])
+        if files is None:
+            con.execute("DELETE FROM row_problems WHERE extract = ?", [name])
+        else:
+            con.execute(
+                f"""DELETE FROM row_problems p WHERE extract = $name
+                AND (file IN (SELECT unnest($files::VARCHAR[]))
+                     OR ({elsewhere} > 0 AND EXISTS (SELECT 1 FROM {raw} r
+                         WHERE r.file = p.file AND r.line = p.line)))""",
+                {"name": name, "files": sorted(files)},
+            )
         raw_cols = [_raw_name(extract, i) for i in range(n)]
         record = "concat_ws(',', " + ", ".join(f"coalesce(r.\"{c}\", '')" for c in raw_cols) + ")"
         con.execute(
@@ -1230,7 +1347,7 @@ class Warehouse:
             SELECT DISTINCT ?, c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
             FROM (SELECT file, line, unnest(problems) AS p FROM {staged}
                   WHERE len(problems) > 0) c
-            JOIN raw_{extract.name} r ON r.file = c.file AND r.line = c.line
+            JOIN {raw} r ON r.file = c.file AND r.line = c.line
             -- a record broken over lines is reported for that alone (its values are garbled)
             ANTI JOIN (SELECT file, line FROM raw_breaks WHERE extract = ?) b
                 ON b.file = c.file AND b.line = c.line""",
@@ -1240,7 +1357,7 @@ class Warehouse:
             f"""INSERT INTO row_problems
             SELECT b.extract, b.file, b.line, b."column", b.value, b.expected, 'error', {record}
             FROM raw_breaks b
-            JOIN raw_{extract.name} r ON r.file = b.file AND r.line = b.line
+            JOIN {raw} r ON r.file = b.file AND r.line = b.line
             WHERE b.extract = ?""",
             [extract.name],
         )
@@ -1259,19 +1376,41 @@ class Warehouse:
         )
         con.execute(f"ALTER TABLE {staged} DROP COLUMN problems")
         con.execute(f"ALTER TABLE {staged} DROP COLUMN _fields")
-        lines = con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT file, line FROM {staged})"
-        ).fetchall()[0][0]
+        # Case outcomes give several rows per line; every other extract one.
+        count = (
+            "SELECT count(*) FROM (SELECT DISTINCT file, line FROM {})"
+            if extract is CASE_OUTCOMES
+            else "SELECT count(*) FROM {}"
+        )
+        if files is None:
+            lines = con.execute(count.format(staged)).fetchall()[0][0]
         con.execute("BEGIN TRANSACTION")  # the swap: a few milliseconds
         try:
-            con.execute(f"DROP TABLE IF EXISTS stg_{extract.name}")
-            con.execute(f"ALTER TABLE {staged} RENAME TO stg_{extract.name}")
-            con.execute("INSERT OR REPLACE INTO stage_counts VALUES (?, ?)", [extract.name, lines])
-            con.execute("DELETE FROM meta WHERE key = ?", [f"dirty:{extract.name}"])
+            if files is None:
+                con.execute(f"DROP TABLE IF EXISTS stg_{name}")
+                con.execute(f"ALTER TABLE {staged} RENAME TO stg_{name}")
+            else:  # the changed lines out, their new rows in
+                con.execute(
+                    f"DELETE FROM stg_{name} WHERE file IN (SELECT unnest($files::VARCHAR[]))",
+                    {"files": sorted(files)},
+                )
+                if elsewhere:
+                    con.execute(
+                        f"""DELETE FROM stg_{name} s WHERE EXISTS
+                        (SELECT 1 FROM {raw} r WHERE r.file = s.file AND r.line = s.line)"""
+                    )
+                con.execute(f"INSERT INTO stg_{name} SELECT * FROM {staged}")
+                con.execute(f"DROP TABLE {staged}")
+                lines = con.execute(count.format(f"stg_{name}")).fetchall()[0][0]
+            con.execute("INSERT OR REPLACE INTO stage_counts VALUES (?, ?)", [name, lines])
+            con.execute("DELETE FROM meta WHERE key = ?", [f"dirty:{name}"])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
+        if files is not None:
+            con.execute(f"DROP TABLE IF EXISTS _restage_{name}")
+        con.execute(f"DROP TABLE IF EXISTS temp._oldkeys_{name}")
 
     # ---------------------------------------------------------------- reporting
     def summary(self) -> pd.DataFrame:

@@ -1251,3 +1251,101 @@ def test_the_tasks_extract_is_as_at_the_end_of_its_period_not_its_latest_date(ba
         ("T4", True, False, True),
         ("T8", True, False, False),
     ]
+
+
+# ---------------------------------------------------------------- staging only what changed
+NOV = "tasks/tasks_2017_11.csv"
+
+
+def _task_problems(wh: Warehouse) -> list[tuple]:
+    df = wh.problems()
+    df = df[df.extract == "tasks"]
+    return [(r.file, int(r.line), r.column, r.value, r.expected) for r in df.itertuples()]
+
+
+def test_touching_one_file_stages_only_its_lines(base, persisted):
+    write(base, NOV, [TASKS_HEADER, T4, T6])
+    wh = persisted()
+    wh.sync()
+    assert wh.staged_lines["tasks"] == 5  # the first sync stages every line: 3 + 2
+    _touch(base / NOV)
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.staged_lines == {"tasks": 2}  # the two lines of the touched file, nothing else
+    assert loaded_keys(wh) == {**BASE_KEYS, "tasks": {"T1", "T2", "T3", "T4", "T6"}}
+    assert int(wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0]) == 5
+    assert wh.problems().empty
+
+
+def test_a_repeat_in_the_touched_file_of_an_untouched_files_id_is_caught(base, persisted):
+    write(base, NOV, [TASKS_HEADER, T4])
+    wh = persisted()
+    wh.sync()
+    t2_again = "T2,RASSO,Case review,Robbery,2017-11-05,2017-11-09,"
+    write(base, NOV, [TASKS_HEADER, T4, t2_again])
+    assert wh.sync().changed_extracts == ["tasks"]
+    # the touched file's 2 lines and T2's line in the untouched October file
+    assert wh.staged_lines == {"tasks": 3}
+    assert _task_problems(wh) == [
+        (NOV, 3, "task_id", "T2", "each task id once; already at tasks/tasks_2017_10.csv line 3")
+    ]
+    t2 = wh.sql("SELECT file, line, team FROM stg_tasks WHERE task_id = 'T2'")
+    assert [tuple(r) for r in t2.itertuples(index=False)] == [
+        ("tasks/tasks_2017_10.csv", 3, "Complex Casework")
+    ]
+
+
+def test_a_new_earlier_file_rejects_the_repeat_in_an_untouched_file_and_removing_it_restores_it(
+    base, persisted
+):
+    wh = persisted()
+    wh.sync()
+    sept = "tasks/tasks_2017_09.csv"
+    t1_first = "T1,RASSO,Correspondence,Robbery,2017-09-28,2017-10-02,2017-09-29"
+    write(base, sept, [TASKS_HEADER, t1_first])
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.staged_lines == {"tasks": 2}  # September's line and T1 in October (line 2)
+    # September comes first in path order: October's T1, untouched, is now the repeat
+    assert _task_problems(wh) == [
+        ("tasks/tasks_2017_10.csv", 2, "task_id", "T1",
+         "each task id once; already at tasks/tasks_2017_09.csv line 2")
+    ]  # fmt: skip
+    t1 = wh.sql("SELECT file, task_type FROM stg_tasks WHERE task_id = 'T1'")
+    assert [tuple(r) for r in t1.itertuples(index=False)] == [(sept, "Correspondence")]
+    (base / sept).unlink()
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.staged_lines == {"tasks": 1}  # October's T1, which shared a key with the old lines
+    assert wh.problems().empty
+    assert loaded_keys(wh) == BASE_KEYS
+    t1 = wh.sql("SELECT file, line, task_type FROM stg_tasks WHERE task_id = 'T1'")
+    assert [tuple(r) for r in t1.itertuples(index=False)] == [
+        ("tasks/tasks_2017_10.csv", 2, "Case review")
+    ]
+
+
+def test_a_clean_file_that_gets_a_bad_line_reports_it_and_the_rest_loads(base, persisted):
+    write(base, NOV, [TASKS_HEADER, T4])
+    wh = persisted()
+    wh.sync()
+    bad = "T7,RASSO,Case review,Robbery,2017-13-01,2017-11-20,"
+    write(base, NOV, [TASKS_HEADER, T4, bad, T6])
+    wh.sync()
+    assert wh.staged_lines == {"tasks": 3}
+    assert _task_problems(wh) == [
+        (NOV, 3, "created_date", "2017-13-01", "a real date as YYYY-MM-DD, e.g. 2017-10-02")
+    ]
+    assert loaded_keys(wh)["tasks"] == {"T1", "T2", "T3", "T4", "T6"}
+    # fixed again: the line loads and its problem goes
+    write(base, NOV, [TASKS_HEADER, T4, bad.replace("2017-13-01", "2017-11-01"), T6])
+    wh.sync()
+    assert wh.problems().empty
+    assert loaded_keys(wh)["tasks"] == {"T1", "T2", "T3", "T4", "T6", "T7"}
+
+
+def test_a_period_that_moves_stages_the_whole_extract(base, persisted):
+    wh = persisted()
+    wh.sync()
+    # a December file moves the latest period of the tasks (completed and due dates are judged
+    # against it): every line is judged again
+    write(base, "tasks/tasks_2017_12.csv", [TASKS_HEADER, T6])
+    wh.sync()
+    assert wh.staged_lines == {"tasks": 4}
