@@ -277,7 +277,7 @@ class Figure:
     """A figure not built yet: `build()` makes it; `key` says what it is made from. `chart_block`
     builds it only when its JSON is not kept already (`figure()` makes one)."""
 
-    key: tuple
+    key: tuple | None  # None: built every time
     build: Callable[[], go.Figure]
 
 
@@ -286,11 +286,11 @@ def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> Figure:
     when the same builder with the same frames (by content) and arguments has not been drawn
     before. `builder` must depend on its arguments alone (a page's own function can do the
     target line and other touches: it is keyed by its module and name)."""
+    name = getattr(builder, "__qualname__", "<unnamed>")
     key = (
-        getattr(builder, "__module__", ""),
-        getattr(builder, "__qualname__", repr(builder)),
-        _hashable(args),
-        _hashable(kwargs),
+        None  # a lambda or a nested function: its name does not say what it draws
+        if "<" in name
+        else (getattr(builder, "__module__", ""), name, _hashable(args), _hashable(kwargs))
     )
     return Figure(key, lambda: builder(*args, **kwargs))
 
@@ -510,7 +510,7 @@ def chart_block(
             charts.add_subtitle_line(built, f"Covers {covered}")
         return charts.add_source(built, source, as_at=as_at, produced=produced, synthetic=synthetic)
 
-    if isinstance(fig, Figure) and c is None:
+    if isinstance(fig, Figure) and fig.key is not None and c is None:
         lazy = fig
         shown_fig: go.Figure | PlotlySpec = PlotlySpec(
             memo(
