@@ -267,6 +267,34 @@ class PlotlySpec(BaseFigure):
         return go.Figure(self._spec)
 
 
+def spec_of(fig: Figure) -> PlotlySpec | go.Figure:
+    """For `st.plotly_chart` outside `chart_block` (an Overview sparkline): the kept JSON of
+    `figure(builder, ...)`, built when not kept."""
+    if fig.key is None:
+        return fig.build()
+    return PlotlySpec(memo(("spec", fig.key), lambda: figure_spec(fig.build())))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _generation(version: str) -> str:
+    """A token that changes with the data version and whenever Streamlit's data cache is emptied
+    (`st.cache_data.clear()`), for memo keys of results made from many queries at once."""
+    return os.urandom(8).hex()
+
+
+def tiles(registry, f: Filters, events=()):
+    """The Overview's tiles (`cjsperf.trends.tiles`) from cached queries, kept (`memo`) for the
+    same measures, filters, events and cached query results."""
+    from cjsperf import trends
+
+    key = ("tiles", tuple(registry.items()), f, tuple(events), _generation(warehouse().version))
+    out = memo(key, lambda: trends.tiles(query, registry, f, events))
+    for i, t in enumerate(out):  # icons and figures made from a tile's trend are kept by it
+        if "_memo_key" not in t.trend.__dict__:
+            object.__setattr__(t.trend, "_memo_key", (*key, i))
+    return out
+
+
 def figure_spec(fig: go.Figure) -> dict:
     """The JSON-ready dict `st.plotly_chart` sends for `fig` (its JSON, parsed)."""
     return json.loads(pio.to_json(fig, validate=False))
