@@ -60,21 +60,32 @@ PROSECUTOR_COLORS = {"Agent": theme.SERIES["Agent"], "In-house": theme.SERIES["I
 SPEND_COLORS = {"Agent fees": theme.SERIES["Agent"], "Counsel fees": theme.SERIES["Counsel"]}
 
 
+def by_prosecutor_headline(df: pd.DataFrame, category: str, suffix: str = "") -> str:
+    """The headline of `by_prosecutor_chart`."""
+    # Small bases never make headlines: the most among those with enough sessions.
+    ranked = df[df["sessions"] >= FEW_CASES].sort_values(
+        ["agent_share", "sessions"], ascending=False
+    )
+    if ranked.empty:
+        return f"Every one had fewer than {FEW_CASES} sessions: no ranking"
+    top = ranked.iloc[0]
+    return f"{top[category]}{suffix} used agents most, {fmt_value(top['agent_share'], '%')}"
+
+
+def by_prosecutor_figure(
+    df: pd.DataFrame, category: str, *, subtitle: str, suffix: str = ""
+) -> go.Figure:
+    """The figure of `by_prosecutor_chart` (for `cjsperf.ui.figure`, which keeps it)."""
+    return by_prosecutor_chart(df, category, subtitle=subtitle, suffix=suffix)[0]
+
+
 def by_prosecutor_chart(
     df: pd.DataFrame, category: str, *, subtitle: str, suffix: str = ""
 ) -> tuple[go.Figure, str]:
     """Sessions by `category` (court centre, list type), agent and in-house stacked, in the frame's
     order; each label carries its agent share. `suffix` follows the name in the headline (' lists').
     Returns the figure and its headline."""
-    # Small bases never make headlines: the most among those with enough sessions.
-    ranked = df[df["sessions"] >= FEW_CASES].sort_values(
-        ["agent_share", "sessions"], ascending=False
-    )
-    if ranked.empty:
-        head = f"Every one had fewer than {FEW_CASES} sessions: no ranking"
-    else:
-        top = ranked.iloc[0]
-        head = f"{top[category]}{suffix} used agents most, {fmt_value(top['agent_share'], '%')}"
+    head = by_prosecutor_headline(df, category, suffix)
     label = df[category] + " (" + df["agent_share"].map(lambda v: fmt_value(v, "%")) + " agent)"
     long = (
         df.assign(label=label)

@@ -151,6 +151,19 @@ class Trend:
         return self.data
 
 
+def first_month(f: Filters, span: int = SPAN) -> str:
+    """The first month a trend shows: `span` months to the period's end, or the period's start."""
+    return min(f.start, shift_month(f.end, -(span - 1)))
+
+
+def trend_params(
+    m: Measure, f: Filters, *, area: str | None = None, extra: dict | None = None, span: int = SPAN
+) -> dict:
+    """The parameters `trend_for` runs the measure's query with (`cjsperf.ui.trend_of` runs it
+    first, to key the trend it keeps by the rows)."""
+    return {**m.params(f, first_month(f, span), area=area), **(extra or {})}
+
+
 def trend_for(
     m: Measure,
     run: Run,
@@ -164,8 +177,8 @@ def trend_for(
     """The measure's SPC trend for the filters: at least `span` months to the period's end.
     `extra`: further parameters of its query (a page's own choice, such as the court type)."""
     crime_type = m.crime_type_for(f)
-    first = min(f.start, shift_month(f.end, -(span - 1)))
-    df = run(m.query, **m.params(f, first, area=area), **(extra or {}))
+    first = first_month(f, span)
+    df = run(m.query, **trend_params(m, f, area=area, extra=extra, span=span))
     df = df.reset_index(drop=True) if len(df) else pd.DataFrame({"month": []})
     col = value_column(m, df)
     months = [str(x) for x in df["month"]] if len(df) else []

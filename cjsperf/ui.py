@@ -10,15 +10,19 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
+import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from cjsperf import charts, downloads
 from cjsperf.db import Warehouse, WarehouseUnavailable
@@ -182,7 +186,141 @@ def query(name: str, **params) -> pd.DataFrame:
 
 
 def _error(text: str) -> None:
+    _memo_state.errors = getattr(_memo_state, "errors", 0) + 1
     st.error(text)  # recorded for the meeting pack while one is built
+
+
+# ------------------------------------------------------------------ deterministic work, cached
+# A cached rerun gets its query results from `_cached_query`; what is made from them (a measure's
+# trend and SPC statistics, a Plotly figure and its JSON) is the same every time for the same
+# results and filters, so it is kept here too, keyed by the query results (their cache key or a
+# hash of the frame) and every argument. Values are shared between sessions: they are never
+# mutated (a figure is kept as its JSON, and each use gets a new `PlotlySpec` around it).
+MEMO_ENTRIES = 512
+_memo: OrderedDict = OrderedDict()
+_memo_lock = threading.Lock()
+_memo_state = threading.local()  # errors: messages shown by this thread (a memo keeps none)
+
+
+def memo(key, build: Callable):
+    """`build()`, kept under `key` (hashable) and returned again for the same key; the least
+    recently used of MEMO_ENTRIES entries goes first. A result built while an error was shown is
+    not kept, so the message shows again on the next run. `key` None: never kept."""
+    if key is None:
+        return build()
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    before = getattr(_memo_state, "errors", 0)
+    value = build()
+    if getattr(_memo_state, "errors", 0) == before:
+        with _memo_lock:
+            _memo[key] = value
+            while len(_memo) > MEMO_ENTRIES:
+                _memo.popitem(last=False)
+    return value
+
+
+def frame_key(df: pd.DataFrame | None):
+    """A fingerprint of a frame's contents (columns, types, values), for memo keys; None for no
+    frame, and a key that matches nothing when the values cannot be hashed."""
+    if df is None:
+        return None
+    try:
+        h = int(pd.util.hash_pandas_object(df, index=True).sum())
+    except TypeError:  # e.g. lists in cells: never reuse
+        return object()
+    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), len(df), h)
+
+
+def _hashable(value):
+    """`value` as a hashable key part: frames by `frame_key`, mappings and sequences by items."""
+    if isinstance(value, pd.DataFrame):
+        return frame_key(value)
+    if isinstance(value, pd.Series):
+        return frame_key(value.to_frame())
+    if isinstance(value, Mapping):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return object()  # matches nothing
+    return value
+
+
+class PlotlySpec(BaseFigure):
+    """A built figure as `st.plotly_chart` receives it, without Plotly objects: it asks a figure
+    for `to_dict()` and serialises that, and this hands it the JSON-ready dict kept by `memo`
+    (building the figure again would cost more than the rest of a cached rerun)."""
+
+    def __init__(self, spec: dict):  # BaseFigure.__init__ would validate it all again
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def figure(self) -> go.Figure:
+        """A Plotly figure of the spec (for the meeting pack and tests; not used to draw)."""
+        return go.Figure(self._spec)
+
+
+def spec_of(fig: Figure) -> PlotlySpec | go.Figure:
+    """For `st.plotly_chart` outside `chart_block` (an Overview sparkline): the kept JSON of
+    `figure(builder, ...)`, built when not kept."""
+    if fig.key is None:
+        return fig.build()
+    return PlotlySpec(memo(("spec", fig.key), lambda: figure_spec(fig.build())))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _generation(version: str) -> str:
+    """A token that changes with the data version and whenever Streamlit's data cache is emptied
+    (`st.cache_data.clear()`), for memo keys of results made from many queries at once."""
+    return os.urandom(8).hex()
+
+
+def tiles(registry, f: Filters, events=()):
+    """The Overview's tiles (`cjsperf.trends.tiles`) from cached queries, kept (`memo`) for the
+    same measures, filters, events and cached query results."""
+    from cjsperf import trends
+
+    key = ("tiles", tuple(registry.items()), f, tuple(events), _generation(warehouse().version))
+    out = memo(key, lambda: trends.tiles(query, registry, f, events))
+    for i, t in enumerate(out):  # icons and figures made from a tile's trend are kept by it
+        if "_memo_key" not in t.trend.__dict__:
+            object.__setattr__(t.trend, "_memo_key", (*key, i))
+    return out
+
+
+def figure_spec(fig: go.Figure) -> dict:
+    """The JSON-ready dict `st.plotly_chart` sends for `fig` (its JSON, parsed)."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """A figure not built yet: `build()` makes it; `key` says what it is made from. `chart_block`
+    builds it only when its JSON is not kept already (`figure()` makes one)."""
+
+    key: tuple | None  # None: built every time
+    build: Callable[[], go.Figure]
+
+
+def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> Figure:
+    """`builder(*args, **kwargs)`, such as `charts.bar_chart(df, ...)`, built by `chart_block` only
+    when the same builder with the same frames (by content) and arguments has not been drawn
+    before. `builder` must depend on its arguments alone (a page's own function can do the
+    target line and other touches: it is keyed by its module and name)."""
+    name = getattr(builder, "__qualname__", "<unnamed>")
+    key = (
+        None  # a lambda or a nested function: its name does not say what it draws
+        if "<" in name
+        else (getattr(builder, "__module__", ""), name, _hashable(args), _hashable(kwargs))
+    )
+    return Figure(key, lambda: builder(*args, **kwargs))
 
 
 # The month each extract's rows fall in (an allow-list of SQL expressions, never a value).
@@ -320,7 +458,17 @@ def empty_note(f: Filters, what: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _summary(version: str) -> pd.DataFrame:
-    return _warehouse().summary()
+    """extract, last_date: the latest date each extract holds (`Warehouse.summary`'s last_date,
+    without the counts of files, rows and problems that a chart's footnote does not need)."""
+    from cjsperf.extracts import EXTRACTS
+
+    return _warehouse().sql(
+        " UNION ALL ".join(
+            f"SELECT '{e.name}' AS extract, "
+            f"(SELECT max({e.period_column}) FROM stg_{e.name})::DATE AS last_date"
+            for e in EXTRACTS
+        )
+    )
 
 
 def data_as_at(extract: str | None, source: str = "") -> str:
@@ -359,7 +507,7 @@ def export_filters(f: Filters) -> dict[str, str]:
 
 
 def chart_block(
-    fig: go.Figure,
+    fig: go.Figure | Figure,
     data: pd.DataFrame,
     *,
     key: str,
@@ -381,25 +529,42 @@ def chart_block(
     in the workbook's subtitle ('Covers 9 of 12 months; Apr–Jun 2017 not published').
     The figure carries its source, data date, production date and, for synthetic data, the
     sample mark in its bottom margin, so an exported image stands on its own.
+    `fig`: a Plotly figure, or `figure(builder, ...)`: built (and finished as above) only when
+    its JSON is not kept from an earlier run.
     """
     covered = coverage(f, extract) if extract else ""
     if covered:
-        charts.add_subtitle_line(fig, f"Covers {covered}")
         notes = [f":material/date_range: Covers {covered}.", *notes]
         subtitle = f"{subtitle}. Covers {covered}"
     as_at = data_as_at(extract, source)
     produced = produced_on()
-    charts.add_source(fig, source, as_at=as_at, produced=produced, synthetic=synthetic)
     labels = dict(column_labels or {})
-    if (c := collecting()) is not None:
+    c = collecting()
+
+    def finish(built: go.Figure) -> go.Figure:
+        if covered:
+            charts.add_subtitle_line(built, f"Covers {covered}")
+        return charts.add_source(built, source, as_at=as_at, produced=produced, synthetic=synthetic)
+
+    if isinstance(fig, Figure) and fig.key is not None and c is None:
+        lazy = fig
+        shown_fig: go.Figure | PlotlySpec = PlotlySpec(
+            memo(
+                ("chart", lazy.key, covered, as_at, produced, source, synthetic),
+                lambda: figure_spec(finish(lazy.build())),
+            )
+        )
+    else:
+        shown_fig = finish(fig.build() if isinstance(fig, Figure) else fig)
+    if c is not None:
         c.add(
-            "chart", title=title, subtitle=subtitle, fig=fig,
+            "chart", title=title, subtitle=subtitle, fig=shown_fig,
             data=data.rename(columns=labels), notes=tuple(notes), source=source,
             synthetic=synthetic,
         )  # fmt: skip
         return
     st.plotly_chart(
-        fig,
+        shown_fig,
         key=f"chart_{key}",
         config={
             "displaylogo": False,
@@ -455,7 +620,7 @@ def chart_block(
 
 def trend_block(
     t,
-    fig: go.Figure,
+    fig: go.Figure | Figure,
     *,
     key: str,
     subtitle: str,
@@ -474,10 +639,11 @@ def trend_block(
     from cjsperf import icons
     from cjsperf.trends import SPC_LABELS
 
+    words = memo(("html_icons", trend_key(t)), lambda: icons.html_icons(t))
     if (c := collecting()) is not None:
-        c.add("html", html=icons.html_icons(t))
+        c.add("html", html=words)
     else:
-        st.html(icons.html_icons(t))  # HTML, escaped; never Markdown
+        st.html(words)  # HTML, escaped; never Markdown
     labels = {**SPC_LABELS, **dict(column_labels or {})}
     spc_defs = (
         "Statistical process control (NHS Making Data Count): mean ± 2.66 × the mean moving "
@@ -521,10 +687,27 @@ def measures_of(*keys: str):
 
 
 def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict | None = None):
-    """A measure's SPC trend for the filters (`cjsperf.trends.trend_for`), from cached queries."""
+    """A measure's SPC trend for the filters (`cjsperf.trends.trend_for`), from cached queries;
+    kept (`memo`) for the same query rows, measure, filters and events."""
     from cjsperf import trends
 
-    return trends.trend_for(m, query, f, events, area=area, extra=extra)
+    df = query(m.query, **trends.trend_params(m, f, area=area, extra=extra))
+    key = ("trend_of", m, f, tuple(events), area, frame_key(df))
+    before = getattr(_memo_state, "errors", 0)
+    t = memo(key, lambda: trends.trend_for(m, lambda *_, **__: df, f, events, area=area))
+    if getattr(_memo_state, "errors", 0) == before:
+        object.__setattr__(t, "_memo_key", key)  # figures and icons made from it are kept by it
+    return t
+
+
+def trend_key(t) -> tuple:
+    """What a trend is made from, for memo keys: `trend_of`'s key, else its contents."""
+    if (k := t.__dict__.get("_memo_key")) is not None:
+        return k
+    return (
+        "trend", t.measure, t.label, t.area, t.crime_type, t.first, t.last, t.start,
+        frame_key(t.data), t.column, t.target, t.no_target_why, t.events, t.extended,
+    )  # fmt: skip
 
 
 def status_line(trends_) -> None:
@@ -533,7 +716,8 @@ def status_line(trends_) -> None:
     from cjsperf import icons
 
     rows = [
-        f"<div style='margin:0.15em 0'><b>{html.escape(t.label)}</b>: {icons.html_icons(t)}</div>"
+        f"<div style='margin:0.15em 0'><b>{html.escape(t.label)}</b>: "
+        f"{memo(('html_icons', trend_key(t)), lambda t=t: icons.html_icons(t))}</div>"
         for t in trends_
     ]
     if (c := collecting()) is not None:
@@ -580,17 +764,26 @@ def show_trend(
     subtitle = f"{measure_text}, {where}<br>{months}"
     if t.extended:
         subtitle += f" ({trends.SPAN} months for the control limits; period chosen: {f.period})"
-    fig = trend_chart.trend_figure(
-        t, subtitle=subtitle, y_title=y_title, hover=hover, comparisons=comparisons
+    tkey, ckey = trend_key(t), frame_key(comparisons)
+    fig = Figure(
+        ("trend_figure", tkey, subtitle, y_title, _hashable(hover), ckey),
+        lambda: trend_chart.trend_figure(
+            t, subtitle=subtitle, y_title=y_title, hover=hover, comparisons=comparisons
+        ),
     )
     if t.target is None and t.measure.target is not None:
         notes = (*notes, f"No target line: {t.no_target_why}.")
-    table = t.table()
-    if comparisons is not None and len(comparisons):
-        # The grey comparison lines, a column each, beside the measure's own rows.
-        wide = comparisons.pivot(index="month", columns="series", values="value")
-        wide.columns = [f"{c}: {t.measure.label.lower()}" for c in wide.columns]
-        table = table.merge(wide.reset_index(), on="month", how="left")
+
+    def with_comparisons() -> pd.DataFrame:
+        table = t.table()
+        if comparisons is not None and len(comparisons):
+            # The grey comparison lines, a column each, beside the measure's own rows.
+            wide = comparisons.pivot(index="month", columns="series", values="value")
+            wide.columns = [f"{c}: {t.measure.label.lower()}" for c in wide.columns]
+            table = table.merge(wide.reset_index(), on="month", how="left")
+        return table
+
+    table = memo(("trend_table", tkey, ckey), with_comparisons) if ckey else t.table()
     trend_block(
         t, fig, key=key, subtitle=subtitle.replace("<br>", ", "), f=f, source=source,
         synthetic=synthetic, definitions=definitions, column_labels=column_labels, notes=notes,

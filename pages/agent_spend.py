@@ -123,7 +123,8 @@ for kind, what, measure, hover in (
     top = rows.iloc[0]
     head = f"{top['court_centre']} had the highest {what}, {fmt_value(top['amount_gbp'], '£')}"
     sub = f"{measure}, {where}"
-    fig = charts.bar_chart(
+    fig = ui.figure(
+        charts.bar_chart,
         rows, category="court_centre", value="amount_gbp", headline=head, subtitle=sub,
         value_title="Amount", value_prefix="£", value_format=",.0f", hover=hover,
     )  # fmt: skip
@@ -138,7 +139,8 @@ if not cats.empty:
     share_text = fmt_value(pick["share_of_counsel_fees"], "%")
     head = f"{pick['offence_category']}: {share_text} of counsel fees"
     sub = f"External counsel fees by principal offence category (£), {where}"
-    fig = charts.bar_chart(
+    fig = ui.figure(
+        charts.bar_chart,
         cats, category="offence_category", value="counsel_fees", headline=head, subtitle=sub,
         value_title="Counsel fees", value_prefix="£", value_format=",.0f",
         highlight=(pick["offence_category"],),

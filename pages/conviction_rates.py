@@ -245,7 +245,8 @@ with left:
                 "below is the fair comparison."
             )
         subtitle2 = f"{subject} (%), {definition};<br>by area, {f.period}"
-        fig2 = charts.bar_chart(
+        fig2 = ui.figure(
+            charts.bar_chart,
             by_area,
             category="area",
             value=rate_col,
@@ -298,7 +299,8 @@ with right:
             "Conviction rate (%) by principal offence category, administratively finalised "
             f"cases left out;<br>{f.geography}, {f.period}"
         )
-        fig3 = charts.bar_chart(
+        fig3 = ui.figure(
+            charts.bar_chart,
             cats,
             category="offence_category",
             value="conviction_rate",
@@ -394,7 +396,8 @@ else:
             "Conviction rate (%) by flag and court type, administratively finalised cases not "
             f"included;<br>{f.geography}, {f.period}"
         )
-        fig4 = charts.bar_chart(
+        fig4 = ui.figure(
+            charts.bar_chart,
             fl,
             category="flag",
             value="conviction_rate",

@@ -88,7 +88,8 @@ for query, category, suffix, what in (
     if df.empty:
         continue
     sub = f"{sessions} listed by {what}, agent and in-house, {where}"
-    fig, head = agent_use.by_prosecutor_chart(df, category, subtitle=sub, suffix=suffix)
+    head = agent_use.by_prosecutor_headline(df, category, suffix)
+    fig = ui.figure(agent_use.by_prosecutor_figure, df, category, subtitle=sub, suffix=suffix)
     notes = ["Highest agent share first. The table also splits sessions by sitting (AM, PM)."]
     block(
         fig, df, key=f"sessions-by-{what.replace(' ', '-')}", title=head, subtitle=sub, notes=notes

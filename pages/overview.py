@@ -36,7 +36,7 @@ else:
     ui.page_header("Overview", INTRO, synthetic=False)  # its notes: the tiles' marks, the caption
 
 registry = ui.measure_registry()
-tiles = trends.tiles(ui.query, registry, f, events_from(ui.query("events")))
+tiles = ui.tiles(registry, f, events_from(ui.query("events")))
 
 
 def show_tile(t: trends.Tile, i: int) -> None:
@@ -66,17 +66,18 @@ def show_tile(t: trends.Tile, i: int) -> None:
         elif t.comparison:
             why = "the sample covers the Area only" if m.synthetic else "no cases or no file"
             st.caption(f"{ui.literal(t.comparison)}: no figure ({why})")
-        st.html(icons.html_icons(t.trend))
+        st.html(ui.memo(("html_icons", ui.trend_key(t.trend)), lambda: icons.html_icons(t.trend)))
         spark = t.sparkline
         if spark["value"].notna().sum() > 1:
-            fig = charts.sparkline(
+            fig = ui.figure(
+                charts.sparkline,
                 spark,
                 x="month",
                 y="value",
                 y_suffix="%" if m.unit == "%" else "",
                 y_format=".1f" if m.unit == "%" else ",.0f",
             )
-            st.plotly_chart(fig, key=f"spark_{i}", config={"displayModeBar": False})
+            st.plotly_chart(ui.spec_of(fig), key=f"spark_{i}", config={"displayModeBar": False})
         for note in t.notes:
             st.caption(f":material/info: {ui.literal(note)}")
         st.page_link(m.page, icon=":material/arrow_forward:")  # labelled with its title

@@ -1,0 +1,81 @@
+"""Figures kept between runs (`ui.memo`, issue 11): a cached rerun draws the same charts, byte for
+byte, as a run that builds every figure afresh, without building any of them again."""
+
+from __future__ import annotations
+
+import functools
+
+import plotly.io as pio
+import plotly.tools
+import pytest
+import streamlit as st
+
+from cjsperf import charts, trend_chart, ui
+from tests.apptest_support import chart_specs
+
+CHOSEN = {
+    "crime_type": "Drugs Offences",
+    "geography": "West Midlands",
+    "start": "2017-01",
+    "end": "2017-12",
+}
+
+
+def _counting(monkeypatch, module, name: str, calls: list) -> None:
+    real = getattr(module, name)
+
+    @functools.wraps(real)  # same module and name: the same memo keys as the real builder
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.mark.parametrize(("page", "n_charts"), [("pages/agent_spend.py", 6)])
+def test_a_rerun_draws_the_kept_figures_without_building_them(
+    open_app, monkeypatch, page, n_charts
+):
+    calls: list[str] = []
+    _counting(monkeypatch, trend_chart, "trend_figure", calls)
+    _counting(monkeypatch, charts, "bar_chart", calls)
+    with ui._memo_lock:
+        ui._memo.clear()
+    first = chart_specs(open_app(page, **CHOSEN))
+    assert len(first) == n_charts and len(calls) == n_charts  # every figure built once
+    open_app(page)  # other filters in between
+    calls.clear()
+    again = chart_specs(open_app(page, **CHOSEN))
+    assert calls == []  # nothing built again
+    assert again == first
+    # Built afresh, with Streamlit's and the figures' caches emptied: the same charts.
+    with ui._memo_lock:
+        ui._memo.clear()
+    st.cache_data.clear()
+    fresh = chart_specs(open_app(page, **CHOSEN))
+    assert len(calls) == n_charts
+    assert fresh == first
+
+
+def test_the_spec_sent_is_the_json_streamlit_makes_of_the_figure():
+    """st.plotly_chart serialises `return_figure_from_figure_or_data(fig)`; for a PlotlySpec it
+    must send what it would have sent for the Plotly figure itself."""
+    import pandas as pd
+
+    df = pd.DataFrame({"court": ["A & B", "C"], "amount": [1234.5, 0.1], "n": [3, 4]})
+    fig = charts.bar_chart(
+        df, category="court", value="amount", headline="A <b>head</b>", subtitle="one<br>two",
+        value_prefix="£", value_format=",.0f", hover=(charts.Hover("n", "Payments"),),
+    )  # fmt: skip
+    charts.add_source(fig, "Somewhere", as_at="Mar 2018", synthetic=True)
+
+    def sent(f):
+        return pio.to_json(plotly.tools.return_figure_from_figure_or_data(f, True), validate=False)
+
+    expected = pio.to_json(fig, validate=False)
+    assert sent(ui.PlotlySpec(ui.figure_spec(fig))) == sent(fig) == expected
+    # kept specs are not changed by being sent
+    spec = ui.figure_spec(fig)
+    before = pio.to_json(spec)
+    sent(ui.PlotlySpec(spec))
+    assert pio.to_json(spec) == before
