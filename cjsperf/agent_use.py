@@ -121,12 +121,6 @@ def by_prosecutor_chart(
     return fig, head
 
 
-COMPARE_NOTE = (
-    ":material/info: Comparisons with National and other areas are not available: the sample extracts cover "
-    "only the West Midlands forces."
-)
-
-
 def spend_kpis(
     spend: Sequence[Mapping], share: Sequence[Mapping], ms: Mapping[str, Measure]
 ) -> list[Kpi]:

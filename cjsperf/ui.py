@@ -449,6 +449,19 @@ def caption(text: str) -> None:
         st.caption(text)
 
 
+# Said on every page whose extracts cover only the Area, when a comparison is chosen.
+COMPARE_NOTE = (
+    ":material/info: Comparisons with National and other areas are not available: the sample extracts cover "
+    "only the West Midlands forces."
+)
+
+
+def no_comparison_note(f: Filters) -> None:
+    """Say that the page's sample extracts cannot be compared with National or other areas."""
+    if f.compare:
+        caption(COMPARE_NOTE)
+
+
 def empty_note(f: Filters, what: str) -> None:
     st.info(  # recorded for the meeting pack while one is built
         f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}. "

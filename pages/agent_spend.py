@@ -23,8 +23,7 @@ if f.crime_type in FLAGS:
     st.caption(
         f":material/info: {f.crime_type} flags are not in the spend extract: this page shows all crime."
     )
-if f.compare:
-    st.caption(agent_use.COMPARE_NOTE)
+ui.no_comparison_note(f)
 where, area = f"{f.geography}, {f.period}", f.geography
 block = partial(
     ui.chart_block,

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, ui
+from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
@@ -51,8 +51,7 @@ if f.crime_type in FLAGS:
         f":material/info: Reviews and assessments carry no {f.crime_type.lower()} flag, so this "
         "shows all crime."
     )
-if f.compare:
-    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
+ui.no_comparison_note(f)
 what = "all crime" if category == "All crime" else category
 where = f"{f.geography}, {what}"
 p = {"crime_type": category, "area": f.geography}

@@ -25,8 +25,7 @@ ui.page_header(
     synthetic=True,
 )
 ui.no_crime_type_note(f, "Court sessions")
-if f.compare:
-    st.caption(agent_use.COMPARE_NOTE)
+ui.no_comparison_note(f)
 court_label = st.radio("Courts", list(COURT_TYPES), horizontal=True, key="sessions_court_type")
 court_type, sessions = COURT_TYPES[court_label]
 where = f"{f.geography}, {f.period}"

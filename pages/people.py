@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, theme, trends, ui
+from cjsperf import charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import HOME_AREA, STAFF_GROUPS
@@ -46,8 +46,7 @@ ui.page_header(
 )
 ui.no_dimension_note(f, "Training courses", "crime type")
 ui.no_dimension_note(f, "Training courses", "police force")
-if f.compare:
-    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
+ui.no_comparison_note(f)
 where = f"{HOME_AREA}, all staff"
 m_on, m_over = ui.measures_of("training_on_time", "overdue_training")
 events = events_from(ui.query("events"))

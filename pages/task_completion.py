@@ -45,6 +45,7 @@ if f.crime_type in FLAGS:
         f":material/info: Tasks carry no {f.crime_type.lower()} flag, so this shows all crime."
     )
 ui.no_dimension_note(f, "Tasks", "police force")
+ui.no_comparison_note(f)
 what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
 p = {"crime_type": category}

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, ui
+from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.filters import period_label
@@ -50,8 +50,7 @@ ui.page_header(
     "whether prosecution witnesses came.",
     synthetic=True,
 )
-if f.compare:
-    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
+ui.no_comparison_note(f)
 court_label = st.radio("Courts", list(COURT_TYPES), horizontal=True, key="trials_court_type")
 court_type, trials = COURT_TYPES[court_label]
 what = trials if f.crime_type == "All crime" else f"{f.crime_type.lower()} {trials}"

@@ -4,7 +4,7 @@ of the letters assessed, by month and grade."""
 
 import streamlit as st
 
-from cjsperf import agent_use, charts, kpis, ui
+from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.events import events_from
 from cjsperf.extracts import VCL_DUE_RULE
@@ -41,8 +41,7 @@ ui.page_header(
     "to the enhanced service, else 5), and how good the letters are.",
     synthetic=True,
 )
-if f.compare:
-    ui.caption(agent_use.COMPARE_NOTE)  # the words of every page whose extract is the Area's only
+ui.no_comparison_note(f)
 crime = "all crime" if f.crime_type == "All crime" else f.crime_type.lower()
 where = f"{f.geography}, {crime}"
 p = {"crime_type": f.crime_type, "area": f.geography}

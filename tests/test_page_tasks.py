@@ -110,6 +110,14 @@ def test_early_months_say_where_the_extract_starts(open_page, tasks):
     assert f"The extract holds tasks created from {first:%b %Y}" in captions(at)
 
 
+def test_a_comparison_says_the_sample_covers_the_area_only(open_page):
+    at = open_page(compare="National")
+    assert (
+        "Comparisons with National and other areas are not available: the sample extracts cover "
+        "only the West Midlands forces." in captions(at)
+    )
+
+
 def test_crime_type_and_one_month(open_page, tasks):
     at = open_page(crime_type="Drugs Offences", start="2018-03", end="2018-03")
     m = metrics(at)
