@@ -303,7 +303,7 @@ def _item_html(item: ui.Collected, figures: Figures) -> str:
 def _extracts_table() -> pd.DataFrame:
     from cjsperf.extracts import BY_NAME
 
-    summary = ui._summary(ui.warehouse().version)  # cached, as the pages' "data as at"
+    summary = ui.extract_summary(ui.warehouse().version)
     rows = []
     for r in summary.itertuples():
         e = BY_NAME.get(r.extract)

@@ -484,6 +484,12 @@ def _summary(version: str) -> pd.DataFrame:
     )
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def extract_summary(version: str) -> pd.DataFrame:
+    """`Warehouse.summary`: per extract, files, rows loaded and rejected, period covered."""
+    return _warehouse().summary()
+
+
 def data_as_at(extract: str | None, source: str = "") -> str:
     """The last month of data the chart's extract holds, 'Mar 2018' ('' when unknown): the
     extract named, else the CPS case outcomes for the CPS source, else the latest sample extract."""
