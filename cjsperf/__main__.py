@@ -249,6 +249,13 @@ def run(argv: list[str] | None = None) -> int:
         # Python's own advice: point stdout at devnull so the flush at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
+    except Exception as exc:  # a defect: one plain line for the user, never a traceback
+        print(
+            f"cjsperf: stopped by an unexpected error ({type(exc).__name__}: {safe(exc)}). "
+            "Please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

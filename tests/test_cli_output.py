@@ -70,3 +70,19 @@ def test_a_closed_pipe_ends_quietly(args, tmp_path):
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
     assert err == ""
     assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports `yes | head`
+
+
+def test_an_unexpected_failure_is_one_plain_line_not_a_traceback(monkeypatch, capsys):
+    import cjsperf.__main__ as cli
+
+    def broken(argv):
+        raise AttributeError("'Pandas' object has no attribute 'first_date'")
+
+    monkeypatch.setattr(cli, "main", broken)
+    assert cli.run(["pack", "--out", "x.html"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines() == [
+        "cjsperf: stopped by an unexpected error (AttributeError: 'Pandas' object has no "
+        "attribute 'first_date'). Please report it with the command you ran."
+    ]
