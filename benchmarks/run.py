@@ -1,6 +1,6 @@
 """Benchmark the dashboard on synthetic sample data: ingest, warm start, pages, memory, concurrency.
 
-    python benchmarks/run.py                      # scale 1 and 10, about 3-5 minutes
+    python benchmarks/run.py                      # scale 1 and 10, about 15 minutes
     python benchmarks/run.py --scale 1 --repeats 5 --out /tmp/cjs-bench
     python benchmarks/run.py --quick              # one financial year at scale 1 (smoke test)
 
@@ -24,7 +24,12 @@ per scale (so peak memory and "cold" mean what they say):
   and group-bys in pandas (and the group-bys alone, data already in memory);
 * peak memory (ru_maxrss) of the dashboard process, taken before the pandas comparison;
 * 20 concurrent sessions changing filters at once: 20 AppTest sessions in threads, and 20 threads
-  running page queries with random filters through the shared warehouse (a cursor per query).
+  running page queries with random filters through the shared warehouse (a cursor per query);
+* build once, serve many: `python -m cjsperf build` into a new file, then the 20 sessions in one
+  and in two read-only replica processes (CJSPERF_READ_ONLY=1, 20 and 10 + 10 sessions, all
+  starting together);
+* the browser: `streamlit run` on that file, headless Chromium changing the period in the sidebar
+  on every page, timed from Enter to every chart on the page redrawn (see REDRAWN_JS).
 
 It prints a table per scale, the targets met or missed, and ends with one line of JSON holding
 every figure. Timings on a shared machine vary: the JSON records the load average around each run.
@@ -74,15 +79,24 @@ from cjsperf.extracts import (  # noqa: E402
 )
 
 EXTRACT_NAMES = tuple(e.name for e in EXTRACTS)
+# The dashboard frame's own queries, cached once per build, not a page's: left out of its calls.
+FRAME_QUERIES = ("_options", "_summary")
+QUICK_BROWSER_PAGES = ("pages/conviction_rates.py",)  # --quick: one page in the browser
 GEOGRAPHIES = (HOME_AREA, *AREA_FORCES)
 TARGETS = {
     # key: (scale it applies to, None for every scale; limit; what it says)
-    "rerun_cached_ms": (1, 150.0, "every page's rerun after a filter change, cached (median)"),
+    "rerun_cached_ms": (1, 100.0, "every page's rerun after a filter change, cached (median)"),
     "rerun_uncached_ms": (1, 500.0, "every page's rerun after a filter change, uncached (median)"),
     "first_page_cold_s": (1, 5.0, "first page after a cold start (empty database)"),
     "warm_start_s": (1, 1.0, "warm start, nothing changed (median)"),
     "rerun_uncached_ms_10": (10, 1000.0, "a filter change, uncached (median, slowest page)"),
+    "browser_redraw_ms": (
+        1,
+        500.0,
+        "a filter change in the browser to every chart redrawn (median, slowest page)",
+    ),
     "ingest_ratio": (10, 1.5, "cold ingest ÷ DuckDB bare read_csv (CTAS)"),
+    "one_file_changed_s": (10, 2.0, "one touched tasks file re-synced"),
     "peak_rss_mb": (10, 2048.0, "peak memory of the dashboard process (RSS)"),
     "pandas_speedup": (
         None,
@@ -90,7 +104,16 @@ TARGETS = {
         "every page's queries at least 5× faster than the pandas way (read_csv + group-bys)",
     ),
     "page_bytes": (None, 1_000_000, "no page sends more than ~1 MB of chart and table data"),
-    "concurrent_errors": (None, 0, "20 concurrent sessions: no errors"),
+    "concurrent_errors": (
+        None,
+        0,
+        "no errors: 20 concurrent sessions (one process, replicas), query threads, browser",
+    ),
+    "replicas_p95_ms": (
+        None,
+        1500.0,
+        "20 concurrent sessions over two replica processes: page time p95",
+    ),
 }
 
 
@@ -379,7 +402,8 @@ def server_like_apptest() -> None:
 
 class CallRecorder:
     """Records the queries a page runs (Warehouse.run_query and Warehouse.sql), leaving out the
-    frame's own filter options (`ui._options`), while `active` is set."""
+    frame's own filter options (`ui._options`) and the "data as at" of the chart footnotes
+    (`ui._summary`, every extract's last date), while `active` is set."""
 
     def __init__(self):
         self.calls: list[tuple] = []
@@ -393,7 +417,7 @@ class CallRecorder:
         def from_options() -> bool:
             f = sys._getframe(2)
             while f is not None:
-                if f.f_code.co_name == "_options":
+                if f.f_code.co_name in FRAME_QUERIES:
                     return True
                 f = f.f_back
             return False
@@ -605,28 +629,40 @@ def bench_queries(wh: Warehouse, page_calls: dict, months, repeats: int) -> dict
 
 
 # ------------------------------------------------------------------------------ concurrency
-def concurrent_apptest(pages: list[dict], months, sessions: int, visits: int) -> dict:
+def concurrent_apptest(
+    pages: list[dict], months, sessions: int, visits: int, gate=None, seed: int = 1000
+) -> dict:
     """`sessions` AppTest sessions in threads; all change filters (and page) at the same moment,
-    `visits` times each. Query results are not cached beforehand."""
+    `visits` times each. Query results are not cached beforehand. `gate`, when given, is called
+    once every session has started (its first run done), before the first visit: the replica
+    workers wait there for the other process (see `replica_worker`)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
     barrier = threading.Barrier(sessions)
+    started = threading.Barrier(sessions, action=gate)
     times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
     def session(i: int) -> None:
-        rnd = random.Random(1000 + i)
+        rnd = random.Random(seed + i)
         try:
             at = AppTest.from_file(str(DASHBOARD), default_timeout=600)
             at.run()
+            errs = page_errors(at)
         except Exception as exc:  # noqa: BLE001 - counted, never raised
+            errs = [f"start: {exc!r}"[:300]]
+        if errs:
             with lock:
-                errors.append(f"start: {exc!r}"[:300])
+                errors.extend(errs)
             barrier.abort()
+            started.abort()
             return
+        with contextlib.suppress(threading.BrokenBarrierError):
+            started.wait(timeout=600)
+        t_start.setdefault("t", time.perf_counter())
         for _ in range(visits):
             at.switch_page(rnd.choice(pages)["path"])
             apply(at, random_combo(rnd, months))
@@ -642,7 +678,7 @@ def concurrent_apptest(pages: list[dict], months, sessions: int, visits: int) ->
                     times.append(t)
                 errors.extend(errs)
 
-    t0 = time.perf_counter()
+    t_start: dict = {}
     threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
     for th in threads:
         th.start()
@@ -655,8 +691,346 @@ def concurrent_apptest(pages: list[dict], months, sessions: int, visits: int) ->
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
         "page_ms": stats(times, 1000),
-        "wall_s": round(time.perf_counter() - t0, 2),
+        "times_ms": [round(t * 1000, 1) for t in times],
+        # from the moment all sessions had started (first run done) to the last visit's end
+        "wall_s": round(time.perf_counter() - t_start.get("t", time.perf_counter()), 2),
     }
+
+
+# ------------------------------------------------------------------------------ replicas
+def build_replica_file(data_dir: Path, db_path: Path) -> dict:
+    """`python -m cjsperf build DATA_DIR` with CJSPERF_DB=db_path, as a scheduled job runs it."""
+    for p in (db_path, Path(f"{db_path}.wal")):
+        p.unlink(missing_ok=True)
+    env = {**os.environ, "CJSPERF_DB": str(db_path)}
+    env.pop("CJSPERF_READ_ONLY", None)
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "cjsperf", "build", str(data_dir)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    out = {"s": round(time.perf_counter() - t0, 2), "exit": proc.returncode}
+    m = re.search(r"build (\w+)", proc.stdout)
+    out["build"] = m.group(1) if m else None
+    if proc.returncode != 0:
+        out["error"] = (proc.stderr or proc.stdout)[-500:]
+    return out
+
+
+def replica_env(data_dir: Path, db_path: Path) -> dict:
+    return {
+        **os.environ,
+        "CJSPERF_READ_ONLY": "1",
+        "CJSPERF_DB": str(db_path),
+        "CJSPERF_DATA": str(data_dir),
+    }
+
+
+def replica_worker(
+    months: Sequence[str], sessions: int, visits: int, go: Path, seed: int, warm: bool = True
+) -> dict:
+    """One replica process's pool (run with --replica-worker, CJSPERF_READ_ONLY=1): `sessions`
+    AppTest sessions in threads, driven as `concurrent_apptest` drives them. Once every session
+    has started it prints "ready" and waits for the file `go`, so that every replica's sessions
+    change filters at the same moment."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    server_like_apptest()
+    # A replica that has served before: every page visited once (imports, compiled scripts), as
+    # the one-process run's pages were; the query results are emptied again by concurrent_apptest.
+    # (--quick leaves it out: its figures are not compared with anything.)
+    if warm:
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=600)
+        at.run()
+        for page in dashboard_pages():
+            at.switch_page(page["path"])
+            at.run()
+        del at
+        st.cache_data.clear()
+
+    def gate():
+        print("ready", flush=True)
+        deadline = time.monotonic() + 600
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    res = concurrent_apptest(dashboard_pages(), months, sessions, visits, gate=gate, seed=seed)
+    res["peak_rss_mb"] = round(peak_rss_mb())
+    return res
+
+
+def concurrent_replicas(
+    data_dir: Path,
+    db_path: Path,
+    months: Sequence[str],
+    processes: int,
+    sessions: int,
+    visits: int,
+    warm: bool = True,
+) -> dict:
+    """`processes` read-only replica processes on the built file, `sessions` split between them
+    (each its own pool of AppTest sessions in threads), all sessions changing filters at once.
+    Page times and errors over every process together."""
+    each = [sessions // processes + (i < sessions % processes) for i in range(processes)]
+    work = Path(tempfile.mkdtemp(prefix="cjsperf-replicas-"))
+    go = work / "go"
+    procs = []
+    try:
+        for i, n in enumerate(each):
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--replica-worker", str(go)]
+            cmd += ["--sessions", str(n), "--visits", str(visits), "--seed", str(3000 + 100 * i)]
+            cmd += ["--months", json.dumps(list(months))] + ([] if warm else ["--quick"])
+            procs.append(
+                subprocess.Popen(
+                    cmd,
+                    cwd=REPO,
+                    env=replica_env(data_dir, db_path),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                )
+            )
+        for proc in procs:  # every session of every replica has started
+            for line in proc.stdout:
+                if line.strip() == "ready":
+                    break
+        t0 = time.perf_counter()
+        go.touch()
+        outs = [proc.communicate()[0] for proc in procs]
+        wall = time.perf_counter() - t0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    workers = []
+    for proc, out in zip(procs, outs):
+        lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            workers.append({"exit": proc.returncode, "page_runs": 0, "errors": 1, "times_ms": []})
+            workers[-1]["error_samples"] = [f"replica process exited {proc.returncode}"]
+        else:
+            workers.append(json.loads(lines[-1]))
+    times = [t for w in workers for t in w.get("times_ms", [])]
+    return {
+        "processes": processes,
+        "sessions": sessions,
+        "sessions_each": each,
+        "visits_each": visits,
+        "page_runs": len(times),
+        "errors": sum(w["errors"] for w in workers),
+        "error_samples": sorted({e for w in workers for e in w.get("error_samples", [])})[:5],
+        "page_ms": stats(times, 1),
+        "per_process": [
+            {
+                "sessions": w.get("sessions"),
+                "page_runs": w.get("page_runs"),
+                "errors": w["errors"],
+                "page_ms": w.get("page_ms"),
+                "peak_rss_mb": w.get("peak_rss_mb"),
+            }
+            for w in workers
+        ],
+        "wall_s": round(wall, 2),
+    }
+
+
+# ------------------------------------------------------------------------------ the browser
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Streamlit's running indicator: the app's script state
+IDLE_JS = (
+    "() => document.querySelector('[data-testid=\"stApp\"]')"
+    "?.getAttribute('data-test-script-state') === 'notRunning'"
+)
+# Before a change: note when the script starts running again (a MutationObserver on the state).
+WATCH_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__ran = false;
+  window.__watch?.disconnect();
+  window.__done = null;
+  window.__watch = new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') window.__ran = true;
+    else if (window.__ran && state === 'notRunning' && window.__done === null)
+      window.__done = performance.now();
+  });
+  window.__t0 = null;  // when Enter goes down (so the script's part never exceeds the whole)
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && window.__t0 === null) window.__t0 = performance.now();
+  }, {capture: true, once: true});
+  window.__watch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+# Each chart's signature: its drawn title text and a checksum of the data Plotly drew.
+SIGNATURES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => {
+  const title = el.querySelector('.gtitle')?.textContent ?? '';
+  const s = title + JSON.stringify(el.data ?? null);
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return s.length + ':' + h;
+})"""
+# Redrawn: the script ran after the change and has finished (no running indicator), and every
+# chart on the page shows exactly what it showed when the page was last drawn with that filter.
+REDRAWN_JS = (
+    "(want) => { if (!window.__ran || !(" + IDLE_JS + ")()) return false;"
+    " const got = (" + SIGNATURES_JS + ")();"
+    " return got.length === want.length && got.every((g, i) => g === want[i]); }"
+)
+PERIODS = ("Latest 12 months", "Latest month")  # every page draws its period
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def replica_server(data_dir: Path, db_path: Path):
+    """`CJSPERF_READ_ONLY=1 streamlit run dashboard.py` on the built file, on a free port; yields
+    its base URL once /_stcore/health answers."""
+    import urllib.request
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD), "--server.port", str(port)]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=replica_env(data_dir, db_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit run exited ({proc.returncode})")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("streamlit run did not answer in 120 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def about_to_choose(pg, label: str, value: str) -> None:
+    """Get ready to pick `value` in the sidebar select box `label` with the keyboard, as a user
+    does: open it and type to narrow the options. Enter then picks it (the timed moment)."""
+    box = pg.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(value)
+    pg.get_by_role("option", name=value).first.wait_for()
+
+
+def browser_redraw(
+    data_dir: Path, db_path: Path, pages: list[dict], changes: int, timeout_ms: int = 60_000
+) -> dict:
+    """For each page in headless Chromium: the time from a period change in the sidebar (the quick
+    choice, alternating "Latest 12 months" and "Latest month") to every chart on the page redrawn
+    (REDRAWN_JS), `changes` times. Each period is drawn once first (untimed) to learn what every
+    chart shows with it, so the timed changes have the query results cached, as a meeting's second
+    look has."""
+    try:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "Playwright is not installed (pip install -r requirements-dev.txt)"}
+    if not CHROMIUM.exists():
+        return {"skipped": f"{CHROMIUM} is missing (apt-get install chromium)"}
+    out: dict = {"pages": {}, "changes_each": changes, "filter": "Period: quick choice"}
+    with replica_server(data_dir, db_path) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for page in pages:
+                url = (
+                    base
+                    + "/"
+                    + next((p.url_path for p in _site_pages() if p.file == page["path"]), "")
+                )
+                ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+                ctx.set_default_timeout(timeout_ms)
+                pg = ctx.new_page()
+                res = {"title": page["title"], "times_ms": [], "script_ms": [], "errors": []}
+                try:
+                    pg.goto(url)
+                    pg.wait_for_function(IDLE_JS)
+                    want = {}
+                    for value in PERIODS:  # learn each period's drawing (untimed)
+                        about_to_choose(pg, "Period: quick choice", value)
+                        pg.evaluate(WATCH_JS)
+                        pg.keyboard.press("Enter")
+                        pg.wait_for_function("() => window.__ran")
+                        pg.wait_for_function(IDLE_JS)
+                        want[value] = settled_signatures(pg)
+                    res["charts"] = len(want[PERIODS[-1]])
+                    res["charts_differing"] = sum(
+                        a != b for a, b in zip(want[PERIODS[0]], want[PERIODS[1]])
+                    )
+                    for i in range(changes):
+                        value = PERIODS[i % 2]
+                        about_to_choose(pg, "Period: quick choice", value)
+                        pg.evaluate(WATCH_JS)
+                        t0 = time.perf_counter()
+                        pg.keyboard.press("Enter")
+                        pg.wait_for_function(REDRAWN_JS, arg=want[value], polling="raf")
+                        res["times_ms"].append(round((time.perf_counter() - t0) * 1000, 1))
+                        # of which: until the script run ended (the rest is the browser drawing)
+                        res["script_ms"].append(
+                            round(pg.evaluate("() => window.__done - window.__t0"), 1)
+                        )
+                    exc = pg.locator('[data-testid="stException"]').count()
+                    if exc:
+                        res["errors"].append(f"{exc} exception(s) shown")
+                except (PlaywrightTimeout, RuntimeError) as exc:
+                    res["errors"].append(str(exc).splitlines()[0][:300])
+                finally:
+                    ctx.close()
+                res["ms"] = stats(res["times_ms"], 1)
+                res["script_run_ms"] = stats(res["script_ms"], 1)
+                out["pages"][page["path"]] = res
+        finally:
+            browser.close()
+    return out
+
+
+def _site_pages():
+    from cjsperf.site import PAGES
+
+    return PAGES
+
+
+def settled_signatures(pg, quiet_ms: int = 400, limit_s: float = 30) -> list[str]:
+    """The charts' signatures once they have stopped changing for `quiet_ms` (Plotly draws the
+    charts one by one after the script run ends)."""
+    last, since = None, time.monotonic()
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        sig = pg.evaluate(SIGNATURES_JS)
+        if sig != last:
+            last, since = sig, time.monotonic()
+        elif (time.monotonic() - since) * 1000 >= quiet_ms and pg.evaluate(IDLE_JS):
+            return sig
+        time.sleep(0.05)
+    return last or []
 
 
 def concurrent_queries(wh: Warehouse, page_calls: dict, months, sessions: int, visits: int) -> dict:
@@ -727,6 +1101,30 @@ def month_start(m: str) -> pd.Timestamp:
     return pd.Timestamp(f"{m}-01")
 
 
+def macro_extracts() -> dict[str, set[str]]:
+    """For each table macro of queries/shared/*.sql, the extracts it reads (stg_<name>, directly
+    or through another macro): a query reading `trials_listed(...)` reads the trials."""
+    bodies = {}
+    for path in sorted((REPO / "queries" / "shared").glob("*.sql")):
+        text = re.sub(r"--[^\n]*", "", path.read_text())  # comments name other macros' tables
+        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", text)
+        for name, body in zip(parts[1::2], parts[2::2]):
+            bodies[name] = body
+    reads = {n: set(re.findall(r"\b(?:stg|raw)_(\w+)", b)) for n, b in bodies.items()}
+    calls = {
+        n: {m for m in bodies if m != n and re.search(rf"\b{m}\s*\(", b)} for n, b in bodies.items()
+    }
+    changed = True
+    while changed:
+        changed = False
+        for n in bodies:
+            for m in calls[n]:
+                if not reads[m] <= reads[n]:
+                    reads[n] |= reads[m]
+                    changed = True
+    return {n: {e for e in r if e in EXTRACT_NAMES} for n, r in reads.items()}
+
+
 class PandasWay:
     """What a dashboard without a database does: read the raw CSV files with pandas, then filter
     and group by. One reader and one aggregation per extract, shaped like the project's queries
@@ -790,6 +1188,55 @@ class PandasWay:
     def read_tasks(self, files) -> pd.DataFrame:
         dates = ["created_date", "due_date", "completed_date"]
         return pd.concat([pd.read_csv(p, parse_dates=dates) for p in files], ignore_index=True)
+
+    def _read_dated(self, files, dates: list[str]) -> pd.DataFrame:
+        return pd.concat(
+            [
+                pd.read_csv(p, parse_dates=dates, keep_default_na=False, na_values=[""])
+                for p in files
+            ],
+            ignore_index=True,
+        )
+
+    def read_trials(self, files) -> pd.DataFrame:
+        df = self._read_dated(files, ["listed_date"])
+        df["flags"] = df["flags"].fillna("")
+        return df
+
+    def read_training(self, files) -> pd.DataFrame:
+        return self._read_dated(files, ["assigned_date", "due_date", "completed_date"])
+
+    def read_vcl_letters(self, files) -> pd.DataFrame:
+        df = self._read_dated(files, ["decision_date", "sent_date"])
+        df["flags"] = df["flags"].fillna("")
+        # due: the working day numbered n + 1 (enhanced) or n + 5, n the last working day on or
+        # before the decision (England and Wales working days, as the warehouse's calendar)
+        from cjsperf.workdays import working_days
+
+        years = df["decision_date"].dt.year
+        days = np.array(
+            working_days(int(years.min()) - 1, int(years.max()) + 1), dtype="datetime64[D]"
+        )
+        n = np.searchsorted(days, df["decision_date"].to_numpy("datetime64[D]"), side="right") - 1
+        step = np.where(df["enhanced"].eq("Y"), 1, 5)
+        df["due_date"] = pd.to_datetime(days[np.minimum(n + step, len(days) - 1)])
+        return df
+
+    def read_tsj_reviews(self, files) -> pd.DataFrame:
+        return self._read_dated(files, ["due_date", "completed_date"])
+
+    def read_disclosure_assessments(self, files) -> pd.DataFrame:
+        return self._read_dated(files, ["assessed_date"])
+
+    def as_at(self, extract: str) -> pd.Timestamp:
+        """The day the extract is taken to be made: the end of the latest period its files' names
+        give (tasks_2017-18.csv.gz: 2018-03-31), as the warehouse's date anchors."""
+        ends = []
+        for path in self.files[extract]:
+            m = re.search(r"_(\d{4})-(\d{2})\.csv", path.name)
+            if m:
+                ends.append(pd.Timestamp(f"{int(m.group(1)) + 1}-03-31"))
+        return max(ends) if ends else pd.Timestamp.today().normalize()  # as the warehouse: today
 
     # ---- aggregations with a query's filter parameters
     def aggregate(self, extract: str, df: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -893,16 +1340,158 @@ class PandasWay:
         g["on_time_rate"] = rate_half_up(g["on_time"], g["completed"])
         return self._months(g)
 
+    def _crime(self, df, params, flags: bool):
+        """A crime type: a flag keeps the rows flagged so (when the extract has flags), an offence
+        category its rows; All crime (and a flag the extract does not carry) every row."""
+        ct = params.get("crime_type", "All crime")
+        if ct in OFFENCE_CATEGORIES:
+            return df[df["offence_category"] == ct]
+        if flags and ct in FLAGS:
+            return df[df["flags"].str.split(";").apply(lambda fs: ct in [f.strip() for f in fs])]
+        return df
+
+    @staticmethod
+    def _by_month(df, column) -> pd.DataFrame:
+        return df.assign(month=df[column].dt.to_period("M"))
+
+    def _due_marks(self, df, done_column: str, extract: str):
+        """judged / on_time / late / open (overdue), as queries/shared/casework.sql defines them."""
+        as_at = self.as_at(extract)
+        done = df[done_column].notna()
+        return df.assign(
+            judged=(done | (df["due_date"] <= as_at)).astype("int64"),
+            on_time=(done & (df[done_column] <= df["due_date"])).astype("int64"),
+            late=(done & (df[done_column] > df["due_date"])).astype("int64"),
+            open_overdue=(~done & (df["due_date"] <= as_at)).astype("int64"),
+            not_judged=(~done & (df["due_date"] > as_at)).astype("int64"),
+            _early=(df["due_date"] <= as_at).astype("int64"),
+        )
+
+    def _due_by_month(self, df, column, extract, done_column, open_name) -> pd.DataFrame:
+        """Per month the rows fell due: due (judged), on_time, late, open, not_yet_due, rate; no
+        month wholly after the extract was taken."""
+        df = self._by_month(self._due_marks(df, done_column, extract), column)
+        g = df.groupby("month", as_index=False).agg(
+            due=("judged", "sum"),
+            on_time=("on_time", "sum"),
+            late=("late", "sum"),
+            **{open_name: ("open_overdue", "sum")},
+            not_yet_due=("not_judged", "sum"),
+            _any_early=("_early", "max"),
+        )
+        g = g[g["_any_early"] > 0].drop(columns="_any_early")
+        g["on_time_rate"] = rate_half_up(g["on_time"], g["due"])
+        return self._months(g)
+
+    def agg_trials(self, df, params) -> pd.DataFrame:
+        """trial_effectiveness_by_month."""
+        df = self._period(self._area(self._crime(df, params, True), params), "listed_date", params)
+        ct = params.get("court_type", "All courts")
+        if ct != "All courts":
+            df = df[df["court_type"] == ct]
+        out = df["outcome"]
+        df = self._by_month(df, "listed_date").assign(
+            effective=out.eq("Effective").astype("int64"),
+            cracked=out.eq("Cracked").astype("int64"),
+            ineffective=out.eq("Ineffective").astype("int64"),
+            prosecution=(out.ne("Effective") & df["attributed_to"].eq("Prosecution")).astype(
+                "int64"
+            ),
+        )
+        g = df.groupby("month", as_index=False).agg(
+            trials=("effective", "size"),
+            effective=("effective", "sum"),
+            cracked=("cracked", "sum"),
+            ineffective=("ineffective", "sum"),
+            prosecution_attributed=("prosecution", "sum"),
+        )
+        g["effective_rate"] = rate_half_up(g["effective"], g["trials"])
+        g["prosecution_attributed_rate"] = rate_half_up(g["prosecution_attributed"], g["trials"])
+        return self._months(g)
+
+    def agg_training(self, df, params) -> pd.DataFrame:
+        """training_completion_by_month."""
+        grp = params.get("staff_group", "All staff")
+        if grp != "All staff":
+            df = df[df["staff_group"] == grp]
+        df = self._period(df, "due_date", params)
+        return self._due_by_month(df, "due_date", "training", "completed_date", "open_overdue")
+
+    def agg_tsj_reviews(self, df, params) -> pd.DataFrame:
+        """tsj_reviews_on_time_by_month."""
+        df = self._period(self._area(self._crime(df, params, False), params), "due_date", params)
+        plea = params.get("plea_type", "Both")
+        if plea in ("Anticipated guilty", "Anticipated not guilty"):
+            df = df[df["plea_type"] == plea]
+        return self._due_by_month(df, "due_date", "tsj_reviews", "completed_date", "open_overdue")
+
+    def agg_vcl_letters(self, df, params) -> pd.DataFrame:
+        """vcl_letters_on_time_by_month."""
+        df = self._period(
+            self._area(self._crime(df, params, True), params), "decision_date", params
+        )
+        service = params.get("enhanced", "all")
+        if service in ("Y", "N"):
+            df = df[df["enhanced"] == service]
+        as_at = self.as_at("vcl_letters")
+        sent = df["sent_date"].notna()
+        due_by = df["due_date"] <= as_at
+        df = self._by_month(df, "decision_date").assign(
+            judged=(sent | due_by).astype("int64"),
+            on_time=(sent & (df["sent_date"] <= df["due_date"])).astype("int64"),
+            sent_late=(sent & (df["sent_date"] > df["due_date"])).astype("int64"),
+            unsent_overdue=(~sent & due_by).astype("int64"),
+            not_judged=(~sent & ~due_by).astype("int64"),
+        )
+        g = df.groupby("month", as_index=False).agg(
+            due=("judged", "sum"),
+            on_time=("on_time", "sum"),
+            sent_late=("sent_late", "sum"),
+            unsent_overdue=("unsent_overdue", "sum"),
+            not_yet_due=("not_judged", "sum"),
+        )
+        g["late"] = g["sent_late"] + g["unsent_overdue"]
+        g["on_time_rate"] = rate_half_up(g["on_time"], g["due"])
+        return self._months(g)
+
+    def agg_disclosure_assessments(self, df, params) -> pd.DataFrame:
+        """disclosure_fully_met_by_month."""
+        df = self._area(self._crime(df, params, False), params)
+        df = self._period(df, "assessed_date", params)
+        q = params.get("question", "All questions")
+        if q in set(df["question"]):
+            df = df[df["question"] == q]
+        ans = df["answer"]
+        df = self._by_month(df, "assessed_date").assign(
+            applicable=ans.ne("Not applicable").astype("int64"),
+            fully_met=ans.eq("Fully met").astype("int64"),
+            partially_met=ans.eq("Partially met").astype("int64"),
+            not_met=ans.eq("Not met").astype("int64"),
+            not_applicable=ans.eq("Not applicable").astype("int64"),
+        )
+        g = df.groupby("month", as_index=False).agg(
+            answers=("applicable", "sum"),
+            fully_met=("fully_met", "sum"),
+            partially_met=("partially_met", "sum"),
+            not_met=("not_met", "sum"),
+            not_applicable=("not_applicable", "sum"),
+        )
+        g["fully_met_rate"] = rate_half_up(g["fully_met"], g["answers"])
+        return self._months(g)
+
     # ---- a page: the extracts its queries read, read once, then one aggregation per query
     @staticmethod
     def extracts_of(calls: Iterable[tuple]) -> list[list[str]]:
         """For each recorded call, the extracts its SQL reads (stg_<name> or raw_<name>)."""
         from cjsperf.queries import load_query
 
+        macros = macro_extracts()
         out = []
         for kind, name, _ in calls:
             sql = load_query(name).sql if kind == "query" else name
-            found = re.findall(r"\b(?:stg|raw)_(\w+)", sql)
+            found = set(re.findall(r"\b(?:stg|raw)_(\w+)", sql))
+            for macro in re.findall(r"\b(\w+)\s*\(", sql):
+                found |= macros.get(macro, set())
             out.append([e for e in EXTRACT_NAMES if e in found])
         return out
 
@@ -960,6 +1549,10 @@ def run_scale(
     visits: int = 2,
     pandas_repeats: int = 3,
     n_combos: int = 4,
+    replicas: int = 2,
+    browser_changes: int = 5,
+    browser_pages: Sequence[str] | None = None,
+    warm_replicas: bool = True,
 ) -> dict:
     """Every measurement for one data folder. Run it in a fresh process (see main)."""
     import streamlit as st
@@ -1057,6 +1650,22 @@ def run_scale(
             wh, page_calls, months, sessions, max(visits, 5)
         )
         rss["after_concurrent_queries"] = peak_rss_mb()
+
+        # 6b. Build once, serve many: the same sessions in one and in several read-only replica
+        # processes on a file `python -m cjsperf build` made (the processes' memory is their own)
+        log(f"  scale {scale}: python -m cjsperf build, then {sessions} sessions over replicas")
+        served = work / "served.duckdb"
+        res["build"] = build_replica_file(data_dir, served)
+        res["replicas"] = {}
+        for procs in (1, replicas):
+            res["replicas"][f"{procs}x{sessions // procs}"] = concurrent_replicas(
+                data_dir, served, months, procs, sessions, visits, warm=warm_replicas
+            )
+
+        # 6c. The browser: a filter change to every chart redrawn, per page, on a replica
+        log(f"  scale {scale}: headless Chromium, {browser_changes} changes per page")
+        shown = pages if browser_pages is None else [p for p in pages if p["path"] in browser_pages]
+        res["browser"] = browser_redraw(data_dir, served, shown, browser_changes)
         res["peak_rss_mb"] = round(peak_rss_mb(), 0)
         # ru_maxrss is a high-water mark: where it rose tells which step needed the memory
         res["peak_rss_by_step_mb"] = {k: round(v) for k, v in rss.items()}
@@ -1129,6 +1738,13 @@ def check_targets(results: dict) -> list[dict]:
             add(scale, "rerun_uncached_ms", *worst("u"))
             add(scale, "first_page_cold_s", r.get("first_page_cold_s"))
             add(scale, "warm_start_s", r.get("warm_start", {}).get("s", {}).get("median"))
+            redraw = [
+                (b["ms"]["median"], path)
+                for path, b in r.get("browser", {}).get("pages", {}).items()
+                if b["ms"]["median"] is not None
+            ]
+            if redraw:
+                add(scale, "browser_redraw_ms", *max(redraw))
         if scale >= 10:
             v, where = worst("u")
             if v is not None:
@@ -1144,18 +1760,32 @@ def check_targets(results: dict) -> list[dict]:
                     }
                 )
             add(scale, "ingest_ratio", r.get("ingest", {}).get("ratio_to_bare_ctas"))
+            add(scale, "one_file_changed_s", r.get("one_file_changed", {}).get("s"))
             add(scale, "peak_rss_mb", r.get("peak_rss_mb"))
         speed = [(p.get("pandas_speedup"), path) for path, p in pages.items()]
         speed = [s for s in speed if s[0] is not None]
         if speed:
-            add(scale, "pandas_speedup", *min(speed))
+            add(
+                scale,
+                "pandas_speedup",
+                min(speed)[0],
+                f"{min(speed)[1]}; {len(speed)} of {len(pages)} pages",
+            )
+            out[-1]["met"] = out[-1]["met"] and len(speed) == len(pages)  # every page measured
         sent = [(p["bytes"].get("chart_and_table", 0), path) for path, p in pages.items()]
         if sent:
             add(scale, "page_bytes", *max(sent))
-        errs = r.get("concurrent_apptest", {}).get("errors", 0) + r.get(
-            "concurrent_queries", {}
-        ).get("errors", 0)
+        reps = r.get("replicas", {})
+        errs = (
+            r.get("concurrent_apptest", {}).get("errors", 0)
+            + r.get("concurrent_queries", {}).get("errors", 0)
+            + sum(c.get("errors", 0) for c in reps.values())
+            + sum(len(b["errors"]) for b in r.get("browser", {}).get("pages", {}).values())
+        )
         add(scale, "concurrent_errors", errs)
+        two = [c for c in reps.values() if c["processes"] == 2]
+        if two:
+            add(scale, "replicas_p95_ms", two[0]["page_ms"]["p95"], f"{two[0]['sessions_each']}")
     return out
 
 
@@ -1202,15 +1832,22 @@ def print_report(results: dict, targets: list[dict], info: dict, out=sys.stdout)
             f"  Peak memory (RSS)            {r['peak_rss_mb']:8,.0f} MB"
             f"   (with the pandas comparison: {r['peak_rss_with_pandas_mb']:,.0f} MB)"
         )
+        b = r.get("build", {})
+        p(
+            f"  python -m cjsperf build       {fmt(b.get('s'), '{:8.2f}')} s"
+            f"   (a new file for the replicas; exit {b.get('exit')}, build {b.get('build')})"
+        )
+        browser = r.get("browser", {})
         p(
             "\n  page               first   rerun cached    rerun uncached   queries   pandas"
-            "    × pandas      KB  errors"
+            "    × pandas      KB  errors   browser"
         )
         p(
             "                        ms   p50 / p95 ms      p50 / p95 ms    p50 ms   p50 ms"
-            "  query/page    sent"
+            "  query/page    sent          p50 / p95 ms"
         )
         for path, pg in r["pages"].items():
+            bp = browser.get("pages", {}).get(path, {}).get("ms", {})
             c, u = pg["rerun_cached_ms"], pg["rerun_uncached_ms"]
             q = pg.get("queries_only_ms", {}).get("median")
             pan = pg.get("pandas", {}).get("read_and_groupby_ms", {}).get("median")
@@ -1222,12 +1859,19 @@ def print_report(results: dict, targets: list[dict], info: dict, out=sys.stdout)
                 f"  {fmt(u['median']):>7} / {fmt(u['p95']):<6}"
                 f"  {fmt(q):>7}  {fmt(pan):>7}  {sp:>5}/{sp_page:<5}"
                 f"  {pg['bytes'].get('chart_and_table', 0) / 1000:6,.1f}  {len(pg['errors']):>6}"
+                f"  {fmt(bp.get('median')):>6} / {fmt(bp.get('p95')):<6}"
             )
         p(
             "  (queries = the page's queries run directly, uncached; pandas = read_csv of the raw "
             "files + the same filters and group-bys; × pandas = pandas ÷ queries / pandas ÷ whole "
-            "uncached page)"
+            "uncached page; browser = headless Chromium, the period changed in the sidebar to "
+            "every chart redrawn, query results cached)"
         )
+        if browser.get("skipped"):
+            p(f"  Browser not measured: {browser['skipped']}")
+        for path, bp in browser.get("pages", {}).items():
+            if bp["errors"]:
+                p(f"  Browser errors on {path}: {bp['errors']}")
         p(f"  Peak RSS after each step (MB): {r.get('peak_rss_by_step_mb')}")
         for name, label in (
             ("concurrent_apptest", "AppTest sessions"),
@@ -1236,6 +1880,13 @@ def print_report(results: dict, targets: list[dict], info: dict, out=sys.stdout)
             c = r[name]
             p(
                 f"  {c['sessions']} concurrent {label}: {c['page_runs']} page runs, "
+                f"errors {c['errors']}, page p50 {fmt(c['page_ms']['median'])} ms, "
+                f"p95 {fmt(c['page_ms']['p95'])} ms, wall {c.get('wall_s')} s"
+            )
+        for c in r.get("replicas", {}).values():
+            p(
+                f"  {c['sessions']} concurrent AppTest sessions over {c['processes']} read-only "
+                f"replica process(es) {c['sessions_each']}: {c['page_runs']} page runs, "
                 f"errors {c['errors']}, page p50 {fmt(c['page_ms']['median'])} ms, "
                 f"p95 {fmt(c['page_ms']['p95'])} ms, wall {c.get('wall_s')} s"
             )
@@ -1258,7 +1909,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=None, help="concurrent sessions (20)")
     ap.add_argument("--json", type=Path, default=None, help="also write the JSON to this file")
     ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--replica-worker", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--visits", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=3000, help=argparse.SUPPRESS)
+    ap.add_argument("--months", default="[]", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.replica_worker is not None:  # one replica's pool of sessions; JSON on the last line
+        res = replica_worker(
+            json.loads(args.months),
+            args.sessions,
+            args.visits or 1,
+            args.replica_worker,
+            args.seed,
+            warm=not args.quick,
+        )
+        print(json.dumps(res, default=str))
+        return 0
     scales = args.scale or ([1] if args.quick else [1, 10])
     repeats = args.repeats or (2 if args.quick else 7)
     sessions = args.sessions or (4 if args.quick else 20)
@@ -1274,6 +1940,9 @@ def main(argv: list[str] | None = None) -> int:
             visits=visits,
             pandas_repeats=1 if args.quick else (3 if scale < 10 else 2),
             n_combos=2 if args.quick else 4,
+            browser_changes=1 if args.quick else 5,
+            browser_pages=QUICK_BROWSER_PAGES if args.quick else None,
+            warm_replicas=not args.quick,
         )
         print(json.dumps(res, default=str))
         return 0
@@ -1307,11 +1976,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     info["total_s"] = round(time.perf_counter() - t_all, 1)
     targets = check_targets(results)
-    print_report(results, targets, info)
     doc = {**info, "repeats": repeats, "scales": results, "targets": targets}
     line = json.dumps(doc, default=str)
     if args.json:
         args.json.write_text(line + "\n")
+    print_report(results, targets, info)
     print(line)
     return 0
 

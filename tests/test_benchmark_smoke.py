@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def bench(tmp_path_factory):
         capture_output=True,
         text=True,
         cwd=REPO,
-        timeout=300,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     last = proc.stdout.strip().splitlines()[-1]
@@ -90,6 +91,68 @@ def test_every_listed_page_is_measured_without_errors(bench):
     conv = r["pages"]["pages/conviction_rates.py"]
     assert conv["bytes"]["charts"] > 0 and conv["bytes"]["tables"] > 0
     assert "conviction_rate_by_month" in conv["queries"]
+
+
+def test_every_page_has_its_pandas_equivalent(bench):
+    r = bench["doc"]["scales"]["1"]
+    for path, page in r["pages"].items():
+        pan = page["pandas"]
+        assert pan["extracts"], path  # the page's queries read at least one extract
+        assert pan["read_and_groupby_ms"]["n"] == 1  # --quick: one pandas run per page
+        q = page["queries_only_ms"]["median"]
+        assert page["pandas_speedup"] == pytest.approx(
+            pan["read_and_groupby_ms"]["median"] / q, rel=0.02, abs=0.051
+        ), path
+    # the four later pages read their own extracts (through the queries/shared macros)
+    assert r["pages"]["pages/trials_witnesses.py"]["pandas"]["extracts"] == ["trials"]
+    assert r["pages"]["pages/people.py"]["pandas"]["extracts"] == ["training"]
+    assert r["pages"]["pages/victims.py"]["pandas"]["extracts"] == ["vcl_letters"]
+    assert r["pages"]["pages/casework_quality.py"]["pandas"]["extracts"] == [
+        "disclosure_assessments",
+        "tsj_reviews",
+    ]
+    speed = next(t for t in bench["doc"]["targets"] if t["target"].startswith("every page's q"))
+    assert speed["where"].endswith(f"{len(r['pages'])} of {len(r['pages'])} pages")
+
+
+def test_browser_redraw_quick(bench):
+    """--quick: one page, one period change, in headless Chromium on a read-only replica."""
+    browser = bench["doc"]["scales"]["1"]["browser"]
+    if "skipped" in browser:
+        if os.environ.get("CI"):
+            pytest.fail(browser["skipped"])
+        pytest.skip(browser["skipped"])
+    assert list(browser["pages"]) == list(run.QUICK_BROWSER_PAGES)
+    page = browser["pages"]["pages/conviction_rates.py"]
+    assert page["errors"] == []
+    assert len(page["times_ms"]) == len(page["script_ms"]) == page["ms"]["n"] == 1
+    # the script run ends before every chart is redrawn: its part is no more than the whole
+    assert 0 < page["script_ms"][0] <= page["times_ms"][0]
+    assert page["ms"]["median"] == page["times_ms"][0]
+    # the page draws charts, and the latest month and the latest 12 months differ in some
+    assert 1 <= page["charts_differing"] <= page["charts"]
+    redraw = next(t for t in bench["doc"]["targets"] if t["target"].startswith("a filter change"))
+    assert (
+        redraw["value"] == page["ms"]["median"] and redraw["where"] == "pages/conviction_rates.py"
+    )
+
+
+def test_sessions_over_one_and_two_replica_processes(bench):
+    r = bench["doc"]["scales"]["1"]
+    assert r["build"]["exit"] == 0 and re.fullmatch(r"[0-9a-f]+", r["build"]["build"])
+    reps = r["replicas"]
+    assert list(reps) == ["1x4", "2x2"]  # --quick: 4 sessions
+    for key, procs, each in (("1x4", 1, [4]), ("2x2", 2, [2, 2])):
+        c = reps[key]
+        assert c["errors"] == 0, c["error_samples"]
+        assert (c["processes"], c["sessions_each"]) == (procs, each)
+        assert c["page_runs"] == 4 * c["visits_each"] == c["page_ms"]["n"]  # every session ran
+        assert [w["page_runs"] for w in c["per_process"]] == [n * c["visits_each"] for n in each]
+        assert all(w["errors"] == 0 and w["peak_rss_mb"] > 0 for w in c["per_process"])
+        assert c["page_ms"]["min"] <= c["page_ms"]["median"] <= c["page_ms"]["p95"]
+        assert c["page_ms"]["max"] == max(w["page_ms"]["max"] for w in c["per_process"])
+    p95 = next(t for t in bench["doc"]["targets"] if "two replica" in t["target"])
+    assert p95["value"] == reps["2x2"]["page_ms"]["p95"] and p95["limit"] == 1500
 
 
 def test_ingest_counts_match_the_files(bench):
@@ -125,7 +188,12 @@ def test_concurrent_sessions_and_the_summary(bench):
     assert {t["target"] for t in doc["targets"]} >= {
         "warm start, nothing changed (median)",
         "first page after a cold start (empty database)",
+        "every page's rerun after a filter change, cached (median)",
+        "a filter change in the browser to every chart redrawn (median, slowest page)",
+        "20 concurrent sessions over two replica processes: page time p95",
     }
+    cached = next(t for t in doc["targets"] if t["target"].endswith("cached (median)"))
+    assert cached["limit"] == 100
     assert "Targets:" in bench["stdout"] and "Cold ingest" in bench["stdout"]
 
 
@@ -188,6 +256,56 @@ def _same(pandas_df: pd.DataFrame, sql_df: pd.DataFrame, columns: list[str]) -> 
             "flagged_rate_by_court_type",
             {"area": HOME_AREA, "crime_type": "All crime", "start": "2017-04", "end": "2018-03"},
             ["flag", "court_type", "convictions", "unsuccessful", "cases", "conviction_rate"],
+        ),
+        # the four pages added later: Trials and witnesses, People, Victims, Casework quality
+        (
+            "trials",
+            "trial_effectiveness_by_month",
+            {
+                "crime_type": "Domestic abuse",
+                "area": HOME_AREA,
+                "court_type": "Magistrates' court",
+                "start": "2017-04",
+                "end": "2018-03",
+            },
+            ["month", "trials", "effective", "cracked", "ineffective", "effective_rate"]
+            + ["prosecution_attributed", "prosecution_attributed_rate"],
+        ),
+        (
+            "training",
+            "training_completion_by_month",
+            {"staff_group": "Lawyer", "start": "2017-04", "end": "2018-03"},
+            ["month", "due", "on_time", "late", "open_overdue", "not_yet_due", "on_time_rate"],
+        ),
+        (
+            "vcl_letters",
+            "vcl_letters_on_time_by_month",
+            {
+                "crime_type": "Hate crime",
+                "area": "West Midlands",
+                "start": "2017-04",
+                "end": "2018-03",
+            },
+            ["month", "due", "on_time", "late", "sent_late", "unsent_overdue", "not_yet_due"]
+            + ["on_time_rate"],
+        ),
+        (
+            "tsj_reviews",
+            "tsj_reviews_on_time_by_month",
+            {
+                "crime_type": "Drugs Offences",
+                "area": HOME_AREA,
+                "start": "2017-04",
+                "end": "2018-03",
+            },
+            ["month", "due", "on_time", "late", "open_overdue", "not_yet_due", "on_time_rate"],
+        ),
+        (
+            "disclosure_assessments",
+            "disclosure_fully_met_by_month",
+            {"area": "Staffordshire", "start": "2017-04", "end": "2018-03"},
+            ["month", "answers", "fully_met", "partially_met", "not_met", "not_applicable"]
+            + ["fully_met_rate"],
         ),
     ],
 )
