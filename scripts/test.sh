@@ -10,4 +10,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 python -m pip install -q -r requirements-dev.txt
-python -m pytest "$@"
+# Two workers (the machine has 2 cores), each taking whole test files, so module fixtures run once.
+python -m pytest -n 2 --dist loadfile "$@"
