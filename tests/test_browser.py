@@ -15,16 +15,14 @@ import contextlib
 import csv
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+
+from cjsperf import site
+from tests.server_support import dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -37,15 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = [
-    "/",
-    "/conviction-rates",
-    "/agent-spend",
-    "/court-sessions",
-    "/task-completion",
-    "/data-quality",
-    "/victims",
-]
+PAGES = ["/" + p.url_path for p in site.PAGES]  # every page the dashboard serves
 FILTERED = (
     "/conviction-rates?crime_type=Drugs+Offences&geography=West+Midlands&start=2018-03&end=2018-03"
 )
@@ -98,63 +88,13 @@ def _require_browser() -> None:
         pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve(tmp: Path):
     """`streamlit run dashboard.py` as a user starts it, on a free port, with a database file of
     its own in `tmp`; yields {"base": url, "log": path} once the server answers its health check."""
-    port = _free_port()
-    env = {**os.environ, "CJSPERF_DB": str(tmp / "browser.duckdb")}
-    env.pop("CJSPERF_DATA", None)
     log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the dashboard exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the dashboard did not answer in 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with dashboard({"CJSPERF_DB": str(tmp / "browser.duckdb")}, log) as base:
         yield {"base": base, "log": log}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,10 @@ import csv
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -34,6 +31,7 @@ import pytest
 from cjsperf.__main__ import main
 from cjsperf.db import Warehouse, WarehouseUnavailable, build_database
 from cjsperf.extracts import EXTRACTS
+from tests.server_support import dashboard, get
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -218,58 +216,12 @@ def test_build_command_without_a_data_folder_exits_1_quietly(tmp_path):
 
 
 # ----------------------------------------------------------------------------- two servers
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
 @contextlib.contextmanager
 def _replica(db: Path, log: Path):
     """`streamlit run dashboard.py` read-only on db; yields its base URL once /healthz says ok."""
-    port = _free_port()
-    env = {**os.environ, "CJSPERF_DB": str(db), "CJSPERF_READ_ONLY": "1"}
-    env.pop("CJSPERF_DATA", None)  # a replica needs no data folder
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
-            + ["--server.port", str(port), "--server.headless", "true"]
-            + ["--browser.gatherUsageStats", "false"],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"a replica exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                if _get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"a replica did not answer in 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    env = {"CJSPERF_DB": str(db), "CJSPERF_READ_ONLY": "1"}  # a replica needs no data folder
+    with dashboard(env, log, ready="/healthz", what="a replica") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _build_cli(data_dir: Path, db: Path) -> str:
@@ -298,7 +250,7 @@ def test_two_replicas_serve_one_build_and_move_to_the_next_together(data_dir, tm
         _replica(db, tmp_path / "b.log") as b,
     ):
         for base in (a, b):
-            status, body = _get(f"{base}/healthz")
+            status, body = get(f"{base}/healthz")
             health = json.loads(body)
             assert status == 200 and health["read_only"] is True
             assert health["build"] == first
@@ -310,7 +262,7 @@ def test_two_replicas_serve_one_build_and_move_to_the_next_together(data_dir, tm
             while not stop.is_set():
                 for path in ("/healthz", "/"):
                     try:
-                        status, body = _get(base + path)
+                        status, body = get(base + path)
                     except OSError as exc:
                         failures.append((base, path, repr(exc)))
                         continue
