@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from cjsperf import charts, theme
 from cjsperf.charts import Hover
@@ -74,14 +73,14 @@ def by_prosecutor_headline(df: pd.DataFrame, category: str, suffix: str = "") ->
 
 def by_prosecutor_figure(
     df: pd.DataFrame, category: str, *, subtitle: str, suffix: str = ""
-) -> go.Figure:
+) -> charts.Spec:
     """The figure of `by_prosecutor_chart` (for `cjsperf.ui.figure`, which keeps it)."""
     return by_prosecutor_chart(df, category, subtitle=subtitle, suffix=suffix)[0]
 
 
 def by_prosecutor_chart(
     df: pd.DataFrame, category: str, *, subtitle: str, suffix: str = ""
-) -> tuple[go.Figure, str]:
+) -> tuple[charts.Spec, str]:
     """Sessions by `category` (court centre, list type), agent and in-house stacked, in the frame's
     order; each label carries its agent share. `suffix` follows the name in the headline (' lists').
     Returns the figure and its headline."""
@@ -114,10 +113,14 @@ def by_prosecutor_chart(
     )
     # Counts only on segments wide enough to hold them (not shrunk or turned); legend in drawing order.
     widest = df["sessions"].max()
-    for trace in fig.data:
-        trace.text = [f"{v:,}" if v >= widest / 12 else "" for v in trace.x]
-    fig.update_traces(texttemplate="%{text}", textposition="inside", textangle=0)
-    fig.update_layout(legend_traceorder="normal")
+    for trace in fig["data"]:
+        trace.update(
+            text=[f"{v:,}" if v >= widest / 12 else "" for v in trace["x"]],
+            texttemplate="%{text}",
+            textposition="inside",
+            textangle=0,
+        )
+    fig["layout"]["legend"] = {"traceorder": "normal"}
     return fig, head
 
 

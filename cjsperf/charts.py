@@ -1,5 +1,10 @@
 """DataFrame → Plotly figure, one function per kind of chart. Never calls Streamlit.
 
+A figure is a `Spec`: the plain JSON-ready dict Plotly.js draws (`{"data": [...], "layout":
+{...}}`), written out whole in one pass. Building it through Plotly's Python objects (a validation
+on every `update_layout`, `add_trace`, `add_hline`) cost about 0.1 s a chart, more than the queries
+behind it; `plotly.graph_objects.Figure(spec)` validates a spec (the tests do it for every chart).
+
 Every chart follows the Analysis Function guidance: a headline that states the finding and a
 subtitle with measure, geography and period; white background, light horizontal gridlines only,
 horizontal text, thousands separators; the palette in `cjsperf.theme`. Hover text shows the counts
@@ -13,10 +18,45 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from cjsperf import theme
+
+Spec = dict  # a figure as Plotly.js takes it: {"data": [trace, ...], "layout": {...}}
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _value(v):
+    """One value as JSON-ready Python: NaN/NA → None, NumPy → Python, a date → ISO text."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if _missing(v):
+        return None
+    if isinstance(v, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(v).isoformat()
+    return v
+
+
+def values(data) -> list:
+    """A column (Series, array, list) as a JSON-ready list."""
+    items = data.tolist() if hasattr(data, "tolist") else list(data)
+    return [_value(v) for v in items]
+
+
+def customdata(part: pd.DataFrame, columns: Sequence[str]) -> list[list] | None:
+    """The hover columns as Plotly's customdata: one list per point."""
+    if not columns:
+        return None
+    return [list(row) for row in zip(*(values(part[c]) for c in columns))]
+
+
+def _trace(kind: str, **props) -> dict:
+    """A trace dict without the properties left unset (None)."""
+    return {"type": kind, **{k: v for k, v in props.items() if v is not None}}
 
 
 @dataclass(frozen=True)
@@ -80,18 +120,18 @@ def _hover_template(
     return "<br>".join(line for line in lines if line) + "<extra></extra>"
 
 
-def _base_layout(
-    fig: go.Figure, headline: str, subtitle: str, x_title: str, y_title: str, height: int
-) -> go.Figure:
-    fig.update_layout(
-        template=theme.TEMPLATE_NAME,
-        title={**_title(headline, subtitle), "y": 1 - TITLE_TOP_PX / height},
-        height=height,
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        margin={"t": _top_margin(subtitle, legend=len(fig.data) > 1, headline=headline)},
-    )
-    return fig
+def _layout(
+    headline: str, subtitle: str, x_title: str, y_title: str, height: int, *, legend: bool
+) -> dict:
+    """The layout every chart starts from: the theme, the title, axis titles, height, top margin."""
+    return {
+        "template": theme.TEMPLATE,
+        "title": {**_title(headline, subtitle), "y": 1 - TITLE_TOP_PX / height},
+        "height": height,
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}},
+        "margin": {"t": _top_margin(subtitle, legend=legend, headline=headline)},
+    }
 
 
 def line_chart(
@@ -112,13 +152,12 @@ def line_chart(
     y_range: Sequence[float] | None = None,
     months: Sequence[str] | None = None,
     height: int = 430,
-) -> go.Figure:
+) -> Spec:
     """One line per value of `series` (or a single line), in the order the values first appear.
 
     With `months` (every YYYY-MM of the period), a month missing from a series leaves a gap in its
     line instead of a straight line drawn across it.
     """
-    fig = go.Figure()
     groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
     given = dict(colors or {})
     palette = iter(
@@ -126,21 +165,23 @@ def line_chart(
         if len(groups) > 1
         else theme.CATEGORICAL
     )
+    data = []
     for name, part in groups:
         if months is not None:
             part = part.set_index(x).reindex(list(months)).rename_axis(x).reset_index()
         color = given.get(name) if name is not None else theme.DARK_BLUE
         color = color or next(palette)
-        fig.add_trace(
-            go.Scatter(
-                x=part[x],
-                y=part[y],
+        data.append(
+            _trace(
+                "scatter",
+                x=values(part[x]),
+                y=values(part[y]),
                 name=str(name) if name is not None else y_title,
                 mode="lines+markers",
                 line={"color": color, "width": 3, "dash": "dash" if name in dashed else "solid"},
                 marker={"size": 6},
                 connectgaps=False,
-                customdata=part[[h.column for h in hover]].to_numpy() if hover else None,
+                customdata=customdata(part, [h.column for h in hover]),
                 hovertemplate=_hover_template(
                     f"<b>{name}</b>" if name is not None else "",
                     x_title or x,
@@ -151,18 +192,19 @@ def line_chart(
                 ),
             )
         )
-    _base_layout(fig, headline, subtitle, x_title, y_title, height)
-    fig.update_layout(showlegend=series is not None, hovermode="closest")
+    layout = _layout(headline, subtitle, x_title, y_title, height, legend=len(data) > 1)
+    layout.update(showlegend=series is not None, hovermode="closest")
+    yaxis = layout["yaxis"]
     if y_suffix:
-        fig.update_yaxes(ticksuffix=y_suffix)
+        yaxis["ticksuffix"] = y_suffix
     if y_format != ",":
-        fig.update_yaxes(tickformat=y_format)
+        yaxis["tickformat"] = y_format
     if y_range is not None:
-        fig.update_yaxes(range=list(y_range))
+        yaxis["range"] = list(y_range)
     if months is not None and len(months) <= 6:
         # a few months: one tick per month, not Plotly's daily ticks ("May 3, May 10, ...")
-        fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return fig
+        layout["xaxis"].update(dtick="M1", tickformat="%b %Y")
+    return {"data": data, "layout": layout}
 
 
 def bar_chart(
@@ -186,16 +228,18 @@ def bar_chart(
     text: bool = True,
     height: int | None = None,
     small: str | None = None,
-) -> go.Figure:
+) -> Spec:
     """Bars by `category` (kept in the frame's order), grouped or stacked by `series`.
 
     With no series, `highlight` picks categories drawn in dark blue against grey (a focus series).
     `small`: a boolean column marking bars that rest on too few cases, drawn hollow (outline
     only), with no status.
     """
-    fig = go.Figure()
     groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
     palette = iter(theme.TWO_SERIES if len(groups) == 2 else theme.CATEGORICAL)
+    v_axis, c_axis = ("x", "y") if horizontal else ("y", "x")
+    label_fmt = value_format or ","
+    data = []
     for name, part in groups:
         if name is None:
             color = (
@@ -205,27 +249,26 @@ def bar_chart(
             )
         else:
             color = (colors or {}).get(name) or next(palette)
-        values, cats = part[value], part[category]
-        label_fmt = value_format.replace(",", ",") if value_format else ","
-        fig.add_trace(
-            go.Bar(
-                x=values if horizontal else cats,
-                y=cats if horizontal else values,
+        vals, cats = values(part[value]), values(part[category])
+        data.append(
+            _trace(
+                "bar",
+                x=vals if horizontal else cats,
+                y=cats if horizontal else vals,
                 orientation="h" if horizontal else "v",
                 name=str(name) if name is not None else value_title,
                 marker=_bar_marker(color, part[small] if small else None),
-                text=values if text else None,
-                texttemplate=f"{value_prefix}%{{{'x' if horizontal else 'y'}:{label_fmt}}}"
-                f"{value_suffix}"
+                text=[None if v is None else str(v) for v in vals] if text else None,
+                texttemplate=f"{value_prefix}%{{{v_axis}:{label_fmt}}}{value_suffix}"
                 if text
                 else None,
                 textposition="auto",
                 insidetextanchor="end",
-                customdata=part[[h.column for h in hover]].to_numpy() if hover else None,
+                customdata=customdata(part, [h.column for h in hover]),
                 hovertemplate=(
                     (f"<b>{name}</b><br>" if name is not None else "")
-                    + f"%{{{'y' if horizontal else 'x'}}}<br>{value_title or value}: {value_prefix}"
-                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}{value_suffix}"
+                    + f"%{{{c_axis}}}<br>{value_title or value}: {value_prefix}"
+                    f"%{{{v_axis}:{value_format}}}{value_suffix}"
                     + "".join(
                         f"<br>{h.label}: %{{customdata[{i}]:{h.fmt}}}" for i, h in enumerate(hover)
                     )
@@ -235,25 +278,26 @@ def bar_chart(
         )
     n_cats = df[category].nunique() if len(df) else 1
     auto_height = max(300, 130 + n_cats * (34 if series is None or stacked else 22 * len(groups)))
-    _base_layout(
-        fig,
+    layout = _layout(
         headline,
         subtitle,
         value_title if horizontal else category_title,
         category_title if horizontal else value_title,
         height or (auto_height if horizontal else 430),
+        legend=len(data) > 1,
     )
-    fig.update_layout(
+    layout.update(
         barmode="stack" if stacked else "group",
         showlegend=series is not None,
         hovermode="closest",
     )
-    value_axis = fig.update_xaxes if horizontal else fig.update_yaxes
-    value_axis(ticksuffix=value_suffix, tickprefix=value_prefix, tickformat=value_format)
+    layout[f"{v_axis}axis"].update(
+        ticksuffix=value_suffix, tickprefix=value_prefix, tickformat=value_format
+    )
     if horizontal:
-        fig.update_yaxes(autorange="reversed", showgrid=False)
-        fig.update_xaxes(showgrid=True, gridcolor=theme.GRID)
-    return fig
+        layout["yaxis"].update(autorange="reversed", showgrid=False)
+        layout["xaxis"].update(showgrid=True, gridcolor=theme.GRID)
+    return {"data": data, "layout": layout}
 
 
 def _bar_marker(color, hollow: pd.Series | None) -> dict:
@@ -267,14 +311,16 @@ def _bar_marker(color, hollow: pd.Series | None) -> dict:
     }
 
 
-def add_subtitle_line(fig: go.Figure, text: str) -> go.Figure:
+def add_subtitle_line(fig: Spec, text: str) -> Spec:
     """One more grey line under the figure's subtitle (e.g. the months a period covers), with the
     room above the plot grown to hold it."""
-    title = fig.layout.title.text or ""
-    fig.update_layout(
-        title_text=f"{title}<br><span style='font-size:14px;color:#505A5F'>{text}</span>",
-        margin_t=(fig.layout.margin.t or _top_margin("", legend=False)) + 20,
+    layout = fig["layout"]
+    title = layout.setdefault("title", {})
+    title["text"] = (
+        f"{title.get('text') or ''}<br><span style='font-size:14px;color:#505A5F'>{text}</span>"
     )
+    margin = layout.setdefault("margin", {})
+    margin["t"] = (margin.get("t") or _top_margin("", legend=False)) + 20
     return fig
 
 
@@ -297,50 +343,64 @@ def source_text(
     return f"{SAMPLE_MARK}. {text}" if synthetic else text
 
 
-def _numbers(values) -> list[float]:
+def _numbers(vals) -> list[float]:
     out = []
-    for v in values if values is not None else ():
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
+    for v in vals if vals is not None else ():
+        if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
             out.append(float(v))
     return out
 
 
-def left_margin(fig: go.Figure) -> int:
+def _get(d: Mapping | None, *path, default=None):
+    """d[path[0]][path[1]]…, or `default` where a step is missing."""
+    for key in path:
+        if not isinstance(d, Mapping) or d.get(key) is None:
+            return default
+        d = d[key]
+    return d
+
+
+def left_margin(fig: Spec) -> int:
     """px from the figure's left edge to the plot's: the left margin as Plotly's automargin will
     make it, estimated low (the y tick labels and title at half an em a character), so a line
     shifted left by it starts at the figure's edge or just inside it, never outside."""
-    layout = fig.layout
-    tmpl = layout.template.layout if layout.template else go.Layout()
-    margin = layout.margin.l if layout.margin.l is not None else tmpl.margin.l
-    margin = 80 if margin is None else margin  # Plotly's default
-    y, ty = layout.yaxis, tmpl.yaxis
-    if y.visible is False or y.showticklabels is False:
+    layout = fig["layout"]
+    tmpl = _get(layout, "template", "layout", default={})
+    margin = _get(layout, "margin", "l", default=_get(tmpl, "margin", "l", default=80))
+    y, ty = layout.get("yaxis") or {}, tmpl.get("yaxis") or {}
+    if y.get("visible") is False or y.get("showticklabels") is False:
         return int(margin)
-    size = y.tickfont.size or ty.tickfont.size or layout.font.size or tmpl.font.size or 12
-    traces = [t for t in fig.data if getattr(t, "yaxis", "y") in (None, "y")]
-    horizontal = [t for t in traces if getattr(t, "orientation", None) == "h"]
-    if y.ticktext:
-        labels = [str(t) for t in y.ticktext]
-    elif horizontal or (y.type == "category"):
-        labels = [str(v) for t in traces for v in (t.y if t.y is not None else ())]
+    size = (
+        _get(y, "tickfont", "size")
+        or _get(ty, "tickfont", "size")
+        or _get(layout, "font", "size")
+        or _get(tmpl, "font", "size")
+        or 12
+    )
+    traces = [t for t in fig["data"] if t.get("yaxis") in (None, "y")]
+    horizontal = [t for t in traces if t.get("orientation") == "h"]
+    if y.get("ticktext"):
+        labels = [str(t) for t in y["ticktext"]]
+    elif horizontal or y.get("type") == "category":
+        labels = [str(v) for t in traces for v in (t.get("y") or ())]
     else:
-        nums = [abs(v) for t in traces for v in _numbers(t.y)]
+        nums = [abs(v) for t in traces for v in _numbers(t.get("y"))]
         top = max(nums, default=0.0)
-        fmt = y.tickformat if y.tickformat is not None else ty.tickformat
+        fmt = y["tickformat"] if y.get("tickformat") is not None else ty.get("tickformat")
         digits = len(f"{top:,.0f}" if fmt and "," in fmt else f"{top:.0f}")
         decimals = fmt.split(".")[-1][:1] if fmt and "." in fmt else ""
         digits += int(decimals) + 1 if decimals.isdigit() and int(decimals) else 0
-        labels = [(y.tickprefix or "") + "8" * digits + (y.ticksuffix or ty.ticksuffix or "")]
+        suffix = y.get("ticksuffix") or ty.get("ticksuffix") or ""
+        labels = [(y.get("tickprefix") or "") + "8" * digits + suffix]
     width = max((len(s) for s in labels), default=0) * 0.5 * size + 4
-    title = y.title.text if y.title and y.title.text else ""
-    if title:
-        width += size * 1.1 + (y.title.standoff or ty.title.standoff or 0)
+    if _get(y, "title", "text"):
+        width += size * 1.1 + (_get(y, "title", "standoff") or _get(ty, "title", "standoff") or 0)
     return int(max(margin, margin + width))
 
 
 def add_source(
-    fig: go.Figure, source: str, *, as_at: str = "", produced: str = "", synthetic: bool = False
-) -> go.Figure:
+    fig: Spec, source: str, *, as_at: str = "", produced: str = "", synthetic: bool = False
+) -> Spec:
     """The source line (and the sample mark where it applies) in the figure's bottom margin, so
     an image of the chart (the camera button) carries them; margins keep the axis labels."""
     text = source_text(source, as_at=as_at, produced=produced, synthetic=synthetic)
@@ -350,23 +410,25 @@ def add_source(
         body = body.replace(
             SAMPLE_MARK, f"<span style='color:#B3400A'><b>{SAMPLE_MARK}</b></span>", 1
         )
-    x_title = bool(fig.layout.xaxis.title.text)
+    layout = fig["layout"]
+    x_title = bool(_get(layout, "xaxis", "title", "text"))
     below = 34 + (26 if x_title else 0)  # px under the plot: tick labels, then the axis title
-    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != SOURCE_NAME]
+    notes = [a for a in layout.get("annotations", ()) if a.get("name") != SOURCE_NAME]
     # At the figure's left edge, not the plot's: shifted left by the margin (Plotly 7 places an
     # annotation against the plot or an axis only; "container" is for titles and legends).
-    fig.add_annotation(
-        name=SOURCE_NAME, text=body, showarrow=False, xref="paper", yref="paper", x=0, y=0,
-        xanchor="left", yanchor="top", xshift=-left_margin(fig) + SOURCE_INSET, yshift=-below,
-        align="left", font={"size": 11, "color": theme.DARK_GREY},
-    )  # fmt: skip
-    margin = fig.layout.margin
+    notes.append({
+        "name": SOURCE_NAME, "text": body, "showarrow": False, "xref": "paper", "yref": "paper",
+        "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
+        "xshift": -left_margin(fig) + SOURCE_INSET, "yshift": -below, "align": "left",
+        "font": {"size": 11, "color": theme.DARK_GREY},
+    })  # fmt: skip
+    layout["annotations"] = notes
+    margin = layout.setdefault("margin", {})
     extra = 15 * len(lines) + 8
-    fig.update_layout(
-        margin_b=max(margin.b or 0, below + extra), margin_r=max(margin.r or 0, RIGHT_MARGIN)
-    )
-    if fig.layout.height:  # the plot keeps its height; the figure grows by the source's lines
-        fig.update_layout(height=fig.layout.height + extra)
+    margin["b"] = max(margin.get("b") or 0, below + extra)
+    margin["r"] = max(margin.get("r") or 0, RIGHT_MARGIN)
+    if layout.get("height"):  # the plot keeps its height; the figure grows by the source's lines
+        layout["height"] += extra
     return fig
 
 
@@ -379,7 +441,7 @@ def sparkline(
     y_suffix: str = "",
     y_format: str = ",",
     months: Sequence[str] | None = None,
-) -> go.Figure:
+) -> Spec:
     """A small trend line with no axes, for an overview tile; the last point is marked.
 
     `x` holds months (YYYY-MM). Points sit at their month on a date axis spanning `months` (by
@@ -393,113 +455,113 @@ def sparkline(
     if months is None:
         last = have[x].max() if len(have) else None
         months = [shift_month(last, n) for n in range(-11, 1)] if last else []
-    by_month = dict(zip(have[x], have[y]))
-    ys = [None if pd.isna(by_month.get(m)) else by_month[m] for m in months]
+    by_month = dict(zip(have[x], values(have[y])))
+    ys = [by_month.get(m) for m in months]
     xs = [f"{m}-01" for m in months]
-    fig = go.Figure(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            connectgaps=False,
+    data = [
+        _trace(
+            "scatter", x=xs, y=ys, mode="lines", connectgaps=False,
             line={"color": color, "width": 2},
             hovertemplate=f"%{{x|%b %Y}}: %{{y:{y_format}}}{y_suffix}<extra></extra>",
         )
-    )
+    ]  # fmt: skip
     shown = [(a, b) for a, b in zip(xs, ys) if b is not None]
     if shown:
-        fig.add_trace(
-            go.Scatter(
-                x=[shown[-1][0]],
-                y=[shown[-1][1]],
-                mode="markers",
-                marker={"color": color, "size": 7},
-                hoverinfo="skip",
+        data.append(
+            _trace(
+                "scatter", x=[shown[-1][0]], y=[shown[-1][1]], mode="markers",
+                marker={"color": color, "size": 7}, hoverinfo="skip",
             )
-        )
-    fig.update_layout(
-        template=theme.TEMPLATE_NAME,
-        height=70,
-        margin={"l": 0, "r": 0, "t": 4, "b": 4},
-        showlegend=False,
-        xaxis={"visible": False, "type": "date", "range": [xs[0], xs[-1]] if xs else None},
-        yaxis={"visible": False},
-    )
-    return fig
+        )  # fmt: skip
+    xaxis = {"visible": False, "type": "date"}
+    if xs:
+        xaxis["range"] = [xs[0], xs[-1]]
+    layout = {
+        "template": theme.TEMPLATE,
+        "height": 70,
+        "margin": {"l": 0, "r": 0, "t": 4, "b": 4},
+        "showlegend": False,
+        "xaxis": xaxis,
+        "yaxis": {"visible": False},
+    }
+    return {"data": data, "layout": layout}
 
 
-def mark_month(fig: go.Figure, month: str, text: str, level: int = 0) -> go.Figure:
+def _add(fig: Spec, kind: str, item: dict) -> None:
+    """Append a shape or an annotation (`kind`: 'shapes', 'annotations') to the layout."""
+    fig["layout"].setdefault(kind, []).append(item)
+
+
+def mark_month(fig: Spec, month: str, text: str, level: int = 0) -> Spec:
     """A subtle dotted vertical line at `month` (an x value: YYYY-MM, or a date on a monthly axis)
     with a small label at the top (`level` 1, 2… lower), for an event such as a plan's launch. On a column chart the value
     axis gets headroom (stacked totals and any target line included) so the label clears the bars."""
-    columns = [t for t in fig.data if t.type == "bar" and t.orientation != "h" and t.y is not None]
+    layout = fig["layout"]
+    columns = [
+        t for t in fig["data"]
+        if t.get("type") == "bar" and t.get("orientation") != "h" and t.get("y") is not None
+    ]  # fmt: skip
     if columns:
         totals: dict = {}
         for t in columns:
-            for x, y in zip(t.x, t.y):
-                totals[x] = totals.get(x, 0) + (y if y == y and y is not None else 0)
-        lines = [s.y0 for s in fig.layout.shapes if s.y0 is not None and s.yref == "y"]
+            for x, y in zip(t["x"], t["y"]):
+                totals[x] = totals.get(x, 0) + (y if y is not None and y == y else 0)
+        lines = [
+            s["y0"] for s in layout.get("shapes", ()) if s.get("y0") is not None and s.get("yref") == "y"
+        ]  # fmt: skip
         top = max([*totals.values(), *lines, 0])
         if top > 0:
-            fig.update_yaxes(range=[0, top * 1.3])
-    fig.add_vline(
-        x=month, line={"color": theme.DARK_GREY, "width": 1, "dash": "dot"}, layer="below"
-    )
+            layout.setdefault("yaxis", {})["range"] = [0, top * 1.3]
+    _add(fig, "shapes", {
+        "type": "line", "x0": month, "x1": month, "xref": "x", "y0": 0, "y1": 1,
+        "yref": "y domain", "line": {"color": theme.DARK_GREY, "width": 1, "dash": "dot"},
+        "layer": "below",
+    })  # fmt: skip
     # In the right part of a chart with a fixed month range, the label runs leftwards (not off it).
-    rng = fig.layout.xaxis.range
+    rng = _get(layout, "xaxis", "range")
     left = True
     if rng:
         a, b, at = (pd.Timestamp(str(v)[:10]) for v in (rng[0], rng[1], month))
         left = (at - a) / (b - a) < 0.6 if b > a else True
-    fig.add_annotation(
-        x=month,
-        y=1,
-        yref="paper",
-        text=_plain(text),  # an event's label from events.csv, as it is written
-        showarrow=False,
-        xanchor="left" if left else "right",
-        yanchor="top",
-        xshift=4 if left else -4,
-        yshift=-34 * level,  # a second event close by labels below the first
-        align="left",
-        font={"size": 12, "color": "#505A5F"},
-        bgcolor="rgba(255,255,255,0.85)",
-    )
+    _add(fig, "annotations", {
+        "x": month, "y": 1, "yref": "paper",
+        "text": _plain(text),  # an event's label from events.csv, as it is written
+        "showarrow": False, "xanchor": "left" if left else "right", "yanchor": "top",
+        "xshift": 4 if left else -4,
+        "yshift": -34 * level,  # a second event close by labels below the first
+        "align": "left", "font": {"size": 12, "color": "#505A5F"},
+        "bgcolor": "rgba(255,255,255,0.85)",
+    })  # fmt: skip
     return fig
 
 
-def target_line(fig: go.Figure, value: float, text: str, *, horizontal: bool = False) -> go.Figure:
+def target_line(fig: Spec, value: float, text: str, *, horizontal: bool = False) -> Spec:
     """A dashed line at a target value, labelled with `text` (say what the target is and its value).
 
-    On a horizontal bar chart (`horizontal=True`) the line is vertical, at x = value.
+    On a horizontal bar chart (`horizontal=True`) the line is vertical, at x = value, behind the
+    bars and their value labels, with its label above the plot.
     """
     line = {"color": theme.DARK_GREY, "width": 2, "dash": "dash"}
     font = {"size": 13, "color": theme.DARK_GREY}
     if horizontal:
-        fig.add_vline(
-            x=value,
-            line=line,
-            annotation_text=text,
-            annotation_position="top right",
-            annotation_font=font,
-        )
+        _add(fig, "shapes", {
+            "type": "line", "x0": value, "x1": value, "xref": "x", "y0": 0, "y1": 1,
+            "yref": "y domain", "line": line, "layer": "below",
+        })  # fmt: skip
+        _add(fig, "annotations", {
+            "text": text, "showarrow": False, "font": font, "x": value, "xref": "x",
+            "xanchor": "left", "y": 1, "yref": "y domain", "yanchor": "bottom",
+        })  # fmt: skip
     else:
-        fig.add_hline(
-            y=value,
-            line=line,
-            annotation_text=text,
-            annotation_position="top left",
-            annotation_font=font,
-            annotation_bgcolor="rgba(255,255,255,0.85)",
-        )
-    return fig
-
-
-def month_ticks(fig: go.Figure, months: Sequence[str]) -> go.Figure:
-    """On a monthly chart of a few months (YYYY-MM x values), one tick per month labelled 'Mar 2018'
-    instead of Plotly's daily or hourly ticks; as `line_chart` does when given `months`."""
-    if 0 < len(months) <= 6:
-        fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+        _add(fig, "shapes", {
+            "type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": value, "y1": value,
+            "yref": "y", "line": line,
+        })  # fmt: skip
+        _add(fig, "annotations", {
+            "text": text, "showarrow": False, "font": font, "x": 0, "xref": "x domain",
+            "xanchor": "left", "y": value, "yref": "y", "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.85)",
+        })  # fmt: skip
     return fig
 
 
@@ -529,7 +591,7 @@ def spc_chart(
     hover: Sequence[Hover] = (),
     small: Sequence[bool] | None = None,
     height: int = 450,
-) -> go.Figure:
+) -> Spec:
     """An XmR chart (NHS "Making Data Count"): the series with each point coloured and shaped by its
     special cause (improvement blue triangle, concern orange diamond, neutral purple square, common
     cause grey circle), the mean, and the process limits dashed, each segment on its own.
@@ -540,15 +602,16 @@ def spc_chart(
     cases (drawn hollow, with no status). `icons`: the variation and assurance in words, shown
     above the plot. `months`: every month of the x axis, so a month without data is a gap.
     """
-    fig = go.Figure()
+    data = []
     fmt = f"{y_prefix}%{{y:{y_format}}}{y_suffix}"
     if comparisons is not None and len(comparisons):
         for series, part in comparisons.groupby("series", sort=False):
-            part = part.set_index("month").reindex(list(months)).rename_axis("month").reset_index()
-            fig.add_trace(
-                go.Scatter(
-                    x=part["month"], y=part["value"], name=str(series), mode="lines",
-                    line={"color": theme.FOCUS_GREY, "width": 2}, connectgaps=False,
+            by_month = dict(zip(part["month"], values(part["value"])))
+            data.append(
+                _trace(
+                    "scatter", x=list(months), y=[by_month.get(m) for m in months],
+                    name=str(series), mode="lines", line={"color": theme.FOCUS_GREY, "width": 2},
+                    connectgaps=False,
                     hovertemplate=f"<b>{series}</b><br>%{{x}}: {fmt}<extra></extra>",
                 )
             )  # fmt: skip
@@ -557,31 +620,31 @@ def spc_chart(
     lines: dict[str, list] = {"month": [], "mean": [], "lower": [], "upper": []}
     for _, seg in pts.groupby("segment", sort=True) if len(pts) else []:
         for col in lines:
-            lines[col] += [*seg[col].tolist(), None]
+            lines[col] += [*values(seg[col]), None]
     if len(pts) and pts["upper"].notna().any():
         for col, label in (("upper", "Process limits"), ("lower", "Process limits")):
-            fig.add_trace(
-                go.Scatter(
-                    x=lines["month"], y=lines[col], name=label, mode="lines",
+            data.append(
+                _trace(
+                    "scatter", x=lines["month"], y=lines[col], name=label, mode="lines",
                     line={"color": theme.DARK_GREY, "width": 1.5, "dash": "dash"},
                     legendgroup="limits", showlegend=col == "upper", connectgaps=False,
                     hovertemplate=f"{'Upper' if col == 'upper' else 'Lower'} limit: {fmt}"
                     "<extra></extra>",
                 )
             )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(
-                x=lines["month"], y=lines["mean"], name="Mean", mode="lines",
+        data.append(
+            _trace(
+                "scatter", x=lines["month"], y=lines["mean"], name="Mean", mode="lines",
                 line={"color": theme.DARK_GREY, "width": 1.5}, connectgaps=False,
                 hovertemplate=f"Mean: {fmt}<extra></extra>",
             )
         )  # fmt: skip
-    full = pts.set_index("month").reindex(list(months)).rename_axis("month").reset_index()
-    fig.add_trace(
-        go.Scatter(
-            x=full["month"], y=full["value"], name=name or y_title, mode="lines",
-            line={"color": theme.DARK_BLUE, "width": 2}, connectgaps=False, hoverinfo="skip",
-            showlegend=False,
+    by_month = dict(zip(pts["month"], values(pts["value"]))) if len(pts) else {}
+    data.append(
+        _trace(
+            "scatter", x=list(months), y=[by_month.get(m) for m in months], name=name or y_title,
+            mode="lines", line={"color": theme.DARK_BLUE, "width": 2}, connectgaps=False,
+            hoverinfo="skip", showlegend=False,
         )
     )  # fmt: skip
     kinds = pts["special_cause"].fillna("") if len(pts) else pd.Series(dtype=str)
@@ -593,14 +656,14 @@ def spc_chart(
             if part.empty:
                 continue
             colour = theme.SPC[kind or "common"]
-            fig.add_trace(
-                go.Scatter(
-                    x=part["month"], y=part["value"], mode="markers",
+            data.append(
+                _trace(
+                    "scatter", x=values(part["month"]), y=values(part["value"]), mode="markers",
                     name=label + (" (too few cases)" if is_small else ""),
                     marker={"color": colour, "size": 9 if kind else 7,
                             "symbol": symbol + ("-open" if is_small else ""),
                             "line": {"color": colour, "width": 2}},
-                    customdata=part[[h.column for h in hover]].to_numpy() if hover else None,
+                    customdata=customdata(part, [h.column for h in hover]),
                     hovertemplate=_hover_template(
                         f"<b>{label}</b>", "Month", y_title, y_format, y_suffix, hover
                     ).replace("%{y:", f"{y_prefix}%{{y:"),
@@ -611,24 +674,24 @@ def spc_chart(
     if len(headline) > 55 and ": " in headline:
         value, finding = headline.split(": ", 1)
         headline = f"{value}:<br>" + "<br>".join(textwrap.wrap(finding, 55))
-    _base_layout(fig, headline, subtitle, "Month", y_title, height + 24 * headline.count("<br>"))
+    height += 24 * headline.count("<br>")
+    layout = _layout(headline, subtitle, "Month", y_title, height, legend=len(data) > 1)
     # room for a legend that wraps to a second row on a half-width chart
-    fig.update_layout(
-        showlegend=True, hovermode="closest", margin_t=fig.layout.margin.t + 26,
-        height=fig.layout.height + 26,
-    )  # fmt: skip
-    fig.update_yaxes(ticksuffix=y_suffix, tickprefix=y_prefix)
+    layout.update(showlegend=True, hovermode="closest", height=height + 26)
+    layout["margin"]["t"] += 26
+    layout["yaxis"].update(ticksuffix=y_suffix, tickprefix=y_prefix)
     if y_format != ",":
-        fig.update_yaxes(tickformat=y_format)
+        layout["yaxis"]["tickformat"] = y_format
+    fig = {"data": data, "layout": layout}
     if icons:  # in the figure, so an exported image keeps them: a line under the subtitle
         add_subtitle_line(fig, icons)
     if len(months):
         # The months shown, half a month either side: an event's label must not widen the axis.
         first = pd.Timestamp(f"{months[0]}-01") - pd.Timedelta(days=16)
         last = pd.Timestamp(f"{months[-1]}-01") + pd.Timedelta(days=16)
-        fig.update_xaxes(range=[first.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d")])
+        layout["xaxis"]["range"] = [first.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d")]
     if len(months) <= 6:
-        fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+        layout["xaxis"].update(dtick="M1", tickformat="%b %Y")
     return fig
 
 
@@ -643,24 +706,25 @@ def funnel_chart(
     x_title: str = "Cases (convictions + unsuccessful)",
     y_title: str = "Conviction rate",
     height: int = 520,
-) -> go.Figure:
+) -> Spec:
     """A funnel plot: each unit's rate (`points`: unit, n, rate, position_95, position_998)
     against its number of cases, the overall rate `p0` and the 95% and 99.8% limits (`lines`:
     n, lower_95, upper_95, lower_998, upper_998). Units in `highlight` are dark blue and named;
     the others light grey. Rates in %."""
-    fig = go.Figure()
+    data = []
+    ns = values(lines["n"])
     for tag, label, dash in (("998", "99.8% limits", "dot"), ("95", "95% limits", "dash")):
         for side in ("upper", "lower"):
-            fig.add_trace(
-                go.Scatter(
-                    x=lines["n"], y=lines[f"{side}_{tag}"], mode="lines", name=label,
+            data.append(
+                _trace(
+                    "scatter", x=ns, y=values(lines[f"{side}_{tag}"]), mode="lines", name=label,
                     legendgroup=tag, showlegend=side == "upper", hoverinfo="skip",
                     line={"color": theme.DARK_GREY, "width": 1.5, "dash": dash},
                 )
             )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=[lines["n"].min(), lines["n"].max()], y=[p0, p0], mode="lines",
+    data.append(
+        _trace(
+            "scatter", x=values([lines["n"].min(), lines["n"].max()]), y=[p0, p0], mode="lines",
             name=f"National {p0:.1f}%", line={"color": theme.DARK_GREY, "width": 1.5},
             hoverinfo="skip",
         )
@@ -672,25 +736,29 @@ def funnel_chart(
     ):
         if part.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=part["n"], y=part["rate"], mode="markers+text" if text else "markers",
-                name=name, text=part["unit"] if text else None, textposition="middle right",
+        data.append(
+            _trace(
+                "scatter", x=values(part["n"]), y=values(part["rate"]),
+                mode="markers+text" if text else "markers", name=name,
+                text=values(part["unit"]) if text else None, textposition="middle right",
                 marker={"color": colour, "size": 11 if text else 8,
                         "line": {"color": "white", "width": 1}},
-                customdata=part[["unit", "position_95", "position_998"]].to_numpy(),
+                customdata=customdata(part, ["unit", "position_95", "position_998"]),
                 hovertemplate="<b>%{customdata[0]}</b><br>Rate: %{y:.1f}%<br>Cases: %{x:,}"
                 "<br>%{customdata[1]} the 95% limits, %{customdata[2]} the 99.8%<extra></extra>",
             )
         )  # fmt: skip
-    _base_layout(fig, headline, subtitle, x_title, y_title, height)
-    fig.update_layout(showlegend=True, hovermode="closest")
+    layout = _layout(headline, subtitle, x_title, y_title, height, legend=len(data) > 1)
+    layout.update(showlegend=True, hovermode="closest")
     # Log axis with ticks at 1, 2 and 5 times powers of ten within the range, so labels never crowd.
-    ns = lines["n"]
-    ticks = [m * 10**e for e in range(0, 8) for m in (1, 2, 5) if ns.min() <= m * 10**e <= ns.max()]
-    fig.update_xaxes(type="log", tickformat=",", tickvals=ticks or None)
-    fig.update_yaxes(ticksuffix="%", tickformat=".0f")
+    n = lines["n"]
+    ticks = [m * 10**e for e in range(0, 8) for m in (1, 2, 5) if n.min() <= m * 10**e <= n.max()]
+    layout["xaxis"].update(type="log", tickformat=",")
+    if ticks:
+        layout["xaxis"]["tickvals"] = ticks
     lo = min(points["rate"].min(), lines["lower_998"].iloc[-1]) if len(points) else 0
     hi = max(points["rate"].max(), lines["upper_998"].iloc[-1]) if len(points) else 100
-    fig.update_yaxes(range=[max(0, lo - 5), min(100, hi + 5)])
-    return fig
+    layout["yaxis"].update(
+        ticksuffix="%", tickformat=".0f", range=[_value(max(0, lo - 5)), _value(min(100, hi + 5))]
+    )
+    return {"data": data, "layout": layout}

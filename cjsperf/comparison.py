@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from cjsperf import charts, funnel
 from cjsperf.extracts import AREA_FORCES, FLAGS, HOME_AREA
@@ -43,7 +42,7 @@ class FunnelView:
     table: pd.DataFrame  # the rows behind the plot (limits as shown)
     headline: str
     notes: tuple[str, ...]
-    figure: go.Figure | None
+    figure: charts.Spec | None
 
 
 def _home(level: str, f: Filters) -> tuple[str, ...]:

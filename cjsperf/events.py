@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from cjsperf import charts, spc
 
@@ -82,11 +81,11 @@ def process_changes(events: Iterable[Event], measure_key: str) -> list[str]:
 
 
 def mark_events(
-    fig: go.Figure,
+    fig: charts.Spec,
     months: Sequence[str],
     events: Iterable[Event],
     measure_key: str | None = None,
-) -> go.Figure:
+) -> charts.Spec:
     """Mark each event of `measure_key` (every event when None) on a monthly chart whose x values
     are `months` (YYYY-MM), when the chart shows its month. Events in one month share a label."""
     shown = set(months)

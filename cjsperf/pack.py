@@ -29,8 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import plotly.io as pio
 
 from cjsperf import downloads, site
 from cjsperf.filters import Filters, month_label
@@ -41,12 +41,6 @@ TITLE = "CPS West Midlands joint performance: meeting pack"
 CHART_WIDTH = 980  # px: the width of A4 landscape inside its margins, on screen and on paper
 CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 DQ_TITLE = "Data quality summary"
-try:  # Plotly's fast JSON engine where orjson is installed (optional)
-    import orjson  # noqa: F401
-
-    JSON_ENGINE = "orjson"
-except ImportError:
-    JSON_ENGINE = "json"
 
 
 # ---------------------------------------------------------------------------- collecting
@@ -226,10 +220,19 @@ def _slug(text: str) -> str:
     return downloads.slug(text) or "section"
 
 
+def _plain_json(value):
+    """What `json` cannot write itself: NumPy values and arrays, dates (as ISO text)."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def _json(obj) -> str:
     """JSON safe inside <script>: no '</script>' or '<!--' can end it early."""
     return (
-        json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=_plain_json)
         .replace("<", "\\u003c")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
@@ -243,11 +246,9 @@ class Figures:
         self.template: dict | None = None
         self.figs: list[dict] = []
 
-    def add(self, fig) -> int:
-        # Plotly's encoder (typed arrays, dates; orjson where installed), without validating again
-        # what the figure functions built through the validating API
-        spec = json.loads(pio.to_json(fig, validate=False, engine=JSON_ENGINE))
-        layout = spec.setdefault("layout", {})
+    def add(self, spec: Mapping) -> int:
+        """Add a chart's `charts.Spec` (not changed: a kept spec is shared); its index."""
+        layout = dict(spec.get("layout") or {})
         template = layout.pop("template", None)
         if self.template is None:
             self.template = template

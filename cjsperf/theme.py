@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-import plotly.io as pio
-
 DARK_BLUE = "#12436D"
 TURQUOISE = "#28A197"
 DARK_PINK = "#801650"
@@ -49,10 +46,8 @@ RAG = {"Green": "#00703C", "Amber": "#F47738", "Red": "#D4351C", "No target": DA
 
 FONT = "Arial, Helvetica, sans-serif"
 
-TEMPLATE_NAME = "analysis_function"
-
-pio.templates[TEMPLATE_NAME] = go.layout.Template(
-    layout=go.Layout(
+TEMPLATE = {  # Plotly's layout template, as the JSON every figure carries (`charts.Spec`)
+    "layout": dict(
         font={"family": FONT, "size": 15, "color": TEXT},
         paper_bgcolor="white",
         plot_bgcolor="white",
@@ -82,4 +77,4 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
         bargap=0.25,
         bargroupgap=0.05,
     )
-)
+}

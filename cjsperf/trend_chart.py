@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from cjsperf import charts, icons
 from cjsperf.charts import Hover
@@ -50,7 +49,7 @@ def trend_figure(
     hover: Sequence[Hover] = (),
     comparisons: pd.DataFrame | None = None,
     headline: str | None = None,
-) -> go.Figure:
+) -> charts.Spec:
     """The SPC chart of `t`; `comparisons` (month, series, value) are drawn as light grey lines."""
     m = t.measure
     pts = t.result.points

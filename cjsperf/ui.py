@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
-import json
 import logging
 import os
 import threading
@@ -19,8 +18,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 from plotly.basedatatypes import BaseFigure
 
@@ -61,7 +58,7 @@ class Collected:
     kind: str
     title: str = ""
     subtitle: str = ""
-    fig: go.Figure | None = None
+    fig: dict | None = None  # a chart's `charts.Spec`
     data: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
     source: str = ""
@@ -252,9 +249,10 @@ def _hashable(value):
 
 
 class PlotlySpec(BaseFigure):
-    """A built figure as `st.plotly_chart` receives it, without Plotly objects: it asks a figure
-    for `to_dict()` and serialises that, and this hands it the JSON-ready dict kept by `memo`
-    (building the figure again would cost more than the rest of a cached rerun)."""
+    """A figure as `st.plotly_chart` receives it, without Plotly objects: it asks a figure for
+    `to_dict()` and serialises that, and this hands it the chart's `charts.Spec` (a dict: given to
+    `st.plotly_chart` as it is, Streamlit would validate it through Plotly's objects again, at
+    about 10 ms a chart)."""
 
     def __init__(self, spec: dict):  # BaseFigure.__init__ would validate it all again
         object.__setattr__(self, "_spec", spec)
@@ -262,17 +260,17 @@ class PlotlySpec(BaseFigure):
     def to_dict(self) -> dict:
         return self._spec
 
-    def figure(self) -> go.Figure:
-        """A Plotly figure of the spec (for the meeting pack and tests; not used to draw)."""
+    def figure(self):
+        """A Plotly figure of the spec, validated (for tests; not used to draw)."""
+        import plotly.graph_objects as go
+
         return go.Figure(self._spec)
 
 
-def spec_of(fig: Figure) -> PlotlySpec | go.Figure:
-    """For `st.plotly_chart` outside `chart_block` (an Overview sparkline): the kept JSON of
+def spec_of(fig: Figure) -> PlotlySpec:
+    """For `st.plotly_chart` outside `chart_block` (an Overview sparkline): the kept spec of
     `figure(builder, ...)`, built when not kept."""
-    if fig.key is None:
-        return fig.build()
-    return PlotlySpec(memo(("spec", fig.key), lambda: figure_spec(fig.build())))
+    return PlotlySpec(memo(None if fig.key is None else ("spec", fig.key), fig.build))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -295,21 +293,16 @@ def tiles(registry, f: Filters, events=()):
     return out
 
 
-def figure_spec(fig: go.Figure) -> dict:
-    """The JSON-ready dict `st.plotly_chart` sends for `fig` (its JSON, parsed)."""
-    return json.loads(pio.to_json(fig, validate=False))
-
-
 @dataclasses.dataclass(frozen=True)
 class Figure:
     """A figure not built yet: `build()` makes it; `key` says what it is made from. `chart_block`
     builds it only when its JSON is not kept already (`figure()` makes one)."""
 
     key: tuple | None  # None: built every time
-    build: Callable[[], go.Figure]
+    build: Callable[[], dict]
 
 
-def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> Figure:
+def figure(builder: Callable[..., dict], *args, **kwargs) -> Figure:
     """`builder(*args, **kwargs)`, such as `charts.bar_chart(df, ...)`, built by `chart_block` only
     when the same builder with the same frames (by content) and arguments has not been drawn
     before. `builder` must depend on its arguments alone (a page's own function can do the
@@ -526,7 +519,7 @@ def export_filters(f: Filters) -> dict[str, str]:
 
 
 def chart_block(
-    fig: go.Figure | Figure,
+    fig: dict | Figure,
     data: pd.DataFrame,
     *,
     key: str,
@@ -560,30 +553,25 @@ def chart_block(
     labels = dict(column_labels or {})
     c = collecting()
 
-    def finish(built: go.Figure) -> go.Figure:
+    def finish(built: dict) -> dict:
         if covered:
             charts.add_subtitle_line(built, f"Covers {covered}")
         return charts.add_source(built, source, as_at=as_at, produced=produced, synthetic=synthetic)
 
-    if isinstance(fig, Figure) and fig.key is not None and c is None:
-        lazy = fig
-        shown_fig: go.Figure | PlotlySpec = PlotlySpec(
-            memo(
-                ("chart", lazy.key, covered, as_at, produced, source, synthetic),
-                lambda: figure_spec(finish(lazy.build())),
-            )
-        )
+    if isinstance(fig, Figure):  # built only when not kept (a key of None: always built)
+        kept = fig.key and ("chart", fig.key, covered, as_at, produced, source, synthetic)
+        spec = memo(kept, lambda: finish(fig.build()))
     else:
-        shown_fig = finish(fig.build() if isinstance(fig, Figure) else fig)
+        spec = finish(fig)
     if c is not None:
         c.add(
-            "chart", title=title, subtitle=subtitle, fig=shown_fig,
+            "chart", title=title, subtitle=subtitle, fig=spec,
             data=data.rename(columns=labels), notes=tuple(notes), source=source,
             synthetic=synthetic,
         )  # fmt: skip
         return
     st.plotly_chart(
-        shown_fig,
+        PlotlySpec(spec),
         key=f"chart_{key}",
         config={
             "displaylogo": False,
@@ -639,7 +627,7 @@ def chart_block(
 
 def trend_block(
     t,
-    fig: go.Figure | Figure,
+    fig: dict | Figure,
     *,
     key: str,
     subtitle: str,

@@ -112,8 +112,6 @@ def bars(df, dim, label, value, noun, key, sub, hover, block, target, measure):
     if target is not None:
         text = f"Target {measure.fmt(target)}"
         charts.target_line(fig, target, text, horizontal=True)
-        fig.update_annotations(selector={"text": text}, yanchor="bottom")
-        fig.update_shapes(layer="below")
     ui.chart_block(fig, df, key=key, title=head, subtitle=sub, **block)
 
 

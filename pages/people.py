@@ -136,8 +136,6 @@ for dim, label, df in parts:
     if t_on is not None:
         tl = f"Target {m_on.fmt(t_on)}"
         charts.target_line(fig, t_on, tl, horizontal=True)
-        fig.update_annotations(selector={"text": tl}, yanchor="bottom")
-        fig.update_shapes(layer="below")
     ui.chart_block(fig, df, key=f"training-on-time-by-{dim.replace('_', '-')}", title=head, subtitle=sub, **block)  # fmt: skip
 
 # ---- Overdue training at each month end (SPC), outstanding beside it in grey

@@ -118,8 +118,6 @@ for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
     if t_on is not None:
         label = f"Target {m_on.fmt(t_on)}"
         charts.target_line(fig, t_on, label, horizontal=True)
-        fig.update_annotations(selector={"text": label}, yanchor="bottom")  # above the bars
-        fig.update_shapes(layer="below")  # behind the bars and their value labels
     ui.chart_block(fig, df, key=f"tasks-on-time-by-{dim}", title=head, subtitle=sub, **block)
 
 # ---- Overdue tasks at each month end (statistical process control), open tasks beside them

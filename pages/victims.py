@@ -121,8 +121,6 @@ for name, dim, label in (("vcl_letters_on_time_by_service", "service", "service"
     if t_on is not None:  # as on the other pages: the label above the bars
         label_t = f"Target {m_on.fmt(t_on)}"
         charts.target_line(fig, t_on, label_t, horizontal=True)
-        fig.update_annotations(selector={"text": label_t}, yanchor="bottom")
-        fig.update_shapes(layer="below")  # behind the bars and their value labels
     ui.chart_block(fig, df, key=f"vcl-on-time-by-{dim}", title=head, subtitle=sub, **block)
 
 # ---- Grade mix of the letters assessed in the period

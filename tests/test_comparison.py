@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from cjsperf import charts, comparison
@@ -45,7 +46,7 @@ def test_funnel_view_places_each_unit_and_names_the_missing():
     assert f"No cases, so not shown: {literal('Nowhere')}." in v.notes
     assert any("limits" in n for n in v.notes)
     # The figure: the chosen forces dark blue and named, the rest grey.
-    named = next(tr for tr in v.figure.data if tr.name == "West Midlands")
+    named = next(tr for tr in go.Figure(v.figure).data if tr.name == "West Midlands")
     assert list(named.text) == ["West Midlands", "Staffordshire"]
 
 
@@ -59,7 +60,9 @@ def test_funnel_chart_draws_limits_and_the_national_line():
                         "position_95": ["within"] * 3, "position_998": ["within"] * 3})  # fmt: skip
     lines = pd.DataFrame({"n": [10, 1000], "lower_95": [55.2, 77.5], "upper_95": [100.0, 82.5],
                           "lower_998": [40.9, 76.1], "upper_998": [100.0, 83.9]})  # fmt: skip
-    fig = charts.funnel_chart(pts, lines, p0=80.0, headline="h", subtitle="s", highlight=("A",))
+    fig = go.Figure(
+        charts.funnel_chart(pts, lines, p0=80.0, headline="h", subtitle="s", highlight=("A",))
+    )
     names = [t.name for t in fig.data]
     assert names.count("95% limits") == 2 and names.count("99.8% limits") == 2
     assert "National 80.0%" in names

@@ -39,9 +39,11 @@ def test_coverage_note_names_the_missing_months(months, loaded, expected):
 
 
 def test_coverage_line_goes_under_the_subtitle_with_room_for_it():
-    fig = go.Figure(go.Bar(x=["a"], y=[1]))
-    fig.update_layout(title_text="<b>Head</b><br>sub", margin_t=90)
-    charts.add_subtitle_line(fig, "Covers 9 of 12 months; Apr–Jun 2017 not published")
+    spec = {"data": [{"type": "bar", "x": ["a"], "y": [1]}],
+            "layout": {"title": {"text": "<b>Head</b><br>sub"}, "margin": {"t": 90}}}  # fmt: skip
+    fig = go.Figure(
+        charts.add_subtitle_line(spec, "Covers 9 of 12 months; Apr–Jun 2017 not published")
+    )
     assert fig.layout.title.text.endswith(
         "Covers 9 of 12 months; Apr–Jun 2017 not published</span>"
     )

@@ -14,6 +14,7 @@ import io
 
 import openpyxl
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from cjsperf import charts, downloads
@@ -184,11 +185,11 @@ def test_the_source_line_starts_at_the_figures_left_edge_and_is_not_clipped(tmp_
                             y_title="On time", y_suffix="%", y_format=".1f")  # fmt: skip
     source = "Synthetic sample extract made by python -m cjsperf sample (not real CPS data), " * 2
     charts.add_source(fig, source, as_at="Mar 2018", produced="1 Dec 2026", synthetic=True)
-    fig.update_layout(width=700)
+    fig["layout"]["width"] = 700
     page = tmp_path / "fig.html"
     page.write_text(
         f"<html><body style='margin:0'><div id='f'></div><script>{get_plotlyjs()}</script>"
-        f"<script>Plotly.newPlot('f', {fig.to_json()});</script></body></html>",
+        f"<script>Plotly.newPlot('f', {go.Figure(fig).to_json()});</script></body></html>",
         encoding="utf-8",
     )
     with sync.sync_playwright() as p:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from cjsperf import agent_use, charts, events, kpis, measures
@@ -72,29 +73,32 @@ def _months_chart(months):
 
 
 def test_events_marked_for_their_measures_in_the_months_shown():
-    fig = events.mark_events(
+    fig = go.Figure(events.mark_events(
         _months_chart(["2017-09", "2017-10", "2017-11"]), ["2017-09", "2017-10"], [ODP, TRAINING],
         "agent_spend",
-    )  # fmt: skip
+    ))  # fmt: skip
     assert [s.x0 for s in fig.layout.shapes] == ["2017-09-25"]  # training is not a spend event
     assert fig.layout.annotations[0].text == "Operational Delivery Plan launched, 25 Sep 2017"
     # Stacked columns of 150 get headroom so the label clears them.
     assert fig.layout.yaxis.range == (0, 150 * 1.3)
-    later = events.mark_events(_months_chart(["2017-10", "2017-11"]), ["2017-10", "2017-11"], [ODP])
+    later = go.Figure(
+        events.mark_events(_months_chart(["2017-10", "2017-11"]), ["2017-10", "2017-11"], [ODP])
+    )
     assert not later.layout.shapes
     # A chart of no single measure marks both; the second label, a week later, sits lower.
-    both = events.mark_events(_months_chart(["2017-09", "2017-10"]), ["2017-09", "2017-10"],
-                              [ODP, TRAINING])  # fmt: skip
+    both = go.Figure(events.mark_events(_months_chart(["2017-09", "2017-10"]),
+                                        ["2017-09", "2017-10"], [ODP, TRAINING]))  # fmt: skip
     assert [s.x0 for s in both.layout.shapes] == ["2017-09-25", "2017-10-02"]
     assert [a.yshift for a in both.layout.annotations] == [0, -34]
 
 
 def test_target_line_is_dashed_labelled_and_kept_in_view():
-    fig = charts.target_line(_months_chart(["2017-09", "2017-10"]), 300.0, "Target: at most £300")
+    spec = charts.target_line(_months_chart(["2017-09", "2017-10"]), 300.0, "Target: at most £300")
+    fig = go.Figure(spec)
     (line,) = fig.layout.shapes
     assert (line.y0, line.line.dash) == (300.0, "dash")
     assert fig.layout.annotations[0].text == "Target: at most £300"
-    charts.mark_month(fig, "2017-10", "event")
+    fig = go.Figure(charts.mark_month(spec, "2017-10", "event"))
     assert fig.layout.yaxis.range == (0, 300 * 1.3)  # the target, above the bars, sets the top
 
 
@@ -108,7 +112,8 @@ def test_by_prosecutor_chart():
             "agent_share": [60.0, 100.0, 0.0],
         }
     )
-    fig, head = agent_use.by_prosecutor_chart(df, "list_type", subtitle="sub", suffix=" lists")
+    spec, head = agent_use.by_prosecutor_chart(df, "list_type", subtitle="sub", suffix=" lists")
+    fig = go.Figure(spec)
     assert head == "Motoring lists used agents most, 100.0%"
     agent, in_house = fig.data
     assert (agent.name, in_house.name) == ("Agent", "In-house")

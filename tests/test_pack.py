@@ -204,6 +204,21 @@ def test_pack_has_every_page_a_cover_and_the_quality_summary(pack_html):
     assert f"{len(files)} of the 51 months from Jan 2014 to Mar 2018 are loaded" in page
 
 
+def test_every_chart_is_what_plotly_validation_makes_of_it(dashboard, pack_html):
+    """The charts are written as plain JSON (`charts.Spec`), never through Plotly's validating
+    objects: each must be valid and unchanged by the validation it skips."""
+    import plotly.graph_objects as go
+
+    page = pack_html.read_text(encoding="utf-8")
+    template = json.loads(re.search(r"const TEMPLATE=(\{.*?\});const FIGS=", page).group(1))
+    figs = pack_figures(page)
+    assert len(figs) == sum(len(d["headlines"]) for d in dashboard.values())  # every chart shown
+    for fig in figs:
+        fig["layout"]["template"] = template  # the pack holds it once, for every chart
+        checked = json.loads(go.Figure(json.loads(json.dumps(fig))).to_json())
+        assert checked == fig
+
+
 def test_pack_is_lean_and_fetches_nothing(pack_html):
     from plotly.offline import get_plotlyjs
 
