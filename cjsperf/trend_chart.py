@@ -16,7 +16,6 @@ from cjsperf import charts, icons
 from cjsperf.charts import Hover
 from cjsperf.events import mark_events
 from cjsperf.headlines import FEW_CASES
-from cjsperf.measures import number
 from cjsperf.trends import Trend
 
 
@@ -27,18 +26,6 @@ def axis(unit: str) -> dict[str, str]:
     if unit == "£":
         return {"y_suffix": "", "y_format": ",.0f", "y_prefix": "£"}
     return {"y_suffix": "", "y_format": ",", "y_prefix": ""}
-
-
-def bases(t: Trend) -> dict[str, int]:
-    """`t.base(month)` for every month of the trend's rows at once (one pass, not one per point)."""
-    cols = t.measure.base_columns
-    if not cols or not all(c in t.data for c in cols) or not len(t.data):
-        return {}
-    sums = t.data.groupby(t.data["month"].astype(str), sort=False)[list(cols)].sum()
-    return {
-        str(mo): int(sum(number(row[c]) or 0 for c in cols))
-        for mo, row in zip(sums.index, sums.to_dict("records"))
-    }
 
 
 def trend_figure(
@@ -55,7 +42,7 @@ def trend_figure(
     pts = t.result.points
     small = None
     if m.base_columns and len(pts):
-        n_by_month = bases(t)
+        n_by_month = t.bases
         small = [
             (n := n_by_month.get(str(mo))) is not None and n < FEW_CASES for mo in pts["month"]
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -81,8 +82,8 @@ class Trend:
             return ""
         return self.result.assurance or ("no target" if self.target is None else "")
 
-    @property
-    def latest(self) -> pd.Series | None:
+    @cached_property  # a trend never changes once made: worked out once (the headline, the
+    def latest(self) -> pd.Series | None:  # status and the tiles ask for it many times)
         """The last point, if it lies in the chosen period (an earlier month is not the
         period's figure: Apr–Jun 2017 were never published, and March 2017 does not stand in)."""
         last = self.result.latest
@@ -102,13 +103,22 @@ class Trend:
     def months(self) -> list[str]:
         return Filters(start=self.first, end=self.last).months
 
+    @cached_property
+    def bases(self) -> dict[str, int]:
+        """The count each month's rate rests on (its base columns summed), by month (YYYY-MM);
+        empty when the measure names no base or the rows lack its columns."""
+        cols = list(self.measure.base_columns)
+        if not cols or not all(c in self.data for c in cols) or not len(self.data):
+            return {}
+        sums = self.data.groupby(self.data["month"].astype(str), sort=False)[cols].sum()
+        return {
+            str(mo): int(sum(number(v) or 0 for v in row))
+            for mo, row in zip(sums.index, sums.itertuples(index=False))
+        }
+
     def base(self, month: str) -> int | None:
         """The count a rate rests on in `month` (None when the measure names no base)."""
-        m = self.measure
-        if not m.base_columns or not all(c in self.data for c in m.base_columns):
-            return None
-        row = self.data[self.data["month"].astype(str) == month]
-        return int(sum(number(row[c].sum()) or 0 for c in m.base_columns)) if len(row) else None
+        return self.bases.get(month)
 
     @property
     def small_base(self) -> bool:
