@@ -267,12 +267,6 @@ class PlotlySpec(BaseFigure):
         return go.Figure(self._spec)
 
 
-def spec_of(fig: Figure) -> PlotlySpec:
-    """For `st.plotly_chart` outside `chart_block` (an Overview sparkline): the kept spec of
-    `figure(builder, ...)`, built when not kept."""
-    return PlotlySpec(memo(None if fig.key is None else ("spec", fig.key), fig.build))
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def _generation(version: str) -> str:
     """A token that changes with the data version and whenever Streamlit's data cache is emptied
@@ -488,18 +482,27 @@ def data_as_at(extract: str | None, source: str = "") -> str:
     extract named, else the CPS case outcomes for the CPS source, else the latest sample extract."""
     from cjsperf.extracts import BY_NAME
 
-    try:
-        summary = _summary(warehouse().version)
-    except Exception:  # a date in a footnote never takes a chart down
-        return ""
     if extract is None:
         extract = "case_outcomes" if source == CPS_SOURCE else None
-    if extract is not None:
-        rows = summary[summary["extract"] == extract]
-    else:
-        rows = summary[summary["extract"].map(lambda e: getattr(BY_NAME.get(e), "synthetic", 0))]
-    last = rows["last_date"].dropna()
-    return filters_month_label(f"{last.max():%Y-%m}") if len(last) else ""
+
+    def last_month() -> str:
+        try:
+            summary = _summary(version)
+        except Exception:  # a date in a footnote never takes a chart down
+            return ""
+        if extract is not None:
+            rows = summary[summary["extract"] == extract]
+        else:
+            synthetic = summary["extract"].map(lambda e: getattr(BY_NAME.get(e), "synthetic", 0))
+            rows = summary[synthetic]
+        last = rows["last_date"].dropna()
+        return filters_month_label(f"{last.max():%Y-%m}") if len(last) else ""
+
+    try:
+        version = warehouse().version
+    except Exception:
+        return ""
+    return memo(("data_as_at", version, extract), last_month)
 
 
 def produced_on(today: dt.date | None = None) -> str:
@@ -601,7 +604,7 @@ def chart_block(
         left, right, _ = st.columns([1, 1, 2])
         left.download_button(
             "Download CSV",
-            data=downloads.csv_bytes(data),
+            data=lambda: downloads.csv_bytes(data),  # made when clicked, not on every rerun
             file_name=downloads.file_name(key, names, "csv"),
             mime="text/csv",
             key=f"csv_{key}",
@@ -674,7 +677,8 @@ def measure_registry():
     `query`, when the registry could not be read."""
     from cjsperf.measures import registry
 
-    reg = registry(query("measures"))
+    key = ("registry", _generation(warehouse().version))  # read again with every new load
+    reg = memo(key, lambda: registry(query("measures")))
     if not reg:
         st.stop()
     return reg
@@ -705,6 +709,23 @@ def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict |
     if getattr(_memo_state, "errors", 0) == before:
         object.__setattr__(t, "_memo_key", key)  # figures and icons made from it are kept by it
     return t
+
+
+def tile_sparkline(t) -> PlotlySpec | None:
+    """An Overview tile's sparkline (`charts.sparkline` of `Tile.sparkline`), kept by its trend;
+    None when fewer than two of its months have a value."""
+    from cjsperf import charts
+
+    def build():
+        spark = t.sparkline
+        if spark["value"].notna().sum() <= 1:
+            return None
+        percent = t.measure.unit == "%"
+        return charts.sparkline(spark, x="month", y="value", y_suffix="%" if percent else "",
+                                y_format=".1f" if percent else ",.0f")  # fmt: skip
+
+    spec = memo(("sparkline", trend_key(t.trend)), build)
+    return None if spec is None else PlotlySpec(spec)
 
 
 def trend_key(t) -> tuple:

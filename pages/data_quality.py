@@ -70,7 +70,7 @@ def fmt_period(name: str, first, last) -> str:
 def csv_button(label: str, data: pd.DataFrame, name: str, key: str) -> None:
     st.download_button(
         label,
-        data=downloads.csv_bytes(data),
+        data=lambda: downloads.csv_bytes(data),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=key,

@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from cjsperf import charts, downloads, icons, trends, ui
+from cjsperf import downloads, icons, trends, ui
 from cjsperf.events import events_from
 from cjsperf.filters import month_label
 from cjsperf.kpis import compact
@@ -67,17 +67,9 @@ def show_tile(t: trends.Tile, i: int) -> None:
             why = "the sample covers the Area only" if m.synthetic else "no cases or no file"
             st.caption(f"{ui.literal(t.comparison)}: no figure ({why})")
         st.html(ui.memo(("html_icons", ui.trend_key(t.trend)), lambda: icons.html_icons(t.trend)))
-        spark = t.sparkline
-        if spark["value"].notna().sum() > 1:
-            fig = ui.figure(
-                charts.sparkline,
-                spark,
-                x="month",
-                y="value",
-                y_suffix="%" if m.unit == "%" else "",
-                y_format=".1f" if m.unit == "%" else ",.0f",
-            )
-            st.plotly_chart(ui.spec_of(fig), key=f"spark_{i}", config={"displayModeBar": False})
+        spark = ui.tile_sparkline(t)
+        if spark is not None:
+            st.plotly_chart(spark, key=f"spark_{i}", config={"displayModeBar": False})
         for note in t.notes:
             st.caption(f":material/info: {ui.literal(note)}")
         st.page_link(m.page, icon=":material/arrow_forward:")  # labelled with its title
@@ -102,7 +94,7 @@ with st.expander("The tiles as a table, and downloads", expanded=False):
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
         "Download CSV",
-        data=downloads.csv_bytes(table),
+        data=lambda t=table: downloads.csv_bytes(t),
         file_name=downloads.file_name("overview", names, "csv"),
         mime="text/csv",
         on_click="ignore",
