@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
+import itertools
 import json
 import logging
 import os
@@ -194,9 +195,16 @@ def _column_cells(s: pd.Series, label: str) -> tuple[list[str], str]:
     return text, ""
 
 
+KEEP_ROWS = 30  # a table this short is never split across printed pages
+_table_ids = itertools.count(1)
+
+
 def table_html(df: pd.DataFrame, caption: str = "") -> str:
     """An escaped HTML table: headers in words, numbers with separators and one precision per
-    column, months as 'Mar 2018' (the same rules as the Excel workbook)."""
+    column, months as 'Mar 2018' (the same rules as the Excel workbook). In print, a table of up to
+    KEEP_ROWS rows stays on one page, and a caption stays with its table (a paragraph naming the
+    table, so that it can be kept with it: Chromium breaks a page between a <caption> and its
+    rows)."""
     heads, columns, numeric = [], [], []
     for col in df.columns:
         label = downloads.header(col, {})
@@ -209,10 +217,15 @@ def table_html(df: pd.DataFrame, caption: str = "") -> str:
         "<tr>" + "".join(o + c + "</td>" for o, c in zip(opens, row)) + "</tr>"
         for row in zip(*columns)
     )
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     wide = " class='wide'" if len(heads) > 7 else ""
+    label, cap = "", ""
+    if caption:
+        tid = f"table-{next(_table_ids)}"
+        label, cap = f" aria-labelledby='{tid}'", f"<p class='tcap' id='{tid}'>{esc(caption)}</p>"
+    keep = " keep" if len(df) <= KEEP_ROWS else ""
     return (
-        f"<table{wide}>{cap}<thead><tr>{''.join(heads)}</tr></thead><tbody>{rows}</tbody></table>"
+        f"<div class='table{keep}'>{cap}<table{wide}{label}><thead><tr>{''.join(heads)}</tr>"
+        f"</thead><tbody>{rows}</tbody></table></div>"
     )
 
 

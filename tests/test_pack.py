@@ -296,14 +296,19 @@ def test_pack_renders_every_chart_offline(pack_html):
     assert others == []
 
 
-@pytest.mark.browser
-def test_pack_prints_to_pdf_with_a_page_per_section_and_text(pack_html, tmp_path):
+@pytest.fixture(scope="module")
+def pack_pdf(pack_html, tmp_path_factory) -> Path:
     from cjsperf import pack
 
     _browser()
-    pdf = tmp_path / "pack.pdf"
+    pdf = tmp_path_factory.mktemp("pdf") / "pack.pdf"
     assert pack.print_pdf(pack_html, pdf, str(CHROMIUM)) == ""
-    data = pdf.read_bytes()
+    return pdf
+
+
+@pytest.mark.browser
+def test_pack_prints_to_pdf_with_a_page_per_section_and_text(pack_pdf):
+    data = pack_pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page\b", data))
     sections = 2 + len(site.PAGES) + 1  # cover, contents, the pages, the quality summary
     assert pages >= sections
@@ -320,3 +325,27 @@ def test_pack_prints_to_pdf_with_a_page_per_section_and_text(pack_html, tmp_path
         except zlib.error:
             continue
     assert shown > 100
+
+
+@pytest.mark.browser
+def test_a_printed_table_keeps_its_caption(pack_pdf):
+    """No printed page ends with a table's caption ('Data: …') or with a caption and the table's
+    header row, the rows left to the next page (pdftotext from Debian's poppler-utils, which
+    scripts/test.sh installs)."""
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is missing (apt-get install poppler-utils)")
+    text = subprocess.run(["pdftotext", "-layout", str(pack_pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    pages = [[ln.strip() for ln in p.splitlines() if ln.strip()] for p in text.split("\f")]
+    captions = sum(ln.startswith("Data: ") for p in pages for ln in p)
+    assert captions >= 30  # the charts' data tables, every one captioned
+    stranded = [
+        (i + 1, p[-3:])
+        for i, p in enumerate(pages)
+        if any(
+            ln.startswith("Data: ") for ln in [ln for ln in p if not ln.startswith("Page ")][-2:]
+        )
+    ]
+    assert stranded == []
