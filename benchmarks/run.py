@@ -975,28 +975,40 @@ def browser_redraw(
                     pg.wait_for_function(IDLE_JS)
                     want = {}
                     for value in PERIODS:  # learn each period's drawing (untimed)
-                        about_to_choose(pg, "Period: quick choice", value)
-                        pg.evaluate(WATCH_JS)
-                        pg.keyboard.press("Enter")
-                        pg.wait_for_function("() => window.__ran")
+                        for _ in range(3):
+                            about_to_choose(pg, "Period: quick choice", value)
+                            pg.evaluate(WATCH_JS)
+                            pg.keyboard.press("Enter")
+                            if started(pg, PlaywrightTimeout):
+                                break
                         pg.wait_for_function(IDLE_JS)
                         want[value] = settled_signatures(pg)
                     res["charts"] = len(want[PERIODS[-1]])
                     res["charts_differing"] = sum(
                         a != b for a, b in zip(want[PERIODS[0]], want[PERIODS[1]])
                     )
+                    missed = 0
                     for i in range(changes):
                         value = PERIODS[i % 2]
-                        about_to_choose(pg, "Period: quick choice", value)
-                        pg.evaluate(WATCH_JS)
-                        t0 = time.perf_counter()
-                        pg.keyboard.press("Enter")
+                        while True:
+                            about_to_choose(pg, "Period: quick choice", value)
+                            pg.evaluate(WATCH_JS)
+                            t0 = time.perf_counter()
+                            pg.keyboard.press("Enter")
+                            if started(pg, PlaywrightTimeout):
+                                break
+                            # Now and then Enter does not pick the option (no run starts):
+                            # that is the harness, not the dashboard; choose again, untimed.
+                            missed += 1
+                            if missed > changes:
+                                raise RuntimeError("the period choice did not start a run")
                         pg.wait_for_function(REDRAWN_JS, arg=want[value], polling="raf")
                         res["times_ms"].append(round((time.perf_counter() - t0) * 1000, 1))
                         # of which: until the script run ended (the rest is the browser drawing)
                         res["script_ms"].append(
                             round(pg.evaluate("() => window.__done - window.__t0"), 1)
                         )
+                    res["choices_repeated"] = missed
                     exc = pg.locator('[data-testid="stException"]').count()
                     if exc:
                         res["errors"].append(f"{exc} exception(s) shown")
@@ -1010,6 +1022,15 @@ def browser_redraw(
         finally:
             browser.close()
     return out
+
+
+def started(pg, timeout_error, seconds: float = 5) -> bool:
+    """Whether a script run started within `seconds` of the key press."""
+    try:
+        pg.wait_for_function("() => window.__ran", timeout=seconds * 1000)
+    except timeout_error:
+        return False
+    return True
 
 
 def _site_pages():
