@@ -492,6 +492,37 @@ def _add(fig: Spec, kind: str, item: dict) -> None:
     fig["layout"].setdefault(kind, []).append(item)
 
 
+LABEL_LINE_PX = 16  # an event label's line (12px text)
+LEVEL_PX = 34  # how much lower each further label of events close together sits
+
+
+def _headroom(fig: Spec, lines: int, level: int) -> None:
+    """On a line chart, a value axis that leaves room at the top of the plot for an event's label
+    (`lines` lines, `level` labels down), so it never sits on the data, a process limit or the
+    target line. The plot's height is estimated from the figure's (less its top margin and about
+    60 px for the month axis); the axis only ever grows."""
+    layout = fig["layout"]
+    ys = [v for t in fig["data"] if t.get("type") != "bar" for v in _numbers(t.get("y"))]
+    ys += [
+        float(s["y0"]) for s in layout.get("shapes", ())
+        if s.get("yref") == "y" and _numbers([s.get("y0")])
+    ]  # fmt: skip
+    if not ys:
+        return
+    lo, hi = min(ys), max(ys)
+    span = (hi - lo) or abs(hi) or 1.0
+    bottom = lo - 0.05 * span
+    if lo >= 0:
+        bottom = max(0.0, bottom)
+    plot_px = max(120, (layout.get("height") or 450) - (_get(layout, "margin", "t") or 100) - 60)
+    room = min(0.6, (LABEL_LINE_PX * lines + 12 + LEVEL_PX * level) / plot_px)
+    top = bottom + (hi - bottom) / (1 - room)
+    rng = _get(layout, "yaxis", "range")
+    if rng:
+        bottom, top = min(bottom, rng[0]), max(top, rng[1])
+    layout.setdefault("yaxis", {})["range"] = [bottom, top]
+
+
 def mark_month(fig: Spec, month: str, text: str, level: int = 0) -> Spec:
     """A subtle dotted vertical line at `month` (an x value: YYYY-MM, or a date on a monthly axis)
     with a small label at the top (`level` 1, 2… lower), for an event such as a plan's launch. On a column chart the value
@@ -512,6 +543,8 @@ def mark_month(fig: Spec, month: str, text: str, level: int = 0) -> Spec:
         top = max([*totals.values(), *lines, 0])
         if top > 0:
             layout.setdefault("yaxis", {})["range"] = [0, top * 1.3]
+    else:
+        _headroom(fig, text.count("<br>") + 1, level)
     _add(fig, "shapes", {
         "type": "line", "x0": month, "x1": month, "xref": "x", "y0": 0, "y1": 1,
         "yref": "y domain", "line": {"color": theme.DARK_GREY, "width": 1, "dash": "dot"},
@@ -528,7 +561,7 @@ def mark_month(fig: Spec, month: str, text: str, level: int = 0) -> Spec:
         "text": _plain(text),  # an event's label from events.csv, as it is written
         "showarrow": False, "xanchor": "left" if left else "right", "yanchor": "top",
         "xshift": 4 if left else -4,
-        "yshift": -34 * level,  # a second event close by labels below the first
+        "yshift": -LEVEL_PX * level,  # a second event close by labels below the first
         "align": "left", "font": {"size": 12, "color": "#505A5F"},
         "bgcolor": "rgba(255,255,255,0.85)",
     })  # fmt: skip

@@ -259,3 +259,24 @@ def test_an_event_label_late_in_a_fixed_range_runs_leftwards():
     )
     free = go.Figure(charts.mark_month({"data": [], "layout": {}}, "2017-09-25", "ODP"))
     assert (free.layout.annotations[0].xanchor, free.layout.annotations[0].xshift) == ("left", 4)
+
+
+def test_an_event_label_on_a_line_chart_sits_above_every_line():
+    """The value axis leaves room at the top of the plot for the label, above the data and any
+    target line: here values 10-20 and a target at 22 (span 12, axis from 10 - 0.6 = 9.4); the plot
+    is about 450 - 100 - 60 = 290 px high and a one-line label needs 16 + 12 = 28 px, so 22 must
+    sit 28/290 of the plot below its top."""
+    spec = {
+        "data": [{"type": "scatter", "x": ["2017-08", "2017-09", "2017-10"], "y": [10.0, 20, 15]}],
+        "layout": {"height": 450, "margin": {"t": 100}},
+    }
+    charts.target_line(spec, 22.0, "Target: at most 22")
+    charts.mark_month(spec, "2017-09", "ODP")
+    lo, hi = spec["layout"]["yaxis"]["range"]
+    assert lo == pytest.approx(9.4) and hi == pytest.approx(9.4 + 12.6 * 290 / (290 - 28))
+    # A second event close by is labelled a level lower (34 px): the axis grows to hold it too.
+    charts.mark_month(spec, "2017-10", "Training", level=1)
+    assert spec["layout"]["yaxis"]["range"][1] == pytest.approx(9.4 + 12.6 * 290 / (290 - 62))
+    # A later event labelled at the first level does not shrink it again.
+    charts.mark_month(spec, "2017-08", "Other")
+    assert spec["layout"]["yaxis"]["range"][1] == pytest.approx(9.4 + 12.6 * 290 / (290 - 62))
