@@ -648,13 +648,21 @@ def spc_chart(
                     hovertemplate=f"<b>{series}</b><br>%{{x}}: {fmt}<extra></extra>",
                 )
             )  # fmt: skip
-    pts = points.reset_index(drop=True)
+    # The points as plain columns (one conversion each: pandas per point or per mask costs more
+    # than the rest of the chart).
+    cols = {c: values(points[c]) for c in ("month", "value", "mean", "lower", "upper", "segment")}
+    hover_cols = [h.column for h in hover]
+    extra = {c: values(points[c]) for c in hover_cols}
+    kinds = [k or "" for k in values(points["special_cause"])]
+    n = len(kinds)
+    hollow = [bool(v) for v in small] if small is not None else [False] * n
     # Limits and mean per segment, a gap between segments (limits are recalculated there).
     lines: dict[str, list] = {"month": [], "mean": [], "lower": [], "upper": []}
-    for _, seg in pts.groupby("segment", sort=True) if len(pts) else []:
+    for seg in sorted({v for v in cols["segment"] if v is not None}):  # as groupby: no None
+        rows = [i for i in range(n) if cols["segment"][i] == seg]
         for col in lines:
-            lines[col] += [*values(seg[col]), None]
-    if len(pts) and pts["upper"].notna().any():
+            lines[col] += [*(cols[col][i] for i in rows), None]
+    if any(v is not None for v in cols["upper"]):
         for col, label in (("upper", "Process limits"), ("lower", "Process limits")):
             data.append(
                 _trace(
@@ -672,7 +680,7 @@ def spc_chart(
                 hovertemplate=f"Mean: {fmt}<extra></extra>",
             )
         )  # fmt: skip
-    by_month = dict(zip(pts["month"], values(pts["value"]))) if len(pts) else {}
+    by_month = dict(zip(cols["month"], cols["value"]))
     data.append(
         _trace(
             "scatter", x=list(months), y=[by_month.get(m) for m in months], name=name or y_title,
@@ -680,23 +688,23 @@ def spc_chart(
             hoverinfo="skip", showlegend=False,
         )
     )  # fmt: skip
-    kinds = pts["special_cause"].fillna("") if len(pts) else pd.Series(dtype=str)
-    hollow = pd.Series(list(small) if small is not None else [False] * len(pts), dtype=bool)
     for kind, (label, symbol) in SPC_MARKERS.items():
         for is_small in (False, True):
-            mask = (kinds == kind) & (hollow == is_small) if len(pts) else []
-            part = pts[mask] if len(pts) else pts
-            if part.empty:
+            rows = [i for i in range(n) if kinds[i] == kind and hollow[i] == is_small]
+            if not rows:
                 continue
             colour = theme.SPC[kind or "common"]
             data.append(
                 _trace(
-                    "scatter", x=values(part["month"]), y=values(part["value"]), mode="markers",
+                    "scatter", x=[cols["month"][i] for i in rows],
+                    y=[cols["value"][i] for i in rows], mode="markers",
                     name=label + (" (too few cases)" if is_small else ""),
                     marker={"color": colour, "size": 9 if kind else 7,
                             "symbol": symbol + ("-open" if is_small else ""),
                             "line": {"color": colour, "width": 2}},
-                    customdata=customdata(part, [h.column for h in hover]),
+                    customdata=[[extra[c][i] for c in hover_cols] for i in rows]
+                    if hover_cols
+                    else None,
                     hovertemplate=_hover_template(
                         f"<b>{label}</b>", "Month", y_title, y_format, y_suffix, hover
                     ).replace("%{y:", f"{y_prefix}%{{y:"),

@@ -200,10 +200,11 @@ def trend_for(
         # a rate cannot pass 0 or 100: limits beyond are shown at the bound (the rules are unchanged)
         cols = ["lower", "upper", "near_lower", "near_upper"]
         result.points[cols] = result.points[cols].clip(0, 100)
-    pts = result.points.set_index("month")
+    pts = result.points
     data = df.copy()
-    for src, dst in SPC_COLUMNS.items():
-        data[dst] = [pts[src].get(mo) if mo in pts.index else None for mo in months]
+    for src, dst in SPC_COLUMNS.items():  # by month, in one pass each (not a lookup per month)
+        by_month = dict(zip(pts["month"], pts[src].tolist()))
+        data[dst] = [by_month.get(mo) for mo in months]
     shown = [e for e in events if first <= e.month <= f.end and e.concerns(m.key)]
     return Trend(
         measure=m,
