@@ -650,10 +650,13 @@ def spc_chart(
             )  # fmt: skip
     # The points as plain columns (one conversion each: pandas per point or per mask costs more
     # than the rest of the chart).
-    cols = {c: values(points[c]) for c in ("month", "value", "mean", "lower", "upper", "segment")}
+    def column(name: str) -> list:  # a column the points lack (no rows at all): all None
+        return values(points[name]) if name in points.columns else [None] * len(points)
+
+    cols = {c: column(c) for c in ("month", "value", "mean", "lower", "upper", "segment")}
     hover_cols = [h.column for h in hover]
-    extra = {c: values(points[c]) for c in hover_cols}
-    kinds = [k or "" for k in values(points["special_cause"])]
+    extra = {c: column(c) for c in hover_cols}
+    kinds = [k or "" for k in column("special_cause")]
     n = len(kinds)
     hollow = [bool(v) for v in small] if small is not None else [False] * n
     # Limits and mean per segment, a gap between segments (limits are recalculated there).

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 
 from cjsperf import downloads
 from tests.apptest_support import DATA
@@ -246,6 +247,14 @@ def test_problem_filters_and_csv_is_exactly_the_table(broken_app, monkeypatch):
     sent: list[bytes] = []
     real = downloads.csv_bytes
     monkeypatch.setattr(downloads, "csv_bytes", lambda df: sent.append(real(df)) or sent[-1])
+    button = st.download_button
+
+    def clicked(label, data, *args, **kwargs):  # the file is made on a click: click each one
+        if callable(data):
+            data()
+        return button(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", clicked)
     at.multiselect(key="dq_severity").set_value(["error"]).run()
     assert not at.exception
     shown = frame_with(at, "Raw record")
