@@ -648,6 +648,7 @@ def spc_chart(
                     hovertemplate=f"<b>{series}</b><br>%{{x}}: {fmt}<extra></extra>",
                 )
             )  # fmt: skip
+
     # The points as plain columns (one conversion each: pandas per point or per mask costs more
     # than the rest of the chart).
     def column(name: str) -> list:  # a column the points lack (no rows at all): all None
