@@ -1452,13 +1452,10 @@ class Warehouse:
                 [extract.name, p.file, p.line, p.column, p.value, p.expected, p.severity],
             )
 
-    def _stage_typed(self, extract: Extract, rel: str, table: str, sql: str) -> str | None:
-        """Stage one file read into typed columns with the extract's own staging query, alone;
-        return the _scratch table of its rows, or None (nothing left behind) when any line has a
-        problem, an error or a warning: such a file is staged from the text layer instead, where
-        its problems are reported with the lines as written."""
-        con = self.con
-        (width,) = con.execute(
+    def _typed_query(self, extract: Extract, rel: str, table: str, sql: str) -> str:
+        """The extract's own staging query over one file read into typed columns, alone; its
+        rows are the text layer's, with no line of another file."""
+        (width,) = self.con.execute(
             "SELECT fields FROM load_files WHERE extract = ? AND file = ?", [extract.name, rel]
         ).fetchall()[0]
         cols = ", ".join(f'"{_raw_name(extract, i)}"' for i in range(len(extract.columns)))
@@ -1467,37 +1464,37 @@ class Warehouse:
             f"(SELECT {literal} AS file, (rowid + 2)::BIGINT AS line, {cols}, "
             f"{int(width)}::INTEGER AS _fields FROM {table})"
         )
-        query = re.sub(rf"\braw_{extract.name}\b", lambda _: lines, sql).strip().rstrip(";")
+        return re.sub(rf"\braw_{extract.name}\b", lambda _: lines, sql).strip().rstrip(";")
+
+    def _stage_typed(self, extract: Extract, rel: str, table: str, sql: str) -> str | None:
+        """Stage one file read into typed columns on its own (`_typed_query`); return the
+        _scratch table of its rows, or None (nothing left behind) when any line has a problem,
+        an error or a warning: such a file is staged from the text layer instead, where its
+        problems are reported with the lines as written."""
+        con = self.con
+        query = self._typed_query(extract, rel, table, sql)
         with self._scratch_lock:
             self._scratch_seq += 1
             staged = f"_scratch.staged_{self._scratch_seq}"
         con.execute(f"CREATE OR REPLACE TABLE {staged} AS {query}")
-        (bad,) = con.execute(
-            f"SELECT count(*) FROM {staged} WHERE len(problems) > 0 OR _fields <> {int(width)}"
-        ).fetchall()[0]
+        (bad,) = con.execute(f"SELECT count(*) FROM {staged} WHERE len(problems) > 0").fetchall()[0]
         if bad:
             con.execute(f"DROP TABLE {staged}")
             return None
         return staged
 
     def _shared_keys(
-        self, extract: Extract, staged: dict[str, str], typed_files: set[str]
+        self, extract: Extract, fast: str, fast_files: set[str], typed_files: set[str]
     ) -> set[str]:
         """Typed files (staged this sync, or unchanged) holding a key that a line of another file
         holds too: the repeat rule then decides between lines of several files, so those files go
         to the text layer."""
         keys = self._repeat_keys(extract)
-        if keys is None or not (staged or typed_files):
+        if keys is None or not fast_files:
             return set()
         raw_key, stg_key = keys
-        fast = (
-            " UNION ALL ".join(
-                f"SELECT '{rel.replace(chr(39), chr(39) * 2)}' AS file, {stg_key} AS k FROM {t}"
-                for rel, t in staged.items()
-            )
-            or "SELECT NULL::VARCHAR AS file, NULL AS k WHERE false"
-        )
-        unchanged = sorted(typed_files - set(staged))
+        fast = fast.format(key=stg_key)
+        unchanged = sorted(typed_files - fast_files)
         others = f"SELECT file, {raw_key} AS k FROM raw_{extract.name}"
         if unchanged:  # their lines are all staged
             others += f"""
@@ -1510,7 +1507,7 @@ class Warehouse:
             UNION SELECT o.file FROM fast f JOIN others o ON o.k = f.k""",
             {"unchanged": unchanged} if unchanged else {},
         ).fetchall()
-        return {f for (f,) in rows} & (set(staged) | typed_files)
+        return {f for (f,) in rows} & (fast_files | typed_files)
 
     def _stage(self, extract: Extract) -> None:
         """Stage `extract`: its files read into typed columns each on its own, the rest from the
@@ -1547,23 +1544,57 @@ class Warehouse:
         sql_text = (STAGING_DIR / f"{name}.sql").read_text()
         # A file read into typed columns is staged on its own; with any problem, or a key that a
         # line of another file holds too, it is staged from the text layer like the rest.
-        staged_typed: dict[str, str] = {}
-        for rel, table in sorted(typed.items()):
-            out = self._stage_typed(extract, rel, table, sql_text)
-            if out is None:
-                self._to_text(extract, rel)
-            else:
-                staged_typed[rel] = out
+        # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
+        # a page querying meanwhile sees the old rows or the new ones. Each row's problems are a
+        # column of it until they are copied to row_problems. (A TEMP table of every checked row
+        # first held all of them in memory: 1.7 GB for 6 million tasks at scale 10.)
+        staged = f"_next_stg_{extract.name}"
+        con.execute(f"DROP TABLE IF EXISTS {staged}")
+        staged_typed: dict[str, str] = {}  # file → where its staged rows are
+        if files is None:  # straight into the new table: no copy
+            for rel, table in sorted(typed.items()):
+                query = self._typed_query(extract, rel, table, sql_text)
+                if rel == min(typed):
+                    con.execute(f"CREATE TABLE {staged} AS {query}")
+                else:
+                    con.execute(f"INSERT INTO {staged} BY NAME {query}")
+                staged_typed[rel] = staged
+            if typed:
+                dirty = con.execute(
+                    f"SELECT DISTINCT file FROM {staged} WHERE len(problems) > 0"
+                ).fetchall()
+                for (rel,) in dirty:
+                    del staged_typed[rel]
+                    self._to_text(extract, rel)
+        else:
+            for rel, table in sorted(typed.items()):
+                out = self._stage_typed(extract, rel, table, sql_text)
+                if out is None:
+                    self._to_text(extract, rel)
+                else:
+                    staged_typed[rel] = out
         typed_files = self._typed_files(extract)
         unchanged = typed_files - set(typed) if files is not None else set()
-        for rel in self._shared_keys(extract, staged_typed, unchanged):
+        fast = " UNION ALL ".join(
+            f"SELECT file, {{key}} AS k FROM {table}"
+            + (f" WHERE file = '{rel.replace(chr(39), chr(39) * 2)}'" if table == staged else "")
+            for rel, table in staged_typed.items()
+        )
+        for rel in self._shared_keys(extract, fast, set(staged_typed), unchanged):
             table = staged_typed.pop(rel, None)
-            if table is not None:
+            if table is not None and table != staged:
                 con.execute(f"DROP TABLE {table}")
             self._to_text(extract, rel)
+        if files is None and len(staged_typed) < len(typed):  # those now in the text layer
+            con.execute(
+                f"DELETE FROM {staged} WHERE file NOT IN (SELECT unnest($keep::VARCHAR[]))",
+                {"keep": sorted(staged_typed)},
+            )
         typed_lines = 0
-        for table in staged_typed.values():
-            typed_lines += con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        for rel, table in staged_typed.items():
+            typed_lines += con.execute(
+                f"SELECT count(*) FROM {table} WHERE file = ?", [rel]
+            ).fetchall()[0][0]
         text_files = None if files is None else files - set(staged_typed)
         raw = f"raw_{name}"
         if files is not None:
@@ -1587,15 +1618,15 @@ class Warehouse:
         self.staged_lines[name] = text_lines + typed_lines
         sql = re.sub(rf"\braw_{name}\b", raw, sql_text)
         n = len(extract.columns)
-        # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
-        # a page querying meanwhile sees the old rows or the new ones. Each row's problems are a
-        # column of it until they are copied to row_problems. (A TEMP table of every checked row
-        # first held all of them in memory: 1.7 GB for 6 million tasks at scale 10.)
-        staged = f"_next_stg_{extract.name}"
         # A line must have as many fields as its file's header, which may hold an extra column
         # (ignored, with a warning) on top of the contract's n.
+        into = (
+            f"INSERT INTO {staged} BY NAME"
+            if files is None and typed
+            else f"CREATE OR REPLACE TABLE {staged} AS"
+        )
         con.execute(
-            f"""CREATE OR REPLACE TABLE {staged} AS
+            f"""{into}
             SELECT * EXCLUDE (_width) REPLACE (
                 CASE WHEN _fields <> _width THEN list_prepend(
                     problem('(whole line)',
@@ -1660,11 +1691,6 @@ class Warehouse:
         )
         con.execute(f"ALTER TABLE {staged} DROP COLUMN problems")
         con.execute(f"ALTER TABLE {staged} DROP COLUMN _fields")
-        if files is None:  # the typed files' rows join the text layer's in the new table
-            for table in staged_typed.values():
-                con.execute(
-                    f"INSERT INTO {staged} BY NAME SELECT * EXCLUDE (problems, _fields) FROM {table}"
-                )
         # Case outcomes give several rows per line; every other extract one.
         count = (
             "SELECT count(*) FROM (SELECT DISTINCT file, line FROM {})"
@@ -1703,7 +1729,7 @@ class Warehouse:
             con.execute("ROLLBACK")
             raise
         finally:
-            for table in staged_typed.values():
+            for table in set(staged_typed.values()) - {staged}:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
         if files is not None:
             con.execute(f"DROP TABLE IF EXISTS _restage_{name}")
