@@ -1452,36 +1452,23 @@ class Warehouse:
                 [extract.name, p.file, p.line, p.column, p.value, p.expected, p.severity],
             )
 
-    def _typed_query(self, extract: Extract, rel: str, table: str, sql: str) -> str:
-        """The extract's own staging query over one file read into typed columns, alone; its
-        rows are the text layer's, with no line of another file."""
-        (width,) = self.con.execute(
-            "SELECT fields FROM load_files WHERE extract = ? AND file = ?", [extract.name, rel]
-        ).fetchall()[0]
-        cols = ", ".join(f'"{_raw_name(extract, i)}"' for i in range(len(extract.columns)))
-        literal = "'" + rel.replace("'", "''") + "'"
-        lines = (
-            f"(SELECT {literal} AS file, (rowid + 2)::BIGINT AS line, {cols}, "
-            f"{int(width)}::INTEGER AS _fields FROM {table})"
+    def _typed_query(self, extract: Extract, typed: dict[str, str], sql: str) -> str:
+        """The extract's own staging query over the files read into typed columns (`typed`: file
+        → _scratch table), all of them at once and no other line: a repeat between two of them is
+        reported as the text layer would, and puts the later file in the text layer."""
+        widths = dict(
+            self.con.execute(
+                "SELECT file, fields FROM load_files WHERE extract = ?", [extract.name]
+            ).fetchall()
         )
+        cols = ", ".join(f'"{_raw_name(extract, i)}"' for i in range(len(extract.columns)))
+        parts = [
+            f"SELECT '{rel.replace(chr(39), chr(39) * 2)}' AS file, (rowid + 2)::BIGINT AS line, "
+            f"{cols}, {int(widths[rel])}::INTEGER AS _fields FROM {table}"
+            for rel, table in sorted(typed.items())
+        ]
+        lines = "(" + " UNION ALL ".join(parts) + ")"
         return re.sub(rf"\braw_{extract.name}\b", lambda _: lines, sql).strip().rstrip(";")
-
-    def _stage_typed(self, extract: Extract, rel: str, table: str, sql: str) -> str | None:
-        """Stage one file read into typed columns on its own (`_typed_query`); return the
-        _scratch table of its rows, or None (nothing left behind) when any line has a problem,
-        an error or a warning: such a file is staged from the text layer instead, where its
-        problems are reported with the lines as written."""
-        con = self.con
-        query = self._typed_query(extract, rel, table, sql)
-        with self._scratch_lock:
-            self._scratch_seq += 1
-            staged = f"_scratch.staged_{self._scratch_seq}"
-        con.execute(f"CREATE OR REPLACE TABLE {staged} AS {query}")
-        (bad,) = con.execute(f"SELECT count(*) FROM {staged} WHERE len(problems) > 0").fetchall()[0]
-        if bad:
-            con.execute(f"DROP TABLE {staged}")
-            return None
-        return staged
 
     def _shared_keys(
         self, extract: Extract, fast: str, fast_files: set[str], typed_files: set[str]
@@ -1502,12 +1489,19 @@ class Warehouse:
             WHERE file IN (SELECT unnest($unchanged::VARCHAR[]))"""
         rows = self.con.execute(
             f"""WITH fast AS ({fast}), others AS ({others})
-            SELECT file FROM fast WHERE k IN (SELECT k FROM fast GROUP BY k HAVING count(*) > 1)
-            UNION SELECT f.file FROM fast f JOIN others o ON o.k = f.k
+            SELECT f.file FROM fast f JOIN others o ON o.k = f.k
             UNION SELECT o.file FROM fast f JOIN others o ON o.k = f.k""",
             {"unchanged": unchanged} if unchanged else {},
         ).fetchall()
         return {f for (f,) in rows} & (fast_files | typed_files)
+
+    def _drop_typed_rows(self, table: str, keep: set[str], typed: dict[str, str]) -> None:
+        """Take the rows of typed files that went to the text layer out of `table`."""
+        if len(keep) < len(typed):
+            self.con.execute(
+                f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest($keep::VARCHAR[]))",
+                {"keep": sorted(keep)},
+            )
 
     def _stage(self, extract: Extract) -> None:
         """Stage `extract`: its files read into typed columns each on its own, the rest from the
@@ -1550,51 +1544,36 @@ class Warehouse:
         # first held all of them in memory: 1.7 GB for 6 million tasks at scale 10.)
         staged = f"_next_stg_{extract.name}"
         con.execute(f"DROP TABLE IF EXISTS {staged}")
-        staged_typed: dict[str, str] = {}  # file → where its staged rows are
-        if files is None:  # straight into the new table: no copy
-            for rel, table in sorted(typed.items()):
-                query = self._typed_query(extract, rel, table, sql_text)
-                if rel == min(typed):
-                    con.execute(f"CREATE TABLE {staged} AS {query}")
-                else:
-                    con.execute(f"INSERT INTO {staged} BY NAME {query}")
-                staged_typed[rel] = staged
-            if typed:
-                dirty = con.execute(
-                    f"SELECT DISTINCT file FROM {staged} WHERE len(problems) > 0"
-                ).fetchall()
-                for (rel,) in dirty:
-                    del staged_typed[rel]
-                    self._to_text(extract, rel)
-        else:
-            for rel, table in sorted(typed.items()):
-                out = self._stage_typed(extract, rel, table, sql_text)
-                if out is None:
-                    self._to_text(extract, rel)
-                else:
-                    staged_typed[rel] = out
-        typed_files = self._typed_files(extract)
-        unchanged = typed_files - set(typed) if files is not None else set()
-        fast = " UNION ALL ".join(
-            f"SELECT file, {{key}} AS k FROM {table}"
-            + (f" WHERE file = '{rel.replace(chr(39), chr(39) * 2)}'" if table == staged else "")
-            for rel, table in staged_typed.items()
+        # The typed files are staged together, straight into the new table when the extract is
+        # staged whole (no copy); a file with any problem, or a key that a line of another file
+        # holds too, is taken out again and staged from the text layer like the rest.
+        staged_typed: set[str] = set()
+        fast_table = staged
+        if files is not None:
+            with self._scratch_lock:
+                self._scratch_seq += 1
+                fast_table = f"_scratch.staged_{self._scratch_seq}"
+        if typed:
+            query = self._typed_query(extract, typed, sql_text)
+            con.execute(f"CREATE OR REPLACE TABLE {fast_table} AS {query}")
+            staged_typed = set(typed)
+            dirty = con.execute(
+                f"SELECT DISTINCT file FROM {fast_table} WHERE len(problems) > 0"
+            ).fetchall()
+            for (rel,) in sorted(dirty):
+                staged_typed.discard(rel)
+                self._to_text(extract, rel)
+            unchanged = self._typed_files(extract) - set(typed) if files is not None else set()
+            self._drop_typed_rows(fast_table, staged_typed, typed)
+            for rel in self._shared_keys(
+                extract, f"SELECT file, {{key}} AS k FROM {fast_table}", staged_typed, unchanged
+            ):
+                staged_typed.discard(rel)
+                self._to_text(extract, rel)
+            self._drop_typed_rows(fast_table, staged_typed, typed)
+        typed_lines = (
+            con.execute(f"SELECT count(*) FROM {fast_table}").fetchall()[0][0] if typed else 0
         )
-        for rel in self._shared_keys(extract, fast, set(staged_typed), unchanged):
-            table = staged_typed.pop(rel, None)
-            if table is not None and table != staged:
-                con.execute(f"DROP TABLE {table}")
-            self._to_text(extract, rel)
-        if files is None and len(staged_typed) < len(typed):  # those now in the text layer
-            con.execute(
-                f"DELETE FROM {staged} WHERE file NOT IN (SELECT unnest($keep::VARCHAR[]))",
-                {"keep": sorted(staged_typed)},
-            )
-        typed_lines = 0
-        for rel, table in staged_typed.items():
-            typed_lines += con.execute(
-                f"SELECT count(*) FROM {table} WHERE file = ?", [rel]
-            ).fetchall()[0][0]
         text_files = None if files is None else files - set(staged_typed)
         raw = f"raw_{name}"
         if files is not None:
@@ -1715,10 +1694,10 @@ class Warehouse:
                         (SELECT 1 FROM {raw} r WHERE r.file = s.file AND r.line = s.line)"""
                     )
                 con.execute(f"INSERT INTO stg_{name} SELECT * FROM {staged}")
-                for table in staged_typed.values():
+                if typed:
                     con.execute(
                         f"INSERT INTO stg_{name} BY NAME "
-                        f"SELECT * EXCLUDE (problems, _fields) FROM {table}"
+                        f"SELECT * EXCLUDE (problems, _fields) FROM {fast_table}"
                     )
                 con.execute(f"DROP TABLE {staged}")
                 lines = con.execute(count.format(f"stg_{name}")).fetchall()[0][0]
@@ -1729,8 +1708,8 @@ class Warehouse:
             con.execute("ROLLBACK")
             raise
         finally:
-            for table in set(staged_typed.values()) - {staged}:
-                con.execute(f"DROP TABLE IF EXISTS {table}")
+            if fast_table != staged:
+                con.execute(f"DROP TABLE IF EXISTS {fast_table}")
         if files is not None:
             con.execute(f"DROP TABLE IF EXISTS _restage_{name}")
         con.execute(f"DROP TABLE IF EXISTS temp._oldkeys_{name}")

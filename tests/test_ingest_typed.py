@@ -250,3 +250,24 @@ def test_every_repeat_key_is_a_staged_column(tmp_path):
         assert set(names) <= cols, e.name
         checked += 1
     assert checked == 8  # every extract but case outcomes and flagged outcomes
+
+
+def test_two_new_files_sharing_a_key_stage_as_through_the_text_layer(folder, monkeypatch):
+    """Read in one sync, a September file and October's share T1: September comes first in
+    path order, so October's T1 is the repeat, as the text layer says."""
+    sept = "tasks/tasks_2017_09.csv"
+    write(folder, sept, [TASKS_HEADER, "T1,RASSO,Correspondence,Robbery,2017-09-28,2017-10-02,"])
+    typed = Warehouse(folder, db_path=None)
+    typed.sync()
+    layers = _layers(typed)
+    assert (layers[sept], layers[OCT], layers[SESSIONS_NOV]) == ("text", "text", "typed")
+    fast = _snapshot(typed)
+    _text_only(monkeypatch)
+    text = Warehouse(folder, db_path=None)
+    text.sync()
+    _assert_same(fast, _snapshot(text))
+    p = fast["problems"]
+    got = [(r.file, int(r.line), r.value, r.expected) for r in p.itertuples() if r.file == OCT]
+    assert got == [(OCT, 2, "T1", f"each task id once; already at {sept} line 2")]
+    t1 = fast["tasks"][lambda d: d.task_id == "T1"]
+    assert [(r.file, r.task_type) for r in t1.itertuples()] == [(sept, "Correspondence")]
