@@ -54,6 +54,7 @@ LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres", "trial_
 SCHEMA_VERSION = "5"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
+STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
 PAST_MARGIN_DAYS = 31  # a created/completed/paid/session date at most this long after its period
 DUE_MARGIN_DAYS = 366  # a due date at most this long after its file's period
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
@@ -1471,7 +1472,12 @@ class Warehouse:
         return re.sub(rf"\braw_{extract.name}\b", lambda _: lines, sql).strip().rstrip(";")
 
     def _shared_keys(
-        self, extract: Extract, fast: str, fast_files: set[str], typed_files: set[str]
+        self,
+        extract: Extract,
+        fast: str,
+        fast_files: set[str],
+        typed_files: set[str],
+        across: bool = False,
     ) -> set[str]:
         """Typed files (staged this sync, or unchanged) holding a key that a line of another file
         holds too: the repeat rule then decides between lines of several files, so those files go
@@ -1487,9 +1493,15 @@ class Warehouse:
             others += f"""
             UNION ALL SELECT file, {stg_key} AS k FROM stg_{extract.name}
             WHERE file IN (SELECT unnest($unchanged::VARCHAR[]))"""
+        # files staged by different queries (groups) have not met: a key in two of them
+        between = (
+            "UNION SELECT file FROM fast WHERE k IN (SELECT k FROM fast GROUP BY k HAVING count(*) > 1)"
+            if across
+            else ""
+        )
         rows = self.con.execute(
             f"""WITH fast AS ({fast}), others AS ({others})
-            SELECT f.file FROM fast f JOIN others o ON o.k = f.k
+            SELECT f.file FROM fast f JOIN others o ON o.k = f.k {between}
             UNION SELECT o.file FROM fast f JOIN others o ON o.k = f.k""",
             {"unchanged": unchanged} if unchanged else {},
         ).fetchall()
@@ -1554,8 +1566,20 @@ class Warehouse:
                 self._scratch_seq += 1
                 fast_table = f"_scratch.staged_{self._scratch_seq}"
         if typed:
-            query = self._typed_query(extract, typed, sql_text)
-            con.execute(f"CREATE OR REPLACE TABLE {fast_table} AS {query}")
+            # in groups of files up to STAGE_ROWS lines, to bound the memory one query holds
+            groups: list[dict[str, str]] = [{}]
+            rows = 0
+            for rel, table in sorted(typed.items()):
+                (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+                if groups[-1] and rows + n > STAGE_ROWS:
+                    groups.append({})
+                    rows = 0
+                groups[-1][rel] = table
+                rows += n
+            for i, group in enumerate(groups):
+                query = self._typed_query(extract, group, sql_text)
+                into = "CREATE OR REPLACE TABLE {} AS" if i == 0 else "INSERT INTO {} BY NAME"
+                con.execute(f"{into.format(fast_table)} {query}")
             staged_typed = set(typed)
             dirty = con.execute(
                 f"SELECT DISTINCT file FROM {fast_table} WHERE len(problems) > 0"
@@ -1566,7 +1590,11 @@ class Warehouse:
             unchanged = self._typed_files(extract) - set(typed) if files is not None else set()
             self._drop_typed_rows(fast_table, staged_typed, typed)
             for rel in self._shared_keys(
-                extract, f"SELECT file, {{key}} AS k FROM {fast_table}", staged_typed, unchanged
+                extract,
+                f"SELECT file, {{key}} AS k FROM {fast_table}",
+                staged_typed,
+                unchanged,
+                across=len(groups) > 1,
             ):
                 staged_typed.discard(rel)
                 self._to_text(extract, rel)

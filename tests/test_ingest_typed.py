@@ -252,9 +252,15 @@ def test_every_repeat_key_is_a_staged_column(tmp_path):
     assert checked == 8  # every extract but case outcomes and flagged outcomes
 
 
-def test_two_new_files_sharing_a_key_stage_as_through_the_text_layer(folder, monkeypatch):
+@pytest.mark.parametrize("one_query", [True, False], ids=["staged together", "each alone"])
+def test_two_new_files_sharing_a_key_stage_as_through_the_text_layer(
+    folder, monkeypatch, one_query
+):
     """Read in one sync, a September file and October's share T1: September comes first in
-    path order, so October's T1 is the repeat, as the text layer says."""
+    path order, so October's T1 is the repeat, as the text layer says; whether the typed files
+    are staged by one query or each by its own (cjsperf.db.STAGE_ROWS)."""
+    if not one_query:
+        monkeypatch.setattr("cjsperf.db.STAGE_ROWS", 1)
     sept = "tasks/tasks_2017_09.csv"
     write(folder, sept, [TASKS_HEADER, "T1,RASSO,Correspondence,Robbery,2017-09-28,2017-10-02,"])
     typed = Warehouse(folder, db_path=None)
