@@ -51,12 +51,16 @@ SHARED_DIR = QUERIES_DIR / "shared"
 PAGES_DIR = REPO_ROOT / "pages"
 # The lists extracts are checked against: a change to one re-stages every extract.
 LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres", "trial_reasons")
-SCHEMA_VERSION = "4"  # bump when tables change shape or how they are filled: rebuilds saved DBs
+SCHEMA_VERSION = "5"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
+STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
 PAST_MARGIN_DAYS = 31  # a created/completed/paid/session date at most this long after its period
 DUE_MARGIN_DAYS = 366  # a due date at most this long after its file's period
 NULL_MARK = "\x01"  # what DuckDB reads as NULL: never in a file, so only padded fields are NULL
+# Contract types a file is read into directly when it parses cleanly (see `_read_typed`); every
+# other column is read as text, as in the text layer.
+TYPED_COLUMNS = {"date": "DATE"}
 
 MONTHS = {
     m: i + 1
@@ -204,7 +208,18 @@ def repeat_key(sql: str) -> list[str] | None:
     m = re.search(r"repeated AS \(\s*SELECT (.*?)\s+FROM raw_\w+\s+GROUP BY", sql, re.S)
     if not m:
         return None
-    return [e.strip() for e in re.findall(r"(.+?)\s+AS\s+\w+\s*(?:,|$)", m.group(1).strip(), re.S)]
+    return [e.strip() for e, _ in _repeat_terms(m.group(1))]
+
+
+def _repeat_terms(select: str) -> list[tuple[str, str]]:
+    return re.findall(r"(.+?)\s+AS\s+(\w+)\s*(?:,|$)", select.strip(), re.S)
+
+
+def repeat_key_columns(sql: str) -> list[str] | None:
+    """The names the `repeated` CTE gives its key expressions: the staged columns holding the
+    same values (staging's typed CTE computes them by the same expressions)."""
+    m = re.search(r"repeated AS \(\s*SELECT (.*?)\s+FROM raw_\w+\s+GROUP BY", sql, re.S)
+    return [a for _, a in _repeat_terms(m.group(1))] if m else None
 
 
 LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
@@ -276,6 +291,11 @@ class Warehouse:
         # where only some files changed, their lines and the lines elsewhere sharing a key with them.
         self.staged_lines: dict[str, int] = {}
         self._partial: dict[str, set[str]] = {}  # extract → the files whose rows changed
+        # (extract, file) → the _scratch table holding the file's lines read into typed columns
+        # this sync (`_read_typed`), until `_stage` stages them
+        self._typed: dict[tuple[str, str], str] = {}
+        self._scratch_seq = 0
+        self._scratch_lock = threading.Lock()
         if read_only:
             # A replica: serves a file `python -m cjsperf build` made; never ingests.
             self._build = self._open_build()
@@ -420,6 +440,9 @@ class Warehouse:
             ).encode()
         ).hexdigest()[:16]
         con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        # Files read straight into typed columns wait here, in memory, until staged (`_stage`);
+        # an attached database, so the reader threads' cursors and this connection share it.
+        con.execute("ATTACH IF NOT EXISTS ':memory:' AS _scratch")
         row = con.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if row is None or row[0] != code_hash:
             for (name,) in con.execute(
@@ -432,7 +455,7 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS load_files (
                 extract VARCHAR, file VARCHAR, size BIGINT, mtime_ns BIGINT, modified TIMESTAMP,
                 period VARCHAR, encoding VARCHAR, rows_read BIGINT, status VARCHAR,
-                fields INTEGER, period_end DATE)"""
+                fields INTEGER, period_end DATE, layer VARCHAR)"""
         )
         con.execute(
             """CREATE TABLE IF NOT EXISTS file_problems (
@@ -461,13 +484,15 @@ class Warehouse:
                FROM file_problems
                UNION ALL BY NAME SELECT * FROM row_problems"""
         )
+        # (val::VARCHAR: a typed read gives a date where the text layer gives its text)
         con.execute(
             """CREATE OR REPLACE MACRO problem(col, val, expected) AS
-               {'column': col, 'value': val, 'expected': expected, 'severity': 'error'}"""
+               {'column': col, 'value': val::VARCHAR, 'expected': expected, 'severity': 'error'}"""
         )
         con.execute(
             """CREATE OR REPLACE MACRO warning(col, val, expected) AS
-               {'column': col, 'value': val, 'expected': expected, 'severity': 'warning'}"""
+               {'column': col, 'value': val::VARCHAR, 'expected': expected,
+                'severity': 'warning'}"""
         )
         # Percent with one decimal, rounded half-up as CPS publishes it (17 of 80 → 21.3), in exact
         # integer arithmetic; NULL when there is nothing to divide by.
@@ -502,9 +527,12 @@ class Warehouse:
             """CREATE OR REPLACE MACRO one_of(k) AS
                'one of: ' || (SELECT string_agg(value, '; ') FROM vocab WHERE kind = k)"""
         )
+        # A date read straight into a DATE column (`_read_typed`) is taken as it is; text is
+        # parsed. (typeof is resolved when the query is planned: no cost per row.)
         con.execute(
             """CREATE OR REPLACE MACRO parse_date(v) AS
-               try_strptime(trim(v), '%Y-%m-%d')::DATE"""
+               CASE WHEN typeof(v) = 'DATE' THEN TRY_CAST(v AS DATE)
+                    ELSE try_strptime(trim(v::VARCHAR), '%Y-%m-%d')::DATE END"""
         )
         # A date beyond its file's period (date_anchors) by more than a margin is an error: 31 days
         # for dates that should be past when the extract is made (created, completed, paid, sat,
@@ -682,6 +710,16 @@ class Warehouse:
             return keys[0]
         return "struct_pack(" + ", ".join(f"k{i} := {e}" for i, e in enumerate(keys)) + ")"
 
+    def _repeat_keys(self, extract: Extract) -> tuple[str, str] | None:
+        """The repeat key as SQL over raw columns and over the staged columns."""
+        raw = self._repeat_key(extract)
+        if raw is None:
+            return None
+        names = repeat_key_columns((STAGING_DIR / f"{extract.name}.sql").read_text())
+        if len(names) == 1:
+            return raw, f'"{names[0]}"'
+        return raw, "struct_pack(" + ", ".join(f'k{i} := "{n}"' for i, n in enumerate(names)) + ")"
+
     def _plan_extract(
         self, extract: Extract, force: bool, by_file: bool = False
     ) -> tuple[bool, list[tuple]]:
@@ -803,7 +841,7 @@ class Warehouse:
                 )
         con.execute(
             "INSERT INTO load_files VALUES "
-            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, make_timestamp(?::BIGINT // 1000), ?, ?, ?, ?, ?, ?, ?)",
             [
                 extract.name,
                 rel,
@@ -816,6 +854,7 @@ class Warehouse:
                 status,
                 len(mapping) if mapping is not None else None,
                 file_period_end(path) if extract is not CASE_OUTCOMES else None,
+                "typed" if (extract.name, rel) in self._typed else "text",
             ],
         )
         for p in problems:
@@ -932,6 +971,85 @@ class Warehouse:
         return mapping, problems
 
     def _read_raw(
+        self, extract: Extract, path: Path, rel: str, mapping: list[str | None], con
+    ) -> tuple[str, int, list[FileProblem]]:
+        """Read a file's lines: straight into typed columns when it parses cleanly with the
+        declared types (`_read_typed`), else as text into raw_<extract> (the text layer)."""
+        rows = self._read_typed(extract, path, rel, mapping, con)
+        if rows is not None:
+            return "utf-8", rows, []
+        return self._read_text(extract, path, rel, mapping, con)
+
+    def _typed_eligible(self, extract: Extract) -> bool:
+        """Extracts whose files may skip the text layer: one staged row per line and a staging
+        query of their own (case outcomes give a row per category; reference lists are small)."""
+        # (and whose only rule across lines is a repeated key, which `_stage` checks across files)
+        return extract in EXTRACTS and self._repeat_key(extract) is not None
+
+    def _read_typed(
+        self, extract: Extract, path: Path, rel: str, mapping: list[str | None], con
+    ) -> int | None:
+        """Read the file straight into typed columns (the contract's dates as DATE, the rest as
+        text) in a _scratch table, and return its number of data lines; None, leaving nothing
+        behind, when the file does not read cleanly that way: a line the reader refuses (a value
+        that is not a date, too few or too many fields, bytes that are not UTF-8, a stray quote),
+        a quoted line break, a blank line, or a field the text layer would read as missing.
+        Such a file is read as text instead, and every line of it is checked there.
+
+        A date the typed reader accepts is the date the text layer's `parse_date` gives
+        (tests/test_ingest_typed.py checks the hard cases); a file staged from here must also
+        pass every check of its staging query, or it goes to the text layer (`_stage`)."""
+        if not self._typed_eligible(extract):
+            return None
+        types = {c.name: TYPED_COLUMNS.get(c.type) for c in extract.columns}
+        cols, texts = [], []
+        for i, m in enumerate(mapping):
+            name = m or f"_extra_{i}"
+            kind = types.get(m) if m else None
+            cols.append((name, kind or "VARCHAR"))
+            if kind is None:
+                texts.append(name)
+        with self._scratch_lock:
+            self._scratch_seq += 1
+            table = f"_scratch.typed_{self._scratch_seq}"
+        columns_sql = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols) + "}"
+        try:
+            con.execute("DROP TABLE IF EXISTS reject_errors")
+            con.execute("DROP TABLE IF EXISTS reject_scans")
+            # skip = 1: the header is line 1, as in the text layer; rows keep the file's order
+            # (rowid), so a row's line is rowid + 2.
+            con.execute(
+                f"""CREATE OR REPLACE TABLE {table} AS
+                SELECT * FROM read_csv($path, header = false, skip = 1, auto_detect = false,
+                    delim = ',', quote = '"', escape = '"', null_padding = false,
+                    dateformat = '%Y-%m-%d', force_not_null = $texts, store_rejects = true,
+                    ignore_errors = true, strict_mode = true, columns = {columns_sql})""",
+                {"path": str(path), "texts": texts},
+            )
+            (rejected,) = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0]
+            clean = rejected == 0 and not self._blank_lines(path)
+            if clean and texts:
+                # the text layer reads a field holding only NULL_MARK as missing, and finds a
+                # quoted line break (the one-thread reader of a .gz file accepts it, and the
+                # lines after it would be numbered wrong here)
+                marked = " OR ".join(
+                    f'"{c}" = $mark OR contains("{c}", chr(10)) OR contains("{c}", chr(13))'
+                    for c in texts
+                )
+                (n,) = con.execute(
+                    f"SELECT count(*) FROM {table} WHERE {marked}", {"mark": NULL_MARK}
+                ).fetchall()[0]
+                clean = n == 0
+            (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+        except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile):
+            clean, rows = False, 0
+        if not clean or rows == 0:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            return None
+        self._typed[(extract.name, rel)] = table
+        return rows
+
+    def _read_text(
         self, extract: Extract, path: Path, rel: str, mapping: list[str | None], con
     ) -> tuple[str, int, list[FileProblem]]:
         file_cols = [m or f"_extra_{i}" for i, m in enumerate(mapping)]
@@ -1217,12 +1335,17 @@ class Warehouse:
         )
 
     # ---------------------------------------------------------------- staging
-    def _anchor_dates(self, extract: Extract) -> None:
+    def _anchor_dates(self, extract: Extract, typed: dict[str, str] | None = None) -> None:
         """Fill date_anchors for `extract`: per file, the end of the period its name gives
         (tasks_2017-18.csv.gz: 2018-03-31), else the end of the latest month holding at least 1%
         of the extract's rows and at least 2 of them. No single row can move either, so a typo of
-        2081 for 2018 is judged against the extract's own period, not against itself."""
+        2081 for 2018 is judged against the extract's own period, not against itself.
+
+        The rows are every line of the text layer, of the files read into typed columns this sync
+        (`typed`: file → _scratch table), and of the other typed files (all of whose lines are
+        staged, so stg_<extract> holds them)."""
         con = self.con
+        typed = typed or {}
         col = next(c for c in extract.columns if c.name == extract.period_column)
         parse = (
             f"parse_date({col.name})"
@@ -1242,11 +1365,19 @@ class Warehouse:
             else """SELECT last_day(max(m)) AS d FROM months
                 WHERE n >= greatest(2, 0.01 * (SELECT sum(n) FROM months))"""
         )
+        sources = [f"SELECT {parse} AS d FROM raw_{extract.name}"]
+        sources += [f"SELECT {parse} AS d FROM {t}" for t in typed.values()]
+        staged = sorted(self._typed_files(extract) - set(typed))
+        if staged:  # typed files not read this sync: all their lines are staged
+            sources.append(
+                f"""SELECT {extract.period_column} AS d FROM stg_{extract.name}
+                WHERE file IN (SELECT unnest($staged::VARCHAR[]))"""
+            )
         con.execute(
             f"""INSERT INTO date_anchors
             WITH months AS (
-                SELECT date_trunc('month', {parse}) AS m, count(*) AS n
-                FROM raw_{extract.name} WHERE {parse} IS NOT NULL GROUP BY 1
+                SELECT date_trunc('month', d) AS m, count(*) AS n
+                FROM ({" UNION ALL ".join(sources)}) WHERE d IS NOT NULL GROUP BY 1
             ),
             share AS ({share})
             SELECT $name, f.file, coalesce(f.period_end, s.d, current_date),
@@ -1256,7 +1387,7 @@ class Warehouse:
                      ELSE 'today' END
             FROM load_files f, share s
             WHERE f.extract = $name""",
-            {"name": extract.name},
+            {"name": extract.name, **({"staged": staged} if staged else {})},
         )
 
     def _anchors(self, extract: Extract) -> dict[str, date]:
@@ -1266,16 +1397,148 @@ class Warehouse:
             ).fetchall()
         )
 
+    def _typed_files(self, extract: Extract) -> set[str]:
+        """Files of `extract` whose lines are all staged without a problem and share no key with
+        a line of another file: they have no text layer (see `_stage`)."""
+        rows = self.con.execute(
+            "SELECT file FROM load_files WHERE extract = ? AND layer = 'typed'", [extract.name]
+        ).fetchall()
+        return {f for (f,) in rows}
+
+    def _reread_typed(self, extract: Extract, rels: Iterable[str]) -> None:
+        """Read again, into typed columns, typed files whose lines must be staged again though the
+        files did not change (a reference list or a date anchor changed, or a sync stopped)."""
+        for rel in sorted(rels):
+            if (extract.name, rel) in self._typed:
+                continue
+            path = self.data_dir / rel
+            mapping = None
+            with contextlib.suppress(OSError):
+                mapping, _ = self._check_file(extract, path, rel)
+            if mapping is None or self._read_typed(extract, path, rel, mapping, self.con) is None:
+                self._to_text(extract, rel, mapping)
+
+    def _to_text(self, extract: Extract, rel: str, mapping=None) -> None:
+        """Give a typed file its text layer: read it as text into raw_<extract>, so that it is
+        staged (and its problems reported) like any other file."""
+        con = self.con
+        table = self._typed.pop((extract.name, rel), None)
+        if table is not None:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        path = self.data_dir / rel
+        con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [rel])
+        con.execute("DELETE FROM raw_breaks WHERE file = ?", [rel])
+        try:
+            if mapping is None:
+                mapping, _ = self._check_file(extract, path, rel)
+            if mapping is None:
+                raise OSError(f"{rel} no longer reads as it did")
+            encoding, rows, problems = self._read_text(extract, path, rel, mapping, con)
+        except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error):
+            # The file changed under this sync: forget its rows; the next sync reads it anew.
+            con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [rel])
+            con.execute(
+                "UPDATE load_files SET mtime_ns = -1, layer = 'text', rows_read = 0 "
+                "WHERE extract = ? AND file = ?",
+                [extract.name, rel],
+            )
+            return
+        con.execute(
+            "UPDATE load_files SET layer = 'text', encoding = ?, rows_read = ? "
+            "WHERE extract = ? AND file = ?",
+            [encoding, rows, extract.name, rel],
+        )
+        for p in problems:
+            con.execute(
+                "INSERT INTO file_problems VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [extract.name, p.file, p.line, p.column, p.value, p.expected, p.severity],
+            )
+
+    def _typed_query(self, extract: Extract, typed: dict[str, str], sql: str) -> str:
+        """The extract's own staging query over the files read into typed columns (`typed`: file
+        → _scratch table), all of them at once and no other line: a repeat between two of them is
+        reported as the text layer would, and puts the later file in the text layer."""
+        widths = dict(
+            self.con.execute(
+                "SELECT file, fields FROM load_files WHERE extract = ?", [extract.name]
+            ).fetchall()
+        )
+        cols = ", ".join(f'"{_raw_name(extract, i)}"' for i in range(len(extract.columns)))
+        parts = [
+            f"SELECT '{rel.replace(chr(39), chr(39) * 2)}' AS file, (rowid + 2)::BIGINT AS line, "
+            f"{cols}, {int(widths[rel])}::INTEGER AS _fields FROM {table}"
+            for rel, table in sorted(typed.items())
+        ]
+        lines = "(" + " UNION ALL ".join(parts) + ")"
+        return re.sub(rf"\braw_{extract.name}\b", lambda _: lines, sql).strip().rstrip(";")
+
+    def _shared_keys(
+        self,
+        extract: Extract,
+        fast: str,
+        fast_files: set[str],
+        typed_files: set[str],
+        across: bool = False,
+    ) -> set[str]:
+        """Typed files (staged this sync, or unchanged) holding a key that a line of another file
+        holds too: the repeat rule then decides between lines of several files, so those files go
+        to the text layer."""
+        keys = self._repeat_keys(extract)
+        if keys is None or not fast_files:
+            return set()
+        raw_key, stg_key = keys
+        fast = fast.format(key=stg_key)
+        unchanged = sorted(typed_files - fast_files)
+        others = f"SELECT file, {raw_key} AS k FROM raw_{extract.name}"
+        if unchanged:  # their lines are all staged
+            others += f"""
+            UNION ALL SELECT file, {stg_key} AS k FROM stg_{extract.name}
+            WHERE file IN (SELECT unnest($unchanged::VARCHAR[]))"""
+        # files staged by different queries (groups) have not met: a key in two of them
+        between = (
+            "UNION SELECT file FROM fast WHERE k IN (SELECT k FROM fast GROUP BY k HAVING count(*) > 1)"
+            if across
+            else ""
+        )
+        rows = self.con.execute(
+            f"""WITH fast AS ({fast}), others AS ({others})
+            SELECT f.file FROM fast f JOIN others o ON o.k = f.k {between}
+            UNION SELECT o.file FROM fast f JOIN others o ON o.k = f.k""",
+            {"unchanged": unchanged} if unchanged else {},
+        ).fetchall()
+        return {f for (f,) in rows} & (fast_files | typed_files)
+
+    def _drop_typed_rows(self, table: str, keep: set[str], typed: dict[str, str]) -> None:
+        """Take the rows of typed files that went to the text layer out of `table`."""
+        if len(keep) < len(typed):
+            self.con.execute(
+                f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest($keep::VARCHAR[]))",
+                {"keep": sorted(keep)},
+            )
+
     def _stage(self, extract: Extract) -> None:
+        """Stage `extract`: its files read into typed columns each on its own, the rest from the
+        text layer; drop what this sync left in _scratch."""
+        try:
+            self._stage_extract(extract)
+        finally:
+            for key in [k for k in self._typed if k[0] == extract.name]:
+                self.con.execute(f"DROP TABLE IF EXISTS {self._typed.pop(key)}")
+
+    def _stage_extract(self, extract: Extract) -> None:
         con = self.con
         name = extract.name
         # Only some files changed (see `_plan_extract`): stage their lines and the lines of other
         # files sharing a key with their old or new lines, unless a date anchor of another file or
         # the extract's latest one moved (then every line may judge differently: stage it whole).
         files = self._partial.pop(name, None)
+        typed_files = self._typed_files(extract)
+        if files is None:  # every line is staged again: typed files are read again
+            self._reread_typed(extract, typed_files)
+        typed = {rel: t for (e, rel), t in self._typed.items() if e == name}
         before = self._anchors(extract) if files is not None else None
         if extract is not CASE_OUTCOMES:
-            self._anchor_dates(extract)
+            self._anchor_dates(extract, typed)
         if files is not None:
             after = self._anchors(extract)
             others = (set(before) | set(after)) - files
@@ -1283,6 +1546,64 @@ class Warehouse:
                 before.values(), default=None
             ) != max(after.values(), default=None):
                 files = None
+                self._reread_typed(extract, typed_files)
+                typed = {rel: t for (e, rel), t in self._typed.items() if e == name}
+        sql_text = (STAGING_DIR / f"{name}.sql").read_text()
+        # A file read into typed columns is staged on its own; with any problem, or a key that a
+        # line of another file holds too, it is staged from the text layer like the rest.
+        # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
+        # a page querying meanwhile sees the old rows or the new ones. Each row's problems are a
+        # column of it until they are copied to row_problems. (A TEMP table of every checked row
+        # first held all of them in memory: 1.7 GB for 6 million tasks at scale 10.)
+        staged = f"_next_stg_{extract.name}"
+        con.execute(f"DROP TABLE IF EXISTS {staged}")
+        # The typed files are staged together, straight into the new table when the extract is
+        # staged whole (no copy); a file with any problem, or a key that a line of another file
+        # holds too, is taken out again and staged from the text layer like the rest.
+        staged_typed: set[str] = set()
+        fast_table = staged
+        if files is not None:
+            with self._scratch_lock:
+                self._scratch_seq += 1
+                fast_table = f"_scratch.staged_{self._scratch_seq}"
+        if typed:
+            # in groups of files up to STAGE_ROWS lines, to bound the memory one query holds
+            groups: list[dict[str, str]] = [{}]
+            rows = 0
+            for rel, table in sorted(typed.items()):
+                (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+                if groups[-1] and rows + n > STAGE_ROWS:
+                    groups.append({})
+                    rows = 0
+                groups[-1][rel] = table
+                rows += n
+            for i, group in enumerate(groups):
+                query = self._typed_query(extract, group, sql_text)
+                into = "CREATE OR REPLACE TABLE {} AS" if i == 0 else "INSERT INTO {} BY NAME"
+                con.execute(f"{into.format(fast_table)} {query}")
+            staged_typed = set(typed)
+            dirty = con.execute(
+                f"SELECT DISTINCT file FROM {fast_table} WHERE len(problems) > 0"
+            ).fetchall()
+            for (rel,) in sorted(dirty):
+                staged_typed.discard(rel)
+                self._to_text(extract, rel)
+            unchanged = self._typed_files(extract) - set(typed) if files is not None else set()
+            self._drop_typed_rows(fast_table, staged_typed, typed)
+            for rel in self._shared_keys(
+                extract,
+                f"SELECT file, {{key}} AS k FROM {fast_table}",
+                staged_typed,
+                unchanged,
+                across=len(groups) > 1,
+            ):
+                staged_typed.discard(rel)
+                self._to_text(extract, rel)
+            self._drop_typed_rows(fast_table, staged_typed, typed)
+        typed_lines = (
+            con.execute(f"SELECT count(*) FROM {fast_table}").fetchall()[0][0] if typed else 0
+        )
+        text_files = None if files is None else files - set(staged_typed)
         raw = f"raw_{name}"
         if files is not None:
             key = self._repeat_key(extract)
@@ -1293,26 +1614,27 @@ class Warehouse:
                    OR {key} IN (SELECT {key} FROM raw_{name}
                                 WHERE file IN (SELECT unnest($files::VARCHAR[]))
                                 UNION ALL SELECT k FROM _oldkeys_{name})""",
-                {"files": sorted(files)},
+                {"files": sorted(text_files)},
             )
             raw = f"_restage_{name}"
             # lines of other files drawn in by a shared key (most often none)
             (elsewhere,) = con.execute(
                 f"SELECT count(*) FROM {raw} WHERE file NOT IN (SELECT unnest($files::VARCHAR[]))",
-                {"files": sorted(files)},
+                {"files": sorted(text_files)},
             ).fetchall()[0]
-        (self.staged_lines[name],) = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0]
-        sql = re.sub(rf"\braw_{name}\b", raw, (STAGING_DIR / f"{name}.sql").read_text())
+        (text_lines,) = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0]
+        self.staged_lines[name] = text_lines + typed_lines
+        sql = re.sub(rf"\braw_{name}\b", raw, sql_text)
         n = len(extract.columns)
-        # Staged into a new table that takes the place of stg_<extract> only once it is complete, so
-        # a page querying meanwhile sees the old rows or the new ones. Each row's problems are a
-        # column of it until they are copied to row_problems. (A TEMP table of every checked row
-        # first held all of them in memory: 1.7 GB for 6 million tasks at scale 10.)
-        staged = f"_next_stg_{extract.name}"
         # A line must have as many fields as its file's header, which may hold an extra column
         # (ignored, with a warning) on top of the contract's n.
+        into = (
+            f"INSERT INTO {staged} BY NAME"
+            if files is None and typed
+            else f"CREATE OR REPLACE TABLE {staged} AS"
+        )
         con.execute(
-            f"""CREATE OR REPLACE TABLE {staged} AS
+            f"""{into}
             SELECT * EXCLUDE (_width) REPLACE (
                 CASE WHEN _fields <> _width THEN list_prepend(
                     problem('(whole line)',
@@ -1401,6 +1723,11 @@ class Warehouse:
                         (SELECT 1 FROM {raw} r WHERE r.file = s.file AND r.line = s.line)"""
                     )
                 con.execute(f"INSERT INTO stg_{name} SELECT * FROM {staged}")
+                if typed:
+                    con.execute(
+                        f"INSERT INTO stg_{name} BY NAME "
+                        f"SELECT * EXCLUDE (problems, _fields) FROM {fast_table}"
+                    )
                 con.execute(f"DROP TABLE {staged}")
                 lines = con.execute(count.format(f"stg_{name}")).fetchall()[0][0]
             con.execute("INSERT OR REPLACE INTO stage_counts VALUES (?, ?)", [name, lines])
@@ -1409,6 +1736,9 @@ class Warehouse:
         except Exception:
             con.execute("ROLLBACK")
             raise
+        finally:
+            if fast_table != staged:
+                con.execute(f"DROP TABLE IF EXISTS {fast_table}")
         if files is not None:
             con.execute(f"DROP TABLE IF EXISTS _restage_{name}")
         con.execute(f"DROP TABLE IF EXISTS temp._oldkeys_{name}")

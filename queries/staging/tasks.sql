@@ -42,7 +42,7 @@ checked AS NOT MATERIALIZED (
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02')
                 WHEN due_date < created_date THEN problem(
                 'due_date', due_raw, 'a due date on or after created_date ' || created_raw) END,
-            CASE WHEN coalesce(trim(completed_raw), '') <> '' AND completed_date IS NULL THEN problem(
+            CASE WHEN coalesce(trim(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
                 'completed_date', completed_raw, 'empty while open, or a real date as YYYY-MM-DD')
                 WHEN completed_date < created_date THEN problem(
                 'completed_date', completed_raw,

@@ -46,7 +46,7 @@ checked AS NOT MATERIALIZED (
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-31')
                 WHEN due_date < assigned_date THEN problem(
                 'due_date', due_raw, 'a due date on or after assigned_date ' || assigned_raw) END,
-            CASE WHEN coalesce(trim(completed_raw), '') <> '' AND completed_date IS NULL THEN problem(
+            CASE WHEN coalesce(trim(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
                 'completed_date', completed_raw,
                 'empty while outstanding, or a real date as YYYY-MM-DD')
                 WHEN completed_date < assigned_date THEN problem(

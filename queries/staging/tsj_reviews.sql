@@ -52,7 +52,7 @@ checked AS NOT MATERIALIZED (
             CASE WHEN due_date IS NULL THEN problem(
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02') END,
             beyond_period('due_date', due_raw, due_date, anchor, basis, past_margin()),
-            CASE WHEN coalesce(trim(completed_raw), '') <> '' AND completed_date IS NULL THEN problem(
+            CASE WHEN coalesce(trim(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
                 'completed_date', completed_raw, 'empty while open, or a real date as YYYY-MM-DD')
                 WHEN completed_date > latest THEN problem(
                 'completed_date', completed_raw, 'a date on or before '

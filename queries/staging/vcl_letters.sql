@@ -52,7 +52,7 @@ checked AS NOT MATERIALIZED (
                 THEN problem('quality', quality_raw,
                              'empty when not assessed, or ' || one_of('quality'))
                 WHEN coalesce(quality_raw, '') <> '' AND sent_date IS NULL
-                     AND coalesce(trim(sent_raw), '') = '' THEN problem(
+                     AND coalesce(trim(sent_raw::VARCHAR), '') = '' THEN problem(
                 'quality', quality_raw, 'empty for a letter not sent (only a sent letter is assessed)') END,
             CASE WHEN decision_date IS NULL THEN problem(
                 'decision_date', decision_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02')
@@ -60,7 +60,7 @@ checked AS NOT MATERIALIZED (
                 'decision_date', decision_raw, 'a date at most ten years before '
                 || strftime(anchor, '%Y-%m-%d') || ', ' || basis || ' (a mistyped year?)') END,
             beyond_period('decision_date', decision_raw, decision_date, anchor, basis, past_margin()),
-            CASE WHEN coalesce(trim(sent_raw), '') <> '' AND sent_date IS NULL THEN problem(
+            CASE WHEN coalesce(trim(sent_raw::VARCHAR), '') <> '' AND sent_date IS NULL THEN problem(
                 'sent_date', sent_raw, 'empty while unsent, or a real date as YYYY-MM-DD')
                 WHEN sent_date < decision_date THEN problem(
                 'sent_date', sent_raw, 'a date on or after decision_date ' || decision_raw

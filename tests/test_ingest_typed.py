@@ -1,0 +1,279 @@
+"""Files read straight into typed columns give what the text layer gives.
+
+A file that parses cleanly with the contract's types (its dates as DATE) and passes every check is
+staged from that typed read, without the text layer (`Warehouse._read_typed`); a file with any
+problem is read as text and every bad line is reported as before. These tests hold the two paths
+side by side: the same data folder synced with the typed read switched off (every file through the
+text layer) must give the same staged rows, problems, line numbers and summary, and the problems of
+a hand-made file are the ones written out by hand below.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cjsperf.db import Warehouse, repeat_key_columns
+from cjsperf.extracts import EXTRACTS, TEAMS
+from cjsperf.extracts import TASKS as TASKS_EXTRACT
+from tests.test_ingest import (
+    SESSIONS_HEADER,
+    T4,
+    T6,
+    TASKS_HEADER,
+    make_base,
+    write,
+)
+
+OCT = "tasks/tasks_2017_10.csv"
+NOV = "tasks/tasks_2017_11.csv"
+# November's file, by hand: two good lines (T4, T6) and four bad ones.
+NOV_LINES = [
+    TASKS_HEADER,
+    T4,  # line 2
+    "T7,RASSO,Case review,Robbery,2017-13-01,2017-11-20,",  # line 3: no 13th month
+    "T8,Nobody,Case review,Robbery,2017-11-02,2017-11-03,",  # line 4: no such team
+    "T4,RASSO,Case review,Robbery,2017-11-02,2017-11-03,",  # line 5: T4 again (line 2)
+    T6,  # line 6
+    "T9,RASSO,Case review,Robbery,2017-11-05,2017-11-01,",  # line 7: due before created
+]
+NOV_PROBLEMS = [
+    (NOV, 3, "created_date", "2017-13-01", "a real date as YYYY-MM-DD, e.g. 2017-10-02"),
+    (NOV, 4, "team", "Nobody", "one of: " + "; ".join(TEAMS)),
+    (NOV, 5, "task_id", "T4", f"each task id once; already at {NOV} line 2"),
+    (NOV, 7, "due_date", "2017-11-01", "a due date on or after created_date 2017-11-05"),
+]
+SESSIONS_NOV = "court_sessions/court_sessions_2017_11.csv.gz"
+SESSIONS_NOV_LINES = [
+    SESSIONS_HEADER,
+    "S4,2017-11-01,Warwick Crown Court,Crown Court,AM,Trial,In-house",
+    "S5, 2017-11-1 ,Warwick Crown Court,Crown Court,PM,Remand,Agent",  # spaces, one digit
+]
+
+
+def _text_only(monkeypatch):
+    """Switch the typed read off: every file goes through the text layer (the old path)."""
+    monkeypatch.setattr(Warehouse, "_read_typed", lambda self, *args: None)
+
+
+def _snapshot(wh: Warehouse) -> dict:
+    """Everything a user or a page can see of the load, in a fixed order."""
+    out = {}
+    for e in EXTRACTS:
+        df = wh.sql(f"SELECT * FROM stg_{e.name}")
+        out[e.name] = df.sort_values(list(df.columns)).reset_index(drop=True)
+    out["problems"] = wh.problems()
+    out["summary"] = wh.summary().drop(columns="last_changed")
+    out["load_files"] = wh.sql(
+        "SELECT extract, file, encoding, rows_read, status, fields FROM load_files ORDER BY file"
+    )
+    out["stage_counts"] = wh.sql("SELECT * FROM stage_counts ORDER BY extract")
+    return out
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        pd.testing.assert_frame_equal(a[k], b[k], check_dtype=True, obj=k)
+
+
+def _day(value) -> date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _layers(wh: Warehouse) -> dict[str, str]:
+    df = wh.sql("SELECT file, layer FROM load_files WHERE extract IN ('tasks', 'court_sessions')")
+    return dict(zip(df.file, df.layer, strict=True))
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    root = make_base(tmp_path / "data")
+    write(root, NOV, NOV_LINES)
+    (root / SESSIONS_NOV).write_bytes(gzip.compress("\n".join(SESSIONS_NOV_LINES).encode() + b"\n"))
+    return root
+
+
+def test_a_clean_file_and_a_file_with_bad_lines_stage_as_through_the_text_layer(
+    folder, monkeypatch
+):
+    typed = Warehouse(folder, db_path=None)
+    typed.sync()
+    # the clean files were read into typed columns, the one with bad lines as text
+    assert _layers(typed) == {
+        OCT: "typed",
+        NOV: "text",
+        "court_sessions/court_sessions_2017_10.csv": "typed",
+        SESSIONS_NOV: "typed",
+    }
+    fast = _snapshot(typed)
+
+    _text_only(monkeypatch)
+    text = Warehouse(folder, db_path=None)
+    text.sync()
+    assert set(_layers(text).values()) == {"text"}
+    _assert_same(fast, _snapshot(text))
+
+    # and both are what the files say, worked out by hand
+    p = fast["problems"]
+    p = p[p.extract == "tasks"]
+    got = [(r.file, int(r.line), r.column, r.value, r.expected) for r in p.itertuples()]
+    assert got == NOV_PROBLEMS
+    assert list(p.record) == [NOV_LINES[i] for i in (2, 3, 4, 6)]  # each line as written
+    tasks = fast["tasks"]
+    rows = [
+        (r.file, int(r.line), r.task_id, r.team, _day(r.created_date), _day(r.due_date),
+         _day(r.completed_date))
+        for r in tasks.sort_values(["file", "line"]).itertuples()
+    ]  # fmt: skip
+    assert rows == [
+        (OCT, 2, "T1", "RASSO", date(2017, 10, 2), date(2017, 10, 9), date(2017, 10, 5)),
+        (OCT, 3, "T2", "Complex Casework", date(2017, 10, 3), date(2017, 10, 10), None),
+        (OCT, 4, "T3", "Crown Court Unit Stoke", date(2017, 10, 4), date(2017, 10, 5),
+         date(2017, 10, 5)),
+        (NOV, 2, "T4", "Magistrates' Court Unit Birmingham", date(2017, 11, 1),
+         date(2017, 11, 2), None),
+        (NOV, 6, "T6", "RASSO", date(2017, 11, 3), date(2017, 11, 10), date(2017, 11, 4)),
+    ]  # fmt: skip
+    sessions = fast["court_sessions"]
+    s5 = sessions[sessions.session_id == "S5"].iloc[0]
+    assert (s5.file, int(s5.line), _day(s5.session_date)) == (SESSIONS_NOV, 3, date(2017, 11, 1))
+    summary = fast["summary"].set_index("extract")
+    assert (summary.loc["tasks", "rows_loaded"], summary.loc["tasks", "rows_rejected"]) == (5, 4)
+    assert summary.loc["court_sessions", "rows_loaded"] == 5
+
+
+# Dates as they may be written, and what the text layer's parse_date reads (None: not a date).
+# The typed reader must read each one as that, or refuse the file (which then goes to the text
+# layer): it may never read a date the text layer would not, or read another one.
+DATES = {
+    "2017-10-02": date(2017, 10, 2),
+    " 2017-10-02": date(2017, 10, 2),
+    "2017-10-02 ": date(2017, 10, 2),
+    "2017-10-2": date(2017, 10, 2),
+    "2017-1-02": date(2017, 1, 2),
+    "\t2017-10-02": date(2017, 10, 2),
+    "2016-02-29": date(2016, 2, 29),
+    "2017-02-29": None,
+    "2017-13-01": None,
+    "2017-10-32": None,
+    "2017-00-10": None,
+    "2017/10/02": None,
+    "02/10/2017": None,
+    "20171002": None,
+    "2017-10-02 00:00:00": None,
+    "2017-10-02T00:00": None,
+    "2017-10-02x": None,
+    "+2017-10-02": None,
+    "2017-10": None,
+    "10000-01-01": None,
+    "\u00a02017-10-02": date(2017, 10, 2),  # a no-break space: trim() drops it
+}
+
+
+@pytest.mark.parametrize("written", list(DATES), ids=[repr(d) for d in DATES])
+def test_a_date_the_typed_reader_accepts_is_the_text_layers_date(tmp_path, written):
+    root = make_base(tmp_path / "data")
+    path = root / NOV
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(TASKS_HEADER.split(","))
+        w.writerow(["T4", "RASSO", "Case review", "Robbery", written, "2017-11-20", ""])
+    wh = Warehouse(root, db_path=None)
+    mapping, _ = wh._check_file(TASKS_EXTRACT, path, NOV)
+    rows = wh._read_typed(TASKS_EXTRACT, path, NOV, mapping, wh.con)
+    if rows is not None:  # read as a date: the same date
+        table = wh._typed[("tasks", NOV)]
+        (got,) = wh.con.execute(f"SELECT created_date FROM {table}").fetchall()[0]
+        assert DATES[written] is not None
+        assert got == DATES[written]
+        wh.con.execute(f"DROP TABLE {wh._typed.pop(('tasks', NOV))}")
+    # either way, the sync stages it as the text layer does
+    wh.sync()
+    want = DATES[written]
+    done = wh.sql("SELECT created_date FROM stg_tasks WHERE task_id = 'T4'").created_date
+    problems = wh.problems()
+    if want is None:
+        assert done.empty
+        assert list(problems.value) == [written]
+        assert _layers(wh)[NOV] == "text"
+    else:
+        assert [_day(d) for d in done] == [want]
+        assert problems.empty
+
+
+def test_a_repeat_across_files_sends_both_files_to_the_text_layer(folder, tmp_path):
+    wh = Warehouse(folder, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _layers(wh)[OCT] == "typed"
+    # a December file repeats October's T2: October keeps it, December's line is the repeat
+    dec = "tasks/tasks_2017_12.csv"
+    write(folder, dec, [TASKS_HEADER, "T2,RASSO,Case review,Robbery,2017-12-01,2017-12-05,"])
+    wh.sync()
+    layers = _layers(wh)
+    assert (layers[OCT], layers[dec]) == ("text", "text")
+    df = wh.problems()
+    got = [(r.file, int(r.line), r.value, r.expected) for r in df.itertuples()
+           if r.extract == "tasks" and r.file == dec]  # fmt: skip
+    assert got == [(dec, 2, "T2", f"each task id once; already at {OCT} line 3")]
+    t2 = wh.sql("SELECT file, line, team FROM stg_tasks WHERE task_id = 'T2'")
+    assert [tuple(r) for r in t2.itertuples(index=False)] == [(OCT, 3, "Complex Casework")]
+    # December removed: October's lines load as before, and it is read typed again when touched
+    os.remove(folder / dec)
+    wh.sync()
+    assert wh.problems()[lambda d: d.extract == "tasks"].file.tolist() == [NOV] * 4
+    st = (folder / OCT).stat()
+    os.utime(folder / OCT, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    wh.sync()
+    assert _layers(wh)[OCT] == "typed"
+    assert sorted(wh.sql("SELECT task_id FROM stg_tasks").task_id) == ["T1", "T2", "T3", "T4", "T6"]
+    wh.close()
+
+
+def test_every_repeat_key_is_a_staged_column(tmp_path):
+    """The cross-file check reads a typed file's keys from stg_<extract> by the names the
+    staging query's `repeated` gives them."""
+    wh = Warehouse(make_base(tmp_path / "data"), db_path=None)
+    wh.sync()
+    checked = 0
+    for e in EXTRACTS:
+        if not wh._typed_eligible(e):
+            continue
+        names = repeat_key_columns(Path(f"queries/staging/{e.name}.sql").read_text())
+        cols = set(wh.sql(f"SELECT * FROM stg_{e.name} LIMIT 0").columns)
+        assert set(names) <= cols, e.name
+        checked += 1
+    assert checked == 8  # every extract but case outcomes and flagged outcomes
+
+
+@pytest.mark.parametrize("one_query", [True, False], ids=["staged together", "each alone"])
+def test_two_new_files_sharing_a_key_stage_as_through_the_text_layer(
+    folder, monkeypatch, one_query
+):
+    """Read in one sync, a September file and October's share T1: September comes first in
+    path order, so October's T1 is the repeat, as the text layer says; whether the typed files
+    are staged by one query or each by its own (cjsperf.db.STAGE_ROWS)."""
+    if not one_query:
+        monkeypatch.setattr("cjsperf.db.STAGE_ROWS", 1)
+    sept = "tasks/tasks_2017_09.csv"
+    write(folder, sept, [TASKS_HEADER, "T1,RASSO,Correspondence,Robbery,2017-09-28,2017-10-02,"])
+    typed = Warehouse(folder, db_path=None)
+    typed.sync()
+    layers = _layers(typed)
+    assert (layers[sept], layers[OCT], layers[SESSIONS_NOV]) == ("text", "text", "typed")
+    fast = _snapshot(typed)
+    _text_only(monkeypatch)
+    text = Warehouse(folder, db_path=None)
+    text.sync()
+    _assert_same(fast, _snapshot(text))
+    p = fast["problems"]
+    got = [(r.file, int(r.line), r.value, r.expected) for r in p.itertuples() if r.file == OCT]
+    assert got == [(OCT, 2, "T1", f"each task id once; already at {sept} line 2")]
+    t1 = fast["tasks"][lambda d: d.task_id == "T1"]
+    assert [(r.file, r.task_type) for r in t1.itertuples()] == [(sept, "Correspondence")]
