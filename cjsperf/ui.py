@@ -708,10 +708,36 @@ def measure_registry():
     from cjsperf.measures import registry
 
     key = ("registry", _generation(warehouse().version))  # read again with every new load
+    before = getattr(_memo_state, "errors", 0)
     reg = memo(key, lambda: registry(query("measures")))
     if not reg:
+        if getattr(_memo_state, "errors", 0) == before:  # the query did not fail: say why
+            _error(no_registry_message())
         st.stop()
     return reg
+
+
+REGISTRY_FILE = "reference/measures.csv"
+
+
+def no_registry_message() -> str:
+    """Why there is no measure to show: the registry file's own problems (line, column, what was
+    expected), as the Data quality page lists them."""
+    try:
+        found = warehouse().problems()
+        found = found[found["file"].astype(str) == REGISTRY_FILE]
+    except Exception:  # the message must never fail itself
+        found = None
+    said = [
+        f"line {int(r.line) if pd.notna(r.line) else '?'}, column {literal(str(r.column))}: "
+        f"expected {literal(str(r.expected))}"
+        for r in (found.head(3).itertuples() if found is not None else [])
+    ]
+    why = f" ({'; '.join(said)})" if said else ""
+    return (
+        f"No measures to show: `data/{REGISTRY_FILE}` loaded no line{why}. The Data quality page "
+        "lists every problem with its line."
+    )
 
 
 def measures_of(*keys: str):

@@ -234,3 +234,29 @@ def test_a_refused_measure_line_is_a_plain_message_on_its_page(tmp_path, run_pag
         assert not at.exception, [e.value for e in at.exception]
         errors = [e.value for e in at.error]
     assert any("'tasks_on_time' could not be loaded" in e for e in errors), errors
+
+
+def test_a_registry_without_a_usable_line_is_said_on_every_page(tmp_path, run_page):
+    """A measures.csv from before the by_flag column (its header lacks it, so no line loads) left
+    every page blank, without a word. Each page now says why, with the file, line and column."""
+    import shutil
+
+    from tests.apptest_support import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "reference", data / "reference")
+    path = data / "reference" / "measures.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    drop = rows[0].index("by_flag")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:drop] + r[drop + 1 :] for r in rows])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    for page in (None, "pages/victims.py"):
+        with run_page(data, tmp_path, page) as at:
+            assert not at.exception, [e.value for e in at.exception]
+            errors = [e.value for e in at.error]
+        assert any(
+            "No measures to show: `data/reference/measures.csv` loaded no line (line 1, column "
+            "` by_flag `: expected ` a column named 'by_flag' in the header `)" in e
+            for e in errors
+        ), errors
