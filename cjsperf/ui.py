@@ -605,6 +605,7 @@ def chart_block(
         return
     st.plotly_chart(
         PlotlySpec(spec),
+        theme=None,  # the figure's own theme (cjsperf.theme), as in the pack and the exports
         key=f"chart_{key}",
         config={
             "displaylogo": False,

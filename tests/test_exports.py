@@ -70,6 +70,12 @@ def test_every_chart_of_a_sample_page_says_it_is_sample_data_inside_the_figure(o
     at = open_app("pages/task_completion.py")
     specs = chart_specs(at)
     assert len(specs) >= 4
+    # Drawn with the figure's own theme (15 px Arial, as in the pack and the exported images), not
+    # Streamlit's smaller fonts: the source line's place at the figure's left edge is worked out
+    # from the tick labels' size, and under Streamlit's theme it started outside the figure.
+    themes = [el.proto.theme for el in at.get("plotly_chart")]
+    assert themes == [""] * len(specs)
+    assert {spec["layout"]["template"]["layout"]["font"]["size"] for spec in specs} == {15}
     for spec in specs:
         text = source_annotation(spec)["text"].replace("<br>", " ")
         assert text.startswith("<span style='color:#B3400A'><b>Sample data — not real CPS figures")
