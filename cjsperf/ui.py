@@ -290,12 +290,6 @@ class PlotlySpec(BaseFigure):
     def to_dict(self) -> dict:
         return self._spec
 
-    def figure(self):
-        """A Plotly figure of the spec, validated (for tests; not used to draw)."""
-        import plotly.graph_objects as go
-
-        return go.Figure(self._spec)
-
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _generation(version: str) -> str:
