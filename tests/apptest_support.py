@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -79,3 +80,14 @@ def spc_point(spec: dict, month: str) -> tuple[float, list]:
                 cd = [flat[j : j + cols] for j in range(0, len(flat), cols)]
             return values(t["y"])[i], (list(cd[i]) if cd is not None else [])
     raise KeyError(month)
+
+
+def open_table(at, key: str) -> pd.DataFrame:
+    """Open the "Data table and downloads" expander under the chart `key` (the page reruns, as
+    when a user opens it) and return the table it shows."""
+    at.session_state[f"table_{key}"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [df.value for df in at.dataframe]
+    assert len(shown) >= 1, f"no table under {key}"
+    return shown[-1]

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests import xmr_reference
-from tests.apptest_support import DATA, captions, chart, charts, metrics, values
+from tests.apptest_support import DATA, captions, chart, charts, metrics, open_table, values
 
 PAGE = "pages/agent_spend.py"
 FY = ("2017-04", "2018-03")  # the default period: the latest 12 months of the sample
@@ -93,6 +93,19 @@ def test_default_view_headline_figures(default_page, spend, sessions):
     assert got["Total spend"][1] == f"{change:+.1f}%"
 
 
+def test_a_chart_table_runs_only_when_opened(open_page):
+    """Each chart's data table and downloads are made and sent only while its expander is open
+    (issue 11: a closed table costs a rerun nothing): none at first; the spend chart's table, once
+    opened, holds its 24 months (Apr 2016 to Mar 2018), with both downloads."""
+    at = open_page()
+    assert [e.label for e in at.expander].count("Data table and downloads") == 6
+    assert len(at.dataframe) == 0 and len(at.get("download_button")) == 0
+    table = open_table(at, "spend-by-month")
+    assert list(table["Month"].iloc[[0, -1]]) == ["2016-04", "2018-03"] and len(table) == 24
+    assert len(at.dataframe) == 1
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download Excel"]
+
+
 def test_default_view_charts(default_page, spend):
     """Spend by month is an SPC chart over the 24 months to Mar 2018. The ODP (25 Sep 2017) changes
     the spend process from Oct 2017, but only 6 points follow it, so the limits stay those of the
@@ -106,8 +119,8 @@ def test_default_view_charts(default_page, spend):
     assert head.startswith(f"Agent and counsel spend {pounds(march)}: ")
     if lower <= float(march) <= upper:
         assert f"within its usual range ({pounds(Decimal(lower))}–{pounds(Decimal(upper))})" in head
-    # The table behind it: every month with its mean and limits, the same as worked out here.
-    table = next(df.value for df in default_page.dataframe if "Mean" in df.value)
+    # The table behind it (opened): every month with its mean and limits, as worked out here.
+    table = open_table(default_page, "spend-by-month")
     assert len(table) == 24
     assert table["Mean"].iloc[0] == pytest.approx(mean)
     assert table["Upper process limit"].iloc[-1] == pytest.approx(upper)

@@ -14,7 +14,16 @@ import pytest
 
 from cjsperf.extracts import FLAGGED_UNSUCCESSFUL
 from cjsperf.headlines import literal
-from tests.apptest_support import DATA, captions, chart, charts, spc_line, spc_point, values
+from tests.apptest_support import (
+    DATA,
+    captions,
+    chart,
+    charts,
+    open_table,
+    spc_line,
+    spc_point,
+    values,
+)
 from tests.test_real_data import CATEGORIES
 
 PAGE = "pages/conviction_rates.py"
@@ -268,7 +277,7 @@ def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):
     head, spec = chart(at, "99.8% limits")
     # The chosen force, 223 of 235: within the 99.8% limits for its cases.
     assert head == "West Midlands 94.9%: within the 99.8% limits for its 235 cases"
-    table = next(df.value for df in at.dataframe if "Against the 95% limits" in df.value)
+    table = open_table(at, "funnel-force")
     assert len(table) == 42  # every police force area had drugs cases that month
     row = table.set_index("Unit").loc["West Midlands"]
     assert row["Upper 95% limit (%)"] == pytest.approx(p0 * 100 + half95)
@@ -277,7 +286,7 @@ def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):
     assert "Limits shown: 95% and 99.8% limits" in captions(at)
     # The CPS Areas: 13 units (London North and South share one force row).
     at.radio(key="funnel_level").set_value("CPS Areas").run()
-    table = next(df.value for df in at.dataframe if "Against the 95% limits" in df.value)
+    table = open_table(at, "funnel-area")
     assert len(table) == 13
 
 

@@ -119,3 +119,37 @@ def test_a_visit_syncs_only_when_a_file_the_sync_reads_has_changed(monkeypatch, 
             assert len(syncs) == 2
         finally:
             _clear_st_caches()
+
+
+# ----------------------------------------------------------------------------- kept in process
+def test_a_kept_result_is_run_once_and_each_caller_gets_a_frame_of_its_own(
+    tmp_path, monkeypatch, real_wh
+):
+    """Query results are kept in the process (issue 11: Streamlit's cache unpickled a copy on
+    every hit). The query runs once; a page changing its frame changes no other caller's; and
+    emptying Streamlit's cache empties this one too (a page's next visit runs it again)."""
+    qdir = tmp_path / "queries"
+    qdir.mkdir()
+    (qdir / "probe.sql").write_text(
+        "-- A probe.\n-- grain: two rows\n-- returns: answer\nSELECT unnest([41, 42]) AS answer\n"
+    )
+    monkeypatch.setattr(queries, "QUERIES_DIR", qdir)
+    monkeypatch.setattr(ui, "_warehouse", lambda: real_wh)
+    runs: list[str] = []
+    real_run = Warehouse.run_query
+    monkeypatch.setattr(
+        Warehouse,
+        "run_query",
+        lambda self, name, **p: runs.append(name) or real_run(self, name, **p),
+    )
+    st.cache_data.clear()
+    first = ui.query("probe")
+    first["answer"] = first["answer"] * 100  # a page's own change, in place
+    first.loc[0, "answer"] = -1
+    second = ui.query("probe")
+    assert second["answer"].tolist() == [41, 42] and runs == ["probe"]
+    second.drop(index=0, inplace=True)
+    assert ui.query("probe")["answer"].tolist() == [41, 42] and runs == ["probe"]
+    st.cache_data.clear()
+    assert ui.query("probe")["answer"].tolist() == [41, 42] and runs == ["probe", "probe"]
+    st.cache_data.clear()
