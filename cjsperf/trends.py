@@ -344,6 +344,17 @@ def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> 
     )
 
 
+def tile_calls(registry: dict[str, Measure], f: Filters) -> list[tuple[str, dict]]:
+    """The queries `tiles` runs (name, parameters): each measure's trend, and its comparison in
+    the period's last month."""
+    calls = []
+    for m in registry.values():
+        calls.append((m.query, trend_params(m, f)))
+        if m.by_force and f.compare:
+            calls.append((m.query, m.params(f, f.end, f.end, area=f.compare[0])))
+    return calls
+
+
 def tiles(run: Run, registry: dict[str, Measure], f: Filters, events=()) -> list[Tile]:
     """One tile per measure, special cause concerns first, then improvements, then the rest, each
     group in the registry's order."""

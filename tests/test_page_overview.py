@@ -253,3 +253,48 @@ def test_a_flag_narrows_the_tiles_of_data_that_carry_it(open_page, tasks):
     # tasks carry no flag: all crime, and the tile says so
     assert t["Tasks completed on time"] == on_time(tasks, "2018-03")
     assert "All crime: no hate crime in this data" in table.loc["Tasks completed on time", "notes"]
+
+
+def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_page, monkeypatch):
+    """Issue 11: the Overview's queries run ahead, PREFETCH_WORKERS at a time (`ui.prefetch`),
+    none of them in the page's own thread: each query of data/reference/measures.csv once per
+    crime type it is drawn for (measures sharing a query and crime type share its rows), and
+    again for the comparison (National) in the period's last month where the measure has a police
+    force. The tiles are the same as when each query runs in turn."""
+    import threading
+
+    import streamlit as st
+
+    from cjsperf import ui
+    from cjsperf.db import Warehouse
+
+    with open(DATA / "reference" / "measures.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    queries = {r["query"] for r in rows}
+    runs = {(r["query"], r["crime_type"], r["by_force"] == "Y") for r in rows}
+    expected = len(runs) + sum(by_force for _, _, by_force in runs)  # 16 + 12 here
+    ran: list[tuple[str, str]] = []
+    real = Warehouse.run_query
+
+    def counted(self, name, **params):
+        if name in queries:
+            ran.append((threading.current_thread().name, name))
+        return real(self, name, **params)
+
+    monkeypatch.setattr(Warehouse, "run_query", counted)
+    st.cache_data.clear()
+    with ui._memo_lock:
+        ui._memo.clear()
+    ahead = open_page()
+    assert len(ran) == expected
+    assert all(t.startswith("cjsperf-query") for t, _ in ran), ran
+    # One after another in the page's own thread, with nothing run ahead: the same tiles.
+    monkeypatch.setattr(ui, "prefetch", lambda calls: 0)
+    st.cache_data.clear()
+    with ui._memo_lock:
+        ui._memo.clear()
+    ran.clear()
+    in_turn = open_page()
+    assert len(ran) == expected and not any(t.startswith("cjsperf-query") for t, _ in ran)
+    assert tiles(ahead) == tiles(in_turn) and statuses(ahead) == statuses(in_turn)
+    st.cache_data.clear()
