@@ -230,6 +230,10 @@ def query(name: str, **params) -> pd.DataFrame:
         # frame on every hit: ~1.5 ms a query); emptied with Streamlit's cache (`_generation`).
         args, key = _query_key(wh, name, params)
         df = _kept(key)
+        if df is None and (future := _inflight.get(key)) is not None:
+            with contextlib.suppress(Exception):  # failed ahead: run here, to say why
+                future.result()
+            df = _kept(key)
         if df is None:
             df = _cached_query(*args)
             _keep(key, df)
@@ -245,13 +249,15 @@ def query(name: str, **params) -> pd.DataFrame:
 
 PREFETCH_WORKERS = 2  # the machine's cores: DuckDB runs a query outside Python's lock
 _pool: list[ThreadPoolExecutor] = []
+_inflight: dict = {}  # key -> Future of a query `prefetch` started and has not kept yet
 
 
-def prefetch(calls: Iterable[tuple[str, Mapping]]) -> int:
+def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
     """Run the queries a page is about to ask `query` for, PREFETCH_WORKERS at a time, and keep
     their results, so that the page's own calls find them (the Overview's 30 queries one after
-    another took ~450 ms). A query that fails is left for the page's own call to report. Returns
-    how many were run."""
+    another took ~450 ms). `wait` False: return at once, the page going on meanwhile; its `query`
+    call waits for a result on its way. A query that fails is left for the page's own call to
+    report. Returns how many were started."""
     wh = warehouse()
     todo: dict = {}
     for name, params in calls:
@@ -259,21 +265,33 @@ def prefetch(calls: Iterable[tuple[str, Mapping]]) -> int:
             args, key = _query_key(wh, name, params)
         except Exception:  # an unknown query: the page's own call says so
             continue
-        if _kept(key) is None:
+        if _kept(key) is None and key not in _inflight:
             todo[key] = args
-    if len(todo) < 2:
+    if len(todo) < (2 if wait else 1):
         return 0
 
     def run(key, args) -> None:
-        _keep(key, wh.run_query(args[0], **dict(args[3])))
+        try:
+            _keep(key, wh.run_query(args[0], **dict(args[3])))
+        finally:
+            with _memo_lock:
+                _inflight.pop(key, None)
 
     with _pool_lock:
         if not _pool:
             _pool.append(ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="cjsperf-query"))
-    for done in [_pool[0].submit(run, k, a) for k, a in todo.items()]:
-        with contextlib.suppress(Exception):
-            done.result()
-    return len(todo)
+        started = []
+        for key, args in todo.items():
+            with _memo_lock:
+                if key in _inflight:
+                    continue
+                _inflight[key] = future = _pool[0].submit(run, key, args)
+            started.append(future)
+    if wait:
+        for future in started:
+            with contextlib.suppress(Exception):
+                future.result()
+    return len(started)
 
 
 _pool_lock = threading.Lock()
@@ -820,14 +838,19 @@ def no_registry_message() -> str:
 def measures_of(*keys: str):
     """The page's measures from the registry, in order. If one was refused at load (a bad line in
     data/reference/measures.csv), say so plainly and stop the page: no traceback."""
+    from cjsperf import trends
     from cjsperf.measures import MissingMeasure
 
     reg = measure_registry()
     try:
-        return [reg[k] for k in keys]
+        found = [reg[k] for k in keys]
     except MissingMeasure as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
+    # Their trends' queries start now, while the page does the rest (`trend_of` finds them).
+    f = current_filters()
+    prefetch([(m.query, trends.trend_params(m, f)) for m in found], wait=False)
+    return found
 
 
 def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict | None = None):

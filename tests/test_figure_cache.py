@@ -82,3 +82,48 @@ def test_the_spec_sent_is_the_json_plotly_makes_of_the_figure():
     assert json.loads(shown) == json.loads(go.Figure(json.loads(before)).to_json())
     bar = spec["data"][0]
     assert bar["x"] == [1234.5, None] and bar["customdata"] == [[3], [4]]  # plain JSON values
+
+
+@pytest.mark.parametrize(
+    ("page", "ahead"),
+    [
+        # the page's measures (ui.measures_of) and their queries in data/reference/measures.csv
+        ("pages/people.py", {"training_completion_by_month", "training_backlog_by_month"}),
+        ("pages/victims.py", {"vcl_letters_on_time_by_month", "vcl_letter_quality_by_month"}),
+    ],
+)
+def test_a_pages_trend_queries_start_ahead_and_draw_the_same_charts(
+    open_app, monkeypatch, page, ahead
+):
+    """Issue 11: naming its measures (`ui.measures_of`) starts their trends' queries in the query
+    threads while the page goes on; each runs once, and the charts are those of a run where every
+    query runs in turn in the page's own thread."""
+    import threading
+
+    from cjsperf.db import Warehouse
+
+    ran: list[tuple[str, str, str]] = []
+    real = Warehouse.run_query
+
+    def counted(self, name, **params):
+        ran.append((threading.current_thread().name, name, params.get("staff_group", "")))
+        return real(self, name, **params)
+
+    monkeypatch.setattr(Warehouse, "run_query", counted)
+
+    def fresh():
+        st.cache_data.clear()
+        with ui._memo_lock:
+            ui._memo.clear()
+        ran.clear()
+        return chart_specs(open_app(page, **CHOSEN))
+
+    first = fresh()
+    in_threads = {n for t, n, g in ran if t.startswith("cjsperf-query")}
+    assert in_threads == ahead
+    assert sorted(n for t, n, g in ran if n in ahead and not g) == sorted(ahead)  # once each
+    monkeypatch.setattr(ui, "prefetch", lambda calls, wait=True: 0)
+    in_turn = fresh()
+    assert not any(t.startswith("cjsperf-query") for t, _, _ in ran)
+    assert in_turn == first
+    st.cache_data.clear()
