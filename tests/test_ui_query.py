@@ -153,3 +153,22 @@ def test_a_kept_result_is_run_once_and_each_caller_gets_a_frame_of_its_own(
     st.cache_data.clear()
     assert ui.query("probe")["answer"].tolist() == [41, 42] and runs == ["probe", "probe"]
     st.cache_data.clear()
+
+
+def test_no_full_garbage_collection_after_each_run_and_start_up_objects_frozen(open_app):
+    """Issue 11: Streamlit's full collection after every run held Python's lock for 131 ms on a
+    warm dashboard process (.streamlit/config.toml turns it off), and what the warehouse's start
+    leaves alive (the imported modules alone are over 100,000 objects) is frozen out of later
+    collections."""
+    import gc
+    import tomllib
+
+    from streamlit import config
+
+    from tests.apptest_support import DATA
+
+    with open(DATA.parent / ".streamlit" / "config.toml", "rb") as fh:
+        assert tomllib.load(fh)["runner"]["postScriptGC"] is False
+    open_app(None)
+    assert config.get_option("runner.postScriptGC") is False
+    assert gc.get_freeze_count() > 100_000
