@@ -293,8 +293,9 @@ class Tile:
     def sparkline(self) -> pd.DataFrame:
         """month, value for each of the 12 months to the period's end (a missing month is a gap)."""
         months = [shift_month(self.trend.last, -i) for i in range(11, -1, -1)]
-        pts = self.trend.result.points.set_index("month")["value"]
-        return pd.DataFrame({"month": months, "value": [pts.get(m) for m in months]})
+        pts = self.trend.result.points
+        value = dict(zip(pts["month"].tolist(), pts["value"].tolist())) if len(pts) else {}
+        return pd.DataFrame({"month": months, "value": [value.get(m) for m in months]})
 
 
 def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> Tile:
