@@ -1483,6 +1483,7 @@ class PandasWay:
             not_judged=(~sent & ~due_by).astype("int64"),
         )
         g = df.groupby("month", as_index=False).agg(
+            letters=("judged", "size"),
             due=("judged", "sum"),
             on_time=("on_time", "sum"),
             sent_late=("sent_late", "sum"),

@@ -17,6 +17,31 @@ from cjsperf.filters import period_label, shift_month
 from cjsperf.headlines import Status, change, fmt_value, half_up
 from cjsperf.measures import number
 
+# A period's rate worked out again from its summed counts (never an average of monthly rates),
+# as the queries work it out: column -> (numerator, denominator).
+RATES = {"on_time_rate": ("on_time", "due")}
+
+
+def rate_half_up(num: int, den: int) -> float | None:
+    """`num` as a % of `den`, one decimal, half-up: the SQL macro `rate_half_up` (cjsperf/db.py)
+    in Python, in whole numbers as it is. None when `den` is 0."""
+    num, den = int(num), int(den)
+    return ((2000 * num + den) // (2 * den)) / 10 if den > 0 else None
+
+
+def summed(monthly: pd.DataFrame, start: str, end: str, columns: Sequence[str]) -> dict:
+    """A period's figures from a query's monthly rows (`month` YYYY-MM and counts): each of
+    `columns` summed over the months start..end, and each rate of RATES worked out again from its
+    summed counts. {} when no month of the period has a row (a period query returns no row)."""
+    rows = monthly[(monthly["month"] >= start) & (monthly["month"] <= end)]
+    if rows.empty:
+        return {}
+    out = {c: int(rows[c].sum()) for c in columns if c != "month" and c not in RATES}
+    for c, (num, den) in RATES.items():
+        if c in columns:
+            out[c] = rate_half_up(out[num], out[den])
+    return out
+
 
 def period_months(start: str, end: str) -> int:
     """How many months start..end (YYYY-MM) covers, both included."""

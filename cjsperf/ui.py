@@ -873,6 +873,19 @@ def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict |
     return t
 
 
+def period_figures(t, name: str, start: str, end: str, **params) -> Mapping:
+    """A period's headline figures: summed from the months of `t` (a trend of the same filters,
+    `trend_of`) when they cover start..end (no second scan of the extract), else the one-row query
+    `name` (`queries/<name>.sql`, which returns the columns of the trend's query but the month),
+    as when the trend's query failed."""
+    from cjsperf import kpis
+
+    columns = load_query(t.measure.query).columns
+    if t.first <= start and end <= t.last and len(t.data) and set(columns) <= set(t.data):
+        return kpis.summed(t.data, start, end, columns)
+    return kpis.first_row(query(name, **params, start=start, end=end))
+
+
 def tile_sparkline(t) -> PlotlySpec | None:
     """An Overview tile's sparkline (`charts.sparkline` of `Tile.sparkline`), kept by its trend;
     None when fewer than two of its months have a value."""

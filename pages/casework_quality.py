@@ -64,7 +64,8 @@ periods = {
     "previous": kpis.previous_period(f.start, f.end),
     "year": (shift_month(f.start, -12), shift_month(f.end, -12)),
 }
-tsj = {k: kpis.first_row(ui.query("tsj_reviews_on_time_for_period", **p, start=s, end=e))
+tsj_t, iqa_t = (ui.trend_of(m, f, events) for m in (m_tsj, m_iqa))
+tsj = {k: ui.period_figures(tsj_t, "tsj_reviews_on_time_for_period", s, e, **p)
        for k, (s, e) in periods.items()}  # fmt: skip
 iqa = {k: kpis.first_row(ui.query("disclosure_fully_met_for_period", **p, start=s, end=e))
        for k, (s, e) in periods.items()}  # fmt: skip
@@ -85,7 +86,6 @@ kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 if not covered["now"]:
     ui.caption(":material/info: The extracts do not cover every month of the period (TSJ began "
                "in June 2015): the figures cover the months they hold.")  # fmt: skip
-tsj_t, iqa_t = (ui.trend_of(m, f, events) for m in (m_tsj, m_iqa))
 ui.status_line([tsj_t, iqa_t])
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label} {fmt_value(kpis.number(v['year']), unit)}"

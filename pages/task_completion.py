@@ -61,7 +61,8 @@ periods = {
     "previous": kpis.previous_period(f.start, f.end),
     "year": (shift_month(f.start, -12), shift_month(f.end, -12)),
 }
-on = {k: kpis.first_row(ui.query("tasks_on_time_for_period", **p, start=s, end=e))
+on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
+on = {k: ui.period_figures(on_t, "tasks_on_time_for_period", s, e, **p)
       for k, (s, e) in periods.items()}  # fmt: skip
 first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
 backlog = ui.query("tasks_backlog_by_month", **p, start=first_month, end=f.end)
@@ -84,7 +85,6 @@ figs = [  # label, value in each period, unit, which way is better
 tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, unit, better in figs]
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 # One status per measure and period, as on the Overview and the charts.
-on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
 ui.status_line([on_t, over_t])
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "

@@ -54,7 +54,8 @@ periods = {
     "previous": kpis.previous_period(f.start, f.end),
     "year": (shift_month(f.start, -12), shift_month(f.end, -12)),
 }
-on = {k: kpis.first_row(ui.query("vcl_letters_on_time_for_period", **p, start=s, end=e))
+on_t, q_t = (ui.trend_of(m, f, events) for m in (m_on, m_q))
+on = {k: ui.period_figures(on_t, "vcl_letters_on_time_for_period", s, e, **p)
       for k, (s, e) in periods.items()}  # fmt: skip
 grades = {k: ui.query("vcl_letter_quality_by_grade", **p, start=s, end=e)
           for k, (s, e) in periods.items()}  # fmt: skip
@@ -75,7 +76,6 @@ figs = [  # label, value in each period, unit, which way is better
 ]  # fmt: skip
 tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, unit, better in figs]
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
-on_t, q_t = (ui.trend_of(m, f, events) for m in (m_on, m_q))
 ui.status_line([on_t, q_t])
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.lower()} {fmt_value(kpis.number(v['year']), unit)} "

@@ -6,9 +6,10 @@
 -- param start: 2000-01 | first month of decision, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month of decision, YYYY-MM (default: everything loaded)
 -- param enhanced: all | all; Y: victims entitled to the enhanced service (due in 1 working day); N: the standard service (5 working days)
--- returns: month (YYYY-MM of the decision), due (letters due and judged), on_time, late (sent late or unsent past due), sent_late, unsent_overdue (not sent, past due), not_yet_due (unsent, due after the extract was taken; not in due), on_time_rate (% of due sent on time, one decimal, half-up)
+-- returns: month (YYYY-MM of the decision), letters (decided in the month), due (letters due and judged), on_time, late (sent late or unsent past due), sent_late, unsent_overdue (not sent, past due), not_yet_due (unsent, due after the extract was taken; not in due), on_time_rate (% of due sent on time, one decimal, half-up)
 SELECT
     strftime(date_trunc('month', decision_date), '%Y-%m') AS month,
+    count(*) AS letters,
     count(*) FILTER (WHERE judged) AS due,
     count(*) FILTER (WHERE on_time) AS on_time,
     count(*) FILTER (WHERE late) AS late,

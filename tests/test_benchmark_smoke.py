@@ -286,8 +286,8 @@ def _same(pandas_df: pd.DataFrame, sql_df: pd.DataFrame, columns: list[str]) -> 
                 "start": "2017-04",
                 "end": "2018-03",
             },
-            ["month", "due", "on_time", "late", "sent_late", "unsent_overdue", "not_yet_due"]
-            + ["on_time_rate"],
+            ["month", "letters", "due", "on_time", "late", "sent_late", "unsent_overdue"]
+            + ["not_yet_due", "on_time_rate"],
         ),
         (
             "tsj_reviews",
