@@ -841,9 +841,10 @@ def no_registry_message() -> str:
     )
 
 
-def measures_of(*keys: str):
+def measures_of(*keys: str, extra: dict | None = None):
     """The page's measures from the registry, in order. If one was refused at load (a bad line in
-    data/reference/measures.csv), say so plainly and stop the page: no traceback."""
+    data/reference/measures.csv), say so plainly and stop the page: no traceback. Their trends'
+    queries start at once (`extra`: the further parameters the page's `trend_of` calls pass)."""
     from cjsperf import trends
     from cjsperf.measures import MissingMeasure
 
@@ -855,7 +856,7 @@ def measures_of(*keys: str):
         st.stop()
     # Their trends' queries start now, while the page does the rest (`trend_of` finds them).
     f = current_filters()
-    prefetch([(m.query, trends.trend_params(m, f)) for m in found], wait=False)
+    prefetch([(m.query, trends.trend_params(m, f, extra=extra)) for m in found], wait=False)
     return found
 
 

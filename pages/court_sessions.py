@@ -49,7 +49,9 @@ now, before = (
 if not now.get("sessions"):
     st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
     st.stop()
-listed_m, share_m = ui.measures_of("sessions_listed", "agent_session_share")
+listed_m, share_m = ui.measures_of(
+    "sessions_listed", "agent_session_share", extra={"court_type": court_type}
+)
 events = events_from(ui.query("events"))
 magistrates = court_type == "Magistrates' court"  # the agent share target is for these
 # The same measures over the courts chosen: sessions_by_month takes the court type.

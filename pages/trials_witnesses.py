@@ -61,8 +61,9 @@ where = f"{f.geography}, {crime}" + (
 )
 p = {"crime_type": f.crime_type, "area": f.geography, "court_type": court_type}
 m_eff, m_pros, m_wit = ui.measures_of(
-    "effective_trial_rate", "prosecution_attributed_trials", "witness_attendance"
-)
+    "effective_trial_rate", "prosecution_attributed_trials", "witness_attendance",
+    extra={"court_type": court_type},
+)  # fmt: skip
 events = events_from(ui.query("events"))
 
 # ---- Headline figures: the period against the previous period of the same length

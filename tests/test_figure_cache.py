@@ -90,6 +90,12 @@ def test_the_spec_sent_is_the_json_plotly_makes_of_the_figure():
         # the page's measures (ui.measures_of) and their queries in data/reference/measures.csv
         ("pages/people.py", {"training_completion_by_month", "training_backlog_by_month"}),
         ("pages/victims.py", {"vcl_letters_on_time_by_month", "vcl_letter_quality_by_month"}),
+        # drawn for the court type chosen: started with it, not once more without
+        (
+            "pages/trials_witnesses.py",
+            {"trial_effectiveness_by_month", "witness_attendance_by_month"},
+        ),
+        ("pages/court_sessions.py", {"sessions_by_month", "agent_share_by_month"}),
     ],
 )
 def test_a_pages_trend_queries_start_ahead_and_draw_the_same_charts(
