@@ -58,16 +58,15 @@ periods = {
     "previous": kpis.previous_period(f.start, f.end),
     "year": (shift_month(f.start, -12), shift_month(f.end, -12)),
 }
-by_group = {k: ui.query("training_completion_by_group", start=s, end=e)
-            for k, (s, e) in periods.items()}  # fmt: skip
-
-
-def _row(df, group, course="All courses"):
-    return kpis.first_row(df[(df["staff_group"] == group) & (df["course"] == course)])
-
-
-on = {k: _row(df, "All staff") for k, df in by_group.items()}
-admin = {k: _row(df, ADMIN) for k, df in by_group.items()}
+on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
+admin_t = dataclasses.replace(
+    ui.trend_of(m_on, f, events, extra={"staff_group": ADMIN}),
+    label=f"{ADMIN} staff: {m_on.label.lower()}",
+)
+on = {k: ui.period_figures(on_t, "training_completion_for_period", s, e)
+      for k, (s, e) in periods.items()}  # fmt: skip
+admin = {k: ui.period_figures(admin_t, "training_completion_for_period", s, e, staff_group=ADMIN)
+         for k, (s, e) in periods.items()}  # fmt: skip
 first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
 backlog = ui.query("training_backlog_by_month", start=first_month, end=f.end)
 if not on["now"].get("due") or backlog.empty:
@@ -89,11 +88,6 @@ figs = [  # label, value in each period, unit, which way is better
 ]  # fmt: skip
 tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, unit, better in figs]
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
-on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
-admin_t = dataclasses.replace(
-    ui.trend_of(m_on, f, events, extra={"staff_group": ADMIN}),
-    label=f"{ADMIN} staff: {m_on.label.lower()}",
-)
 ui.status_line([on_t, admin_t, over_t])
 if covered["year"] and periods["year"] != periods["previous"]:
     year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "
@@ -111,7 +105,7 @@ ui.show_trend(admin_t, key="training-on-time-admin-by-month", y_title="By due da
               **block)  # fmt: skip
 
 # ---- By staff group and by course, courses due in the period
-now = by_group["now"]
+now = ui.query("training_completion_by_group", start=f.start, end=f.end)
 parts = (
     ("staff_group", "staff group", now[(now["course"] == "All courses") & (now["staff_group"] != "All staff")]),
     ("course", "course", now[(now["staff_group"] == "All staff") & (now["course"] != "All courses")]),

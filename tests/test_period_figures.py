@@ -35,6 +35,7 @@ PAGES = {
     "pages/victims.py": ["Sent on time", "Letters due", "Unsent past due"],
     "pages/task_completion.py": ["On time", "Tasks due"],
     "pages/casework_quality.py": ["TSJ reviews on time"],
+    "pages/people.py": ["By due date", "Administrative staff", "Courses due"],
 }
 FILTERS = [
     {},
