@@ -268,6 +268,8 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
     todo: dict = {}
     for name, params in calls:
         try:
+            if set(params) - {p.name for p in load_query(name).params}:
+                continue  # a parameter it does not take: not a query the page will ask for
             args, key = _query_key(wh, name, params)
         except Exception:  # an unknown query: the page's own call says so
             continue
