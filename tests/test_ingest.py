@@ -1270,8 +1270,19 @@ def test_touching_one_file_stages_only_its_lines(base, persisted):
     assert wh.staged_lines["tasks"] == 5  # the first sync stages every line: 3 + 2
     _touch(base / NOV)
     assert wh.sync().changed_extracts == ["tasks"]
-    assert wh.staged_lines == {"tasks": 2}  # the two lines of the touched file, nothing else
+    # the touched file is read again; its lines are as they were (the fingerprint of their block
+    # is the one stored), so none is staged again, and nothing else is
+    assert wh.ingested[-1] == NOV
+    assert wh.staged_lines == {"tasks": 0}
     assert loaded_keys(wh) == {**BASE_KEYS, "tasks": {"T1", "T2", "T3", "T4", "T6"}}
+    assert int(wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0]) == 5
+    assert wh.problems().empty
+    # one value changed (T6's team): the block holding it (both lines, at 1024 lines a block)
+    write(base, NOV, [TASKS_HEADER, T4, T6.replace("RASSO", "Complex Casework")])
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.staged_lines == {"tasks": 2}  # the two lines of the touched file, nothing else
+    t6 = wh.sql("SELECT file, line, team FROM stg_tasks WHERE task_id = 'T6'")
+    assert [tuple(r) for r in t6.itertuples(index=False)] == [(NOV, 3, "Complex Casework")]
     assert int(wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0]) == 5
     assert wh.problems().empty
 
