@@ -1360,3 +1360,30 @@ def test_a_period_that_moves_stages_the_whole_extract(base, persisted):
     write(base, "tasks/tasks_2017_12.csv", [TASKS_HEADER, T6])
     wh.sync()
     assert wh.staged_lines == {"tasks": 4}
+
+
+def test_a_sync_bounds_duckdbs_memory_and_gives_the_pages_theirs_back(base, tmp_path, monkeypatch):
+    """While a sync reads and stages, DuckDB may hold 1200 MB (cjsperf.db.INGEST_MEMORY_MB) and
+    spills beyond it next to the database file; the pages' queries get the limit it had before."""
+    import duckdb
+
+    probe = duckdb.connect()
+    probe.execute("SET memory_limit = '1200MB'")
+    (bounded,) = probe.execute("SELECT current_setting('memory_limit')").fetchone()
+    probe.close()
+    wh = Warehouse(base, db_path=tmp_path / "wh.duckdb")
+    (before,) = wh.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    seen = []
+    real = Warehouse._stage
+
+    def spy(self, extract):
+        seen.append(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        return real(self, extract)
+
+    monkeypatch.setattr(Warehouse, "_stage", spy)
+    wh.sync()
+    assert seen and set(seen) == {bounded} and bounded != before
+    (after,) = wh.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert after[:2] == before[:2]  # DuckDB rounds the value it shows (18.8 GiB → 18.7 GiB)
+    assert loaded_keys(wh) == BASE_KEYS
+    wh.close()
