@@ -1363,12 +1363,12 @@ def test_a_period_that_moves_stages_the_whole_extract(base, persisted):
 
 
 def test_a_sync_bounds_duckdbs_memory_and_gives_the_pages_theirs_back(base, tmp_path, monkeypatch):
-    """While a sync reads and stages, DuckDB may hold 1200 MB (cjsperf.db.INGEST_MEMORY_MB) and
+    """While a sync reads and stages, DuckDB may hold 1500 MB (cjsperf.db.INGEST_MEMORY_MB) and
     spills beyond it next to the database file; the pages' queries get the limit it had before."""
     import duckdb
 
     probe = duckdb.connect()
-    probe.execute("SET memory_limit = '1200MB'")
+    probe.execute("SET memory_limit = '1500MB'")
     (bounded,) = probe.execute("SELECT current_setting('memory_limit')").fetchone()
     probe.close()
     wh = Warehouse(base, db_path=tmp_path / "wh.duckdb")
