@@ -300,6 +300,9 @@ CHANGES = {
     # two lines at the end: the block of line 8 (now 8 and 9) and the new {10}
     "lines added": (CLEAN_NOV + ["T17,RASSO,Case review,Robbery,2017-11-10,2017-11-17,",
                                  "T18,RASSO,Case review,Robbery,2017-11-10,2017-11-17,"], 3, []),
+    # lines 2 and 6 swap their ids: the blocks {2, 3} and {6, 7} are staged again, no repeat
+    "ids swapped": ([TASKS_HEADER, CLEAN_NOV[1].replace("T10", "T14"), *CLEAN_NOV[2:5],
+                     CLEAN_NOV[5].replace("T14", "T10"), *CLEAN_NOV[6:]], 4, []),
     # line 8 gone: its block is gone, nothing to stage, T16 is no more
     "last line removed": (CLEAN_NOV[:-1], 0, []),
     # a bad value: the file goes to the text layer, every line of it staged and checked
