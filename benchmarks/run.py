@@ -374,25 +374,67 @@ def warm_start(data_dir: Path, db_path: Path, repeats: int = 3) -> dict:
     }
 
 
+def _change_one_line(path: Path) -> tuple[bytes, int, str]:
+    """Rewrite a tasks file (.csv or .csv.gz) with the team of its middle line changed to another
+    team of the contract: a real change to one line, which every other line keeps. Returns the
+    file's old bytes (to put back), the line changed and its new text."""
+    import csv
+    import gzip
+    import io
+
+    from cjsperf.extracts import TEAMS
+
+    old = path.read_bytes()
+    gz = path.name.endswith(".gz")
+    lines = (gzip.decompress(old) if gz else old).decode("utf-8").split("\n")
+    n = len([ln for ln in lines if ln]) // 2 + 1  # a data line in the middle (line 1: header)
+    header = next(csv.reader([lines[0]]))
+    row = next(csv.reader([lines[n - 1]]))
+    i = header.index("team")
+    row[i] = next(t for t in TEAMS if t != row[i])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    lines[n - 1] = out.getvalue()
+    data = "\n".join(lines).encode("utf-8")
+    path.write_bytes(gzip.compress(data, compresslevel=6) if gz else data)
+    return old, n, lines[n - 1]
+
+
 def one_file_changed(data_dir: Path, db_path: Path) -> dict:
-    """Touch the newest tasks file (new modification time) and sync: only it should be read."""
+    """Change one line of the newest tasks file (its team; the file rewritten, so it has a new
+    modification time and size) and sync: only that file should be read, and only its lines
+    that changed staged again. The file is then put back as it was and synced again (not timed),
+    so the data folder stays the generated sample for the steps after this one."""
     tasks = extract_files(data_dir)["tasks"]
     path = tasks[-1]
-    now = time.time()
-    os.utime(path, (now, now))
-    gc.collect()
-    with ReadCounter() as rc:
-        t0, c0 = time.perf_counter(), cpu_seconds()
+    old, line, text = _change_one_line(path)
+    try:
+        gc.collect()
+        with ReadCounter() as rc:
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            wh = Warehouse(data_dir, db_path=db_path)
+            report = wh.sync()
+            secs, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        staged = dict(wh.staged_lines)
+        (team,) = wh.con.execute(
+            "SELECT team FROM stg_tasks WHERE file = ? AND line = ?",
+            [path.relative_to(data_dir).as_posix(), line],
+        ).fetchone()
+        wh.close()
+    finally:
+        path.write_bytes(old)
         wh = Warehouse(data_dir, db_path=db_path)
-        report = wh.sync()
-        secs, cpu = time.perf_counter() - t0, cpu_seconds() - c0
-    wh.close()
+        wh.sync()
+        wh.close()
     return {
         "file": path.relative_to(data_dir).as_posix(),
+        "change": f"line {line}: team now {text.split(',')[1]!r}",
+        "team_staged": team,
         "s": round(secs, 3),
         "cpu_s": round(cpu, 3),
         "files_read": len(rc.files),
         "changed_extracts": list(report.changed_extracts),
+        "lines_staged": staged,
     }
 
 
@@ -1864,7 +1906,8 @@ def print_report(results: dict, targets: list[dict], info: dict, out=sys.stdout)
         oc = r["one_file_changed"]
         p(
             f"  After one file touched       {oc['s']:8.2f} s"
-            f"   files read {oc['files_read']} ({oc['file']}), re-staged {oc['changed_extracts']}"
+            f"   files read {oc['files_read']} ({oc['file']}, {oc.get('change')}),"
+            f" re-staged {oc['changed_extracts']}, lines {oc.get('lines_staged')}"
         )
         p(f"  First page, cold start       {r['first_page_cold_s']:8.2f} s  (ingest included)")
         p(f"  First page, warm restart     {r['first_page_warm_s']:8.2f} s")

@@ -179,6 +179,35 @@ def test_warm_start_reads_nothing_and_one_touched_file_only_that(bench):
     assert r["one_file_changed"]["changed_extracts"] == ["tasks"]
 
 
+def test_one_file_changed_stages_the_changed_line_and_puts_the_file_back(tmp_path):
+    """The benchmark's re-sync after one tasks file changed: the middle line's team is changed
+    (a real change, not only a new modification time), only that file is read, the line's block
+    staged again, and the file is put back byte for byte afterwards."""
+    from tests.test_ingest import make_base
+
+    root = make_base(tmp_path / "data")
+    db = tmp_path / "wh.duckdb"
+    wh = Warehouse(root, db_path=db)
+    wh.sync()
+    wh.close()
+    path = root / "tasks" / "tasks_2017_10.csv"
+    before = path.read_bytes()
+    r = run.one_file_changed(root, db)
+    # the file's 3 lines: the middle one (line 3) is T2 of Complex Casework; the first other team
+    # of the contract is the Birmingham magistrates' court unit
+    assert r["file"] == "tasks/tasks_2017_10.csv"
+    assert r["change"] == 'line 3: team now "Magistrates\' Court Unit Birmingham"'
+    assert r["team_staged"] == "Magistrates' Court Unit Birmingham"
+    assert (r["files_read"], r["changed_extracts"]) == (1, ["tasks"])
+    assert r["lines_staged"] == {"tasks": 3}  # lines 2-4: one block (1024 lines a block)
+    assert path.read_bytes() == before
+    wh = Warehouse(root, db_path=db)
+    assert wh.sync().changed_extracts == []
+    t2 = wh.sql("SELECT team FROM stg_tasks WHERE task_id = 'T2'")
+    assert list(t2.team) == ["Complex Casework"]
+    wh.close()
+
+
 def test_concurrent_sessions_and_the_summary(bench):
     doc = bench["doc"]
     r = doc["scales"]["1"]

@@ -1270,8 +1270,19 @@ def test_touching_one_file_stages_only_its_lines(base, persisted):
     assert wh.staged_lines["tasks"] == 5  # the first sync stages every line: 3 + 2
     _touch(base / NOV)
     assert wh.sync().changed_extracts == ["tasks"]
-    assert wh.staged_lines == {"tasks": 2}  # the two lines of the touched file, nothing else
+    # the touched file is read again; its lines are as they were (the fingerprint of their block
+    # is the one stored), so none is staged again, and nothing else is
+    assert wh.ingested[-1] == NOV
+    assert wh.staged_lines == {"tasks": 0}
     assert loaded_keys(wh) == {**BASE_KEYS, "tasks": {"T1", "T2", "T3", "T4", "T6"}}
+    assert int(wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0]) == 5
+    assert wh.problems().empty
+    # one value changed (T6's team): the block holding it (both lines, at 1024 lines a block)
+    write(base, NOV, [TASKS_HEADER, T4, T6.replace("RASSO", "Complex Casework")])
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.staged_lines == {"tasks": 2}  # the two lines of the touched file, nothing else
+    t6 = wh.sql("SELECT file, line, team FROM stg_tasks WHERE task_id = 'T6'")
+    assert [tuple(r) for r in t6.itertuples(index=False)] == [(NOV, 3, "Complex Casework")]
     assert int(wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0]) == 5
     assert wh.problems().empty
 
@@ -1349,3 +1360,30 @@ def test_a_period_that_moves_stages_the_whole_extract(base, persisted):
     write(base, "tasks/tasks_2017_12.csv", [TASKS_HEADER, T6])
     wh.sync()
     assert wh.staged_lines == {"tasks": 4}
+
+
+def test_a_sync_bounds_duckdbs_memory_and_gives_the_pages_theirs_back(base, tmp_path, monkeypatch):
+    """While a sync reads and stages, DuckDB may hold 1500 MB (cjsperf.db.INGEST_MEMORY_MB) and
+    spills beyond it next to the database file; the pages' queries get the limit it had before."""
+    import duckdb
+
+    probe = duckdb.connect()
+    probe.execute("SET memory_limit = '1500MB'")
+    (bounded,) = probe.execute("SELECT current_setting('memory_limit')").fetchone()
+    probe.close()
+    wh = Warehouse(base, db_path=tmp_path / "wh.duckdb")
+    (before,) = wh.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    seen = []
+    real = Warehouse._stage
+
+    def spy(self, extract):
+        seen.append(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        return real(self, extract)
+
+    monkeypatch.setattr(Warehouse, "_stage", spy)
+    wh.sync()
+    assert seen and set(seen) == {bounded} and bounded != before
+    (after,) = wh.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert after[:2] == before[:2]  # DuckDB rounds the value it shows (18.8 GiB → 18.7 GiB)
+    assert loaded_keys(wh) == BASE_KEYS
+    wh.close()

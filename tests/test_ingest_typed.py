@@ -277,3 +277,89 @@ def test_two_new_files_sharing_a_key_stage_as_through_the_text_layer(
     assert got == [(OCT, 2, "T1", f"each task id once; already at {sept} line 2")]
     t1 = fast["tasks"][lambda d: d.task_id == "T1"]
     assert [(r.file, r.task_type) for r in t1.itertuples()] == [(sept, "Correspondence")]
+
+
+# ---------------------------------------------------------------- a typed file changed in places
+# November's tasks, all clean (read into typed columns): lines 2-8. With 2 lines a block (line // 2)
+# the blocks are {2, 3}, {4, 5}, {6, 7} and {8}.
+CLEAN_NOV = [
+    TASKS_HEADER,
+    "T10,RASSO,Case review,Robbery,2017-11-01,2017-11-06,2017-11-03",
+    "T11,Complex Casework,Disclosure,Fraud And Forgery,2017-11-02,2017-11-09,",
+    "T12,Crown Court Unit Stoke,Victim letter,Burglary,2017-11-03,2017-11-04,2017-11-04",
+    "T13,RASSO,Correspondence,Sexual Offences,2017-11-06,2017-11-13,2017-11-07",
+    "T14,Complex Casework,Case review,Robbery,2017-11-07,2017-11-14,",
+    "T15,Magistrates' Court Unit Birmingham,Court result,Burglary,2017-11-08,2017-11-09,",
+    "T16,RASSO,Case review,Robbery,2017-11-09,2017-11-16,2017-11-10",
+]
+T13_MOVED = "T13,Complex Casework,Correspondence,Sexual Offences,2017-11-06,2017-11-13,2017-11-07"
+# scenario: (November's lines after the change, lines staged again, November's task problems)
+CHANGES = {
+    # T13's team (line 5): its block, lines 4 and 5
+    "one value": (CLEAN_NOV[:4] + [T13_MOVED] + CLEAN_NOV[5:], 2, []),
+    # two lines at the end: the block of line 8 (now 8 and 9) and the new {10}
+    "lines added": (CLEAN_NOV + ["T17,RASSO,Case review,Robbery,2017-11-10,2017-11-17,",
+                                 "T18,RASSO,Case review,Robbery,2017-11-10,2017-11-17,"], 3, []),
+    # lines 2 and 6 swap their ids: the blocks {2, 3} and {6, 7} are staged again, no repeat
+    "ids swapped": ([TASKS_HEADER, CLEAN_NOV[1].replace("T10", "T14"), *CLEAN_NOV[2:5],
+                     CLEAN_NOV[5].replace("T14", "T10"), *CLEAN_NOV[6:]], 4, []),
+    # line 8 gone: its block is gone, nothing to stage, T16 is no more
+    "last line removed": (CLEAN_NOV[:-1], 0, []),
+    # a bad value: the file goes to the text layer, every line of it staged and checked
+    "bad date": (CLEAN_NOV[:4] + [T13_MOVED.replace("2017-11-06", "2017-13-06")] + CLEAN_NOV[5:],
+                 7, [(NOV, 5, "created_date", "2017-13-06",
+                      "a real date as YYYY-MM-DD, e.g. 2017-10-02")]),
+    # line 7 takes line 2's id (an unchanged block): the repeat is line 7, as a full build says
+    "repeat within the file": (CLEAN_NOV[:6] + [CLEAN_NOV[6].replace("T15", "T10")] + CLEAN_NOV[7:],
+                               7, [(NOV, 7, "task_id", "T10",
+                                    f"each task id once; already at {NOV} line 2")]),
+    # line 4 takes October's T2: October keeps it; both files go to the text layer, and
+    # November's 7 lines and October's line holding T2 are staged
+    "repeat of another file's id": (CLEAN_NOV[:3] + [CLEAN_NOV[3].replace("T12", "T2")]
+                                    + CLEAN_NOV[4:], 7 + 1,
+                                    [(NOV, 4, "task_id", "T2",
+                                      f"each task id once; already at {OCT} line 3")]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_typed_file_changed_in_places_stages_only_what_changed_as_a_full_build(
+    tmp_path, monkeypatch, change
+):
+    """A file read into typed columns and changed afterwards: only its blocks of lines whose
+    fingerprint changed are staged again, unless a changed line has a problem or shares an id
+    with another line; either way the result is what a build from nothing gives."""
+    monkeypatch.setattr("cjsperf.db.BLOCK_LINES", 2)
+    root = make_base(tmp_path / "data")
+    write(root, NOV, CLEAN_NOV)
+    wh = Warehouse(root, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _layers(wh)[NOV] == "typed"
+    lines, staged, problems = CHANGES[change]
+    write(root, NOV, lines)
+    st = (root / NOV).stat()  # a new modification time, whatever the clock's resolution
+    os.utime(root / NOV, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert wh.staged_lines == {"tasks": staged}
+    partial = _snapshot(wh)
+    p = partial["problems"]
+    got = [(r.file, int(r.line), r.column, r.value, r.expected)
+           for r in p.itertuples() if r.extract == "tasks"]  # fmt: skip
+    assert got == problems
+    ids = [ln.split(",")[0] for ln in lines[1:]]
+    loaded = sorted(partial["tasks"].task_id)
+    # every id once (a repeat loads its first line only), but a line with a bad value
+    bad = {lines[pr[1] - 1].split(",")[0] for pr in problems if pr[2] != "task_id"}
+    assert loaded == sorted({"T1", "T2", "T3", *ids} - bad)
+    wh.close()
+    full = Warehouse(root, db_path=None)
+    full.sync()
+    _assert_same(partial, _snapshot(full))
+    # and a later touch with nothing changed stages nothing again
+    if not problems:
+        os.utime(root / NOV, ns=(st.st_atime_ns, st.st_mtime_ns + 4_000_000_000))
+        again = Warehouse(root, db_path=tmp_path / "wh.duckdb")
+        assert again.sync().changed_extracts == ["tasks"]
+        assert again.staged_lines == {"tasks": 0}
+        _assert_same(partial, _snapshot(again))
+        again.close()
