@@ -195,6 +195,10 @@ def _cached_query(
     return _warehouse().run_query(name, **dict(params))
 
 
+FRAME_ENTRIES = 1024
+_frames: OrderedDict = OrderedDict()  # query results in this process (see `query`)
+
+
 def _query_key(wh: Warehouse, name: str, params: Mapping) -> tuple[tuple, tuple]:
     """`_cached_query`'s arguments for a query, and its key among the results kept here."""
     q = load_query(name)
@@ -255,6 +259,7 @@ def query(name: str, **params) -> pd.DataFrame:
 
 PREFETCH_WORKERS = 2  # the machine's cores: DuckDB runs a query outside Python's lock
 _pool: list[ThreadPoolExecutor] = []
+_pool_lock = threading.Lock()
 _inflight: dict = {}  # key -> Future of a query `prefetch` started and has not kept yet
 
 
@@ -300,13 +305,6 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
             with contextlib.suppress(Exception):
                 future.result()
     return len(started)
-
-
-_pool_lock = threading.Lock()
-
-
-FRAME_ENTRIES = 1024
-_frames: OrderedDict = OrderedDict()  # query results in this process (see `query`)
 
 
 def _error(text: str) -> None:
