@@ -75,6 +75,18 @@ def _plain(text: str) -> str:
     return "<br>".join(html.escape(part, quote=False) for part in text.split("<br>"))
 
 
+SUBTITLE_CHARS = 100  # a grey 14 px line of 100 characters is about 700 px wide: it fits a chart
+# drawn across the page on a 1280 px screen with the sidebar open (a longer one ran off the edge)
+
+
+def wrap_subtitle(text: str) -> str:
+    """Each `<br>` line of a subtitle wrapped at SUBTITLE_CHARS, the pieces joined by `<br>`."""
+    return "<br>".join(
+        "<br>".join(textwrap.wrap(part, SUBTITLE_CHARS, break_on_hyphens=False) or [""])
+        for part in text.split("<br>")
+    )
+
+
 def _title(headline: str, subtitle: str) -> dict:
     """Headline in bold, subtitle below in grey; `<br>` in the subtitle starts a new line.
 
@@ -124,6 +136,7 @@ def _layout(
     headline: str, subtitle: str, x_title: str, y_title: str, height: int, *, legend: bool
 ) -> dict:
     """The layout every chart starts from: the theme, the title, axis titles, height, top margin."""
+    subtitle = wrap_subtitle(subtitle)
     return {
         "template": theme.TEMPLATE,
         "title": {**_title(headline, subtitle), "y": 1 - TITLE_TOP_PX / height},
@@ -316,11 +329,12 @@ def add_subtitle_line(fig: Spec, text: str) -> Spec:
     room above the plot grown to hold it."""
     layout = fig["layout"]
     title = layout.setdefault("title", {})
-    title["text"] = (
-        f"{title.get('text') or ''}<br><span style='font-size:14px;color:#505A5F'>{text}</span>"
+    lines = [text] if "<" in text else wrap_subtitle(text).split("<br>")  # markup: as it is
+    title["text"] = (title.get("text") or "") + "".join(
+        f"<br><span style='font-size:14px;color:#505A5F'>{line}</span>" for line in lines
     )
     margin = layout.setdefault("margin", {})
-    margin["t"] = (margin.get("t") or _top_margin("", legend=False)) + 20
+    margin["t"] = (margin.get("t") or _top_margin("", legend=False)) + 20 * len(lines)
     return fig
 
 
@@ -362,7 +376,7 @@ def _get(d: Mapping | None, *path, default=None):
 
 def left_margin(fig: Spec) -> int:
     """px from the figure's left edge to the plot's: the left margin as Plotly's automargin will
-    make it, estimated low (the y tick labels and title at half an em a character), so a line
+    make it, estimated low (the y tick labels and title at 0.4–0.5 em a character), so a line
     shifted left by it starts at the figure's edge or just inside it, never outside."""
     layout = fig["layout"]
     tmpl = _get(layout, "template", "layout", default={})
@@ -392,7 +406,10 @@ def left_margin(fig: Spec) -> int:
         digits += int(decimals) + 1 if decimals.isdigit() and int(decimals) else 0
         suffix = y.get("ticksuffix") or ty.get("ticksuffix") or ""
         labels = [(y.get("tickprefix") or "") + "8" * digits + suffix]
-    width = max((len(s) for s in labels), default=0) * 0.5 * size + 4
+    # digits are 0.556 em wide in Arial; words, with their spaces and brackets, less (the
+    # 39-character "All Other Offences (excluding Motoring)" is 0.49 em a character)
+    em = 0.5 if not (horizontal or y.get("type") == "category" or y.get("ticktext")) else 0.4
+    width = max((len(s) for s in labels), default=0) * em * size + 4
     if _get(y, "title", "text"):
         width += size * 1.1 + (_get(y, "title", "standoff") or _get(ty, "title", "standoff") or 0)
     return int(max(margin, margin + width))

@@ -47,6 +47,14 @@ def chart(at, words: str, but_not: str = "\0") -> tuple[str, dict]:
     return found[0]
 
 
+def title_words(spec: dict) -> str:
+    """A chart's title as it reads: markup dropped, its lines (wrapped to fit) joined by spaces."""
+    import re
+
+    text = spec["layout"]["title"]["text"].replace("<br>", " ")
+    return " ".join(re.sub(r"<[^>]+>", "", text).split())
+
+
 def metrics(at) -> dict[str, tuple[str, str | None]]:
     """{label: (value, delta)} of the page's st.metric tiles."""
     return {m.label: (m.value, m.delta) for m in at.metric}

@@ -22,6 +22,7 @@ from tests.apptest_support import (
     open_table,
     spc_line,
     spc_point,
+    title_words,
     values,
 )
 from tests.test_real_data import CATEGORIES
@@ -94,7 +95,7 @@ def test_default_view_shows_the_headline_rate_against_national(open_page):
     # The latest month of the default period, March 2018: CPS's headline rate, 83.9%, judged by
     # statistical process control over the 24 months to it.
     assert headline.startswith(f"Headline conviction rate {rate(conv, uns + admin)}%: ")
-    assert HEADLINE_DEFINITION in spec["layout"]["title"]["text"]
+    assert HEADLINE_DEFINITION in title_words(spec)
     area = spc_line(spec)
     national = next(t for t in spec["data"] if t["name"] == "National")
     months = values(area["x"])
@@ -104,7 +105,7 @@ def test_default_view_shows_the_headline_rate_against_national(open_page):
     assert national["line"]["color"] == "#BFBFBF"  # comparisons light grey: orange means concern
     # By area: headline rates too, the Area's equal to the trend's over one month.
     _, by_area = chart(at, "had the highest rate")
-    assert HEADLINE_DEFINITION in by_area["layout"]["title"]["text"]
+    assert HEADLINE_DEFINITION in title_words(by_area)
     # Apr-Jun 2017 were never published: gaps, and a note that says so.
     assert all(v is None or v != v for v in values(area["y"])[12:15])
     assert "Covers 21 of 24 months; Apr–Jun 2017 not published" in captions(at)

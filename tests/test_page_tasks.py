@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from tests import xmr_reference
-from tests.apptest_support import DATA, captions, values
+from tests.apptest_support import DATA, captions, title_words, values
 from tests.apptest_support import chart_specs as charts
 from tests.apptest_support import metric_values as metrics
 from tests.test_trends import months
@@ -126,7 +126,7 @@ def test_crime_type_and_one_month(open_page, tasks):
     assert expected != on_time(tasks, "2018-03", "2018-03")  # the filter really narrows it
     drugs = tasks[tasks["offence_category"] == "Drugs Offences"]
     assert m["Overdue at Mar 2018 end"] == f"{backlog(drugs, '2018-03')[1]:,}"
-    titles = [f["layout"]["title"]["text"] for f in charts(at)]
+    titles = [title_words(f) for f in charts(at)]
     assert all("tasks on Drugs Offences cases" in t for t in titles)
     # the by-team chart: the lowest team's figure worked out from the files
     team_fig = next(f for f in charts(at) if "by team" in f["layout"]["title"]["text"])

@@ -16,7 +16,7 @@ import pytest
 
 from cjsperf.db import Warehouse, case_outcome_month
 from tests import xmr_reference
-from tests.apptest_support import DATA, REPO, chart_specs, metric_values
+from tests.apptest_support import DATA, REPO, chart_specs, metric_values, title_words
 
 HEADER = (
     "trial_id,force_area,court_centre,court_type,offence_category,flags,listed_date,outcome,"
@@ -327,7 +327,7 @@ def test_page_follows_a_flag_and_a_force(open_page, sample):
     assert m["Effective trials"] == half_up(int((sel["outcome"] == "Effective").sum()), len(sel))
     assert m["Prosecution attributed"] == half_up(int(pros.sum()), len(sel))
     # subtitles name the geography and crime type as every page does (not "domestic abuse trials")
-    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+    titles = [title_words(spec) for spec in chart_specs(at)]
     assert sum("West Mercia, domestic abuse, Oct 2017 to Mar 2018" in t for t in titles) == 2
 
 
