@@ -88,15 +88,12 @@ ui.no_crime_type_note(f, "Agent session fees")
 trend(spend_t, key="spend-by-month", y_title="Spend", extract="agent_spend",
       measure_text="Agent and external counsel fees by month (£), all crime",
       hover=SPEND_HOVER)  # fmt: skip
-left, right = st.columns(2)
-with left:
-    trend(cost_t, key="cost-per-agent-session", y_title="Cost per session", extract="agent_spend",
-          measure_text="Agent fees ÷ sessions covered (£), by month",
-          hover=(Hover("agent_sessions", "Agent sessions"), Hover("agent_fees", "Fees (£)", ",.0f")))  # fmt: skip
-with right:
-    trend(share_t, key="agent-share-by-month", y_title="Agent share", extract="court_sessions",
-          measure_text="Magistrates' court sessions covered by agents (%), by month",
-          hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")))  # fmt: skip
+trend(cost_t, key="cost-per-agent-session", y_title="Cost per session", extract="agent_spend",
+      measure_text="Agent fees ÷ sessions covered (£), by month",
+      hover=(Hover("agent_sessions", "Agent sessions"), Hover("agent_fees", "Fees (£)", ",.0f")))  # fmt: skip
+trend(share_t, key="agent-share-by-month", y_title="Agent share", extract="court_sessions",
+      measure_text="Magistrates' court sessions covered by agents (%), by month",
+      hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")))  # fmt: skip
 
 # ---- Spend by court centre: agent fees at magistrates' courts, counsel fees at the Crown Court
 courts = ui.query("agent_spend_by_court", area=area, crime_type=category, start=f.start, end=f.end)

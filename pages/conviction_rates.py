@@ -192,151 +192,148 @@ ui.show_trend(
     extract="flagged_outcomes" if flagged else "case_outcomes",
 )
 
-left, right = st.columns(2)
 
 # ---- By force: the Area's four forces, the Area, and the comparisons, over the whole period
-with left:
-    rows, no_data2 = [], []
-    for area in [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]:
-        df = ui.query(
-            "conviction_rate_by_area", area=area, crime_type=f.crime_type, start=f.start, end=f.end
-        )
-        if len(df):
-            rows.append(df)
-        else:
-            no_data2.append(area)
-    by_area = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    notes2 = []
-    if no_data2:
-        notes2.append(
-            f"No data for {', '.join(no_data2)}: "
-            + (
-                SAMPLE_ONLY.format(what="bar")
-                if flagged
-                else f"no {f.crime_type.lower()} cases in the period, so no bar."
-            )
-        )
-    if by_area.empty:
-        ui.empty_note(f, "finalised cases")
-        for note in notes2:
-            st.caption(note)
+rows, no_data2 = [], []
+for area in [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]:
+    df = ui.query(
+        "conviction_rate_by_area", area=area, crime_type=f.crime_type, start=f.start, end=f.end
+    )
+    if len(df):
+        rows.append(df)
     else:
-        for row in incomplete(by_area).itertuples():
-            notes2.insert(
-                0,
-                f":material/warning: {ui.literal(row.area)}, total incomplete: "
-                f"{ui.literal(row.missing)} not loaded.",
-            )
-        by_area = by_area[
-            ["area", *counts, *rates, "forces_expected", "forces_included", "missing"]
-        ].copy()
-        by_area["caution"] = caution(by_area["cases"])
-        by_area["few_cases"] = by_area["cases"] < FEW_CASES
-        # Small bases never make headlines: the highest among areas with enough cases.
-        ranked = by_area[~by_area["few_cases"]].sort_values(rate_col, ascending=False)
-        if ranked.empty:
-            headline2 = f"Every area rests on fewer than {FEW_CASES} cases: no ranking"
-        else:
-            top = ranked.iloc[0]
-            headline2 = f"{top['area']} had the highest rate, {fmt_value(top[rate_col], '%')}"
-        if by_area["few_cases"].any():
-            notes2.append(
-                f"Hollow bars rest on fewer than {FEW_CASES} cases: not ranked. The funnel plot "
-                "below is the fair comparison."
-            )
-        subtitle2 = f"{subject} (%), {definition};<br>by area, {f.period}"
-        fig2 = ui.figure(
-            charts.bar_chart,
-            by_area,
-            category="area",
-            value=rate_col,
-            headline=headline2,
-            subtitle=subtitle2,
-            value_title="Conviction rate",
-            value_suffix="%",
-            value_format=".1f",
-            hover=(*hover, Hover("cases", "Cases")),
-            highlight=(f.geography,),
-            small="few_cases",
+        no_data2.append(area)
+by_area = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+notes2 = []
+if no_data2:
+    notes2.append(
+        f"No data for {', '.join(no_data2)}: "
+        + (
+            SAMPLE_ONLY.format(what="bar")
+            if flagged
+            else f"no {f.crime_type.lower()} cases in the period, so no bar."
         )
-        ui.chart_block(
-            fig2,
-            by_area,
-            key="conviction-rate-by-area",
-            extract="flagged_outcomes" if flagged else "case_outcomes",
-            title=headline2,
-            subtitle=subtitle2,
-            f=f,
-            source=source,
-            synthetic=flagged,
-            definitions=DEFINITIONS,
-            column_labels=LABELS,
-            notes=notes2,
+    )
+if by_area.empty:
+    ui.empty_note(f, "finalised cases")
+    for note in notes2:
+        st.caption(note)
+else:
+    for row in incomplete(by_area).itertuples():
+        notes2.insert(
+            0,
+            f":material/warning: {ui.literal(row.area)}, total incomplete: "
+            f"{ui.literal(row.missing)} not loaded.",
         )
+    by_area = by_area[
+        ["area", *counts, *rates, "forces_expected", "forces_included", "missing"]
+    ].copy()
+    by_area["caution"] = caution(by_area["cases"])
+    by_area["few_cases"] = by_area["cases"] < FEW_CASES
+    # Small bases never make headlines: the highest among areas with enough cases.
+    ranked = by_area[~by_area["few_cases"]].sort_values(rate_col, ascending=False)
+    if ranked.empty:
+        headline2 = f"Every area rests on fewer than {FEW_CASES} cases: no ranking"
+    else:
+        top = ranked.iloc[0]
+        headline2 = f"{top['area']} had the highest rate, {fmt_value(top[rate_col], '%')}"
+    if by_area["few_cases"].any():
+        notes2.append(
+            f"Hollow bars rest on fewer than {FEW_CASES} cases: not ranked. The funnel plot "
+            "below is the fair comparison."
+        )
+    subtitle2 = f"{subject} (%), {definition};<br>by area, {f.period}"
+    fig2 = ui.figure(
+        charts.bar_chart,
+        by_area,
+        category="area",
+        value=rate_col,
+        headline=headline2,
+        subtitle=subtitle2,
+        value_title="Conviction rate",
+        value_suffix="%",
+        value_format=".1f",
+        hover=(*hover, Hover("cases", "Cases")),
+        highlight=(f.geography,),
+        small="few_cases",
+    )
+    ui.chart_block(
+        fig2,
+        by_area,
+        key="conviction-rate-by-area",
+        extract="flagged_outcomes" if flagged else "case_outcomes",
+        title=headline2,
+        subtitle=subtitle2,
+        f=f,
+        source=source,
+        synthetic=flagged,
+        definitions=DEFINITIONS,
+        column_labels=LABELS,
+        notes=notes2,
+    )
 
 # ---- By offence category, for the chosen geography
-with right:
-    cats = ui.query("conviction_rate_by_category", area=f.geography, start=f.start, end=f.end)
-    cats = cats[cats["cases"] > 0] if len(cats) else cats
-    if cats.empty:
-        ui.empty_note(f, "finalised cases")
+cats = ui.query("conviction_rate_by_category", area=f.geography, start=f.start, end=f.end)
+cats = cats[cats["cases"] > 0] if len(cats) else cats
+if cats.empty:
+    ui.empty_note(f, "finalised cases")
+else:
+    cats = cats[
+        ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate"]
+    ].copy()
+    cats["caution"] = caution(cats["cases"])
+    cats["few_cases"] = cats["cases"] < FEW_CASES
+    ranked = cats[~cats["few_cases"]].sort_values("conviction_rate")
+    if ranked.empty:
+        headline3 = f"Every category rests on fewer than {FEW_CASES} cases: no ranking"
     else:
-        cats = cats[
-            ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate"]
-        ].copy()
-        cats["caution"] = caution(cats["cases"])
-        cats["few_cases"] = cats["cases"] < FEW_CASES
-        ranked = cats[~cats["few_cases"]].sort_values("conviction_rate")
-        if ranked.empty:
-            headline3 = f"Every category rests on fewer than {FEW_CASES} cases: no ranking"
-        else:
-            low = ranked.iloc[0]
-            headline3 = (
-                f"{low['offence_category']} had the lowest rate, "
-                f"{fmt_value(low['conviction_rate'], '%')}"
-            )
-        subtitle3 = (
-            "Conviction rate (%) by principal offence category, administratively finalised "
-            f"cases left out;<br>{f.geography}, {f.period}"
+        low = ranked.iloc[0]
+        headline3 = (
+            f"{low['offence_category']} had the lowest rate, "
+            f"{fmt_value(low['conviction_rate'], '%')}"
         )
-        fig3 = ui.figure(
-            charts.bar_chart,
-            cats,
-            category="offence_category",
-            value="conviction_rate",
-            headline=headline3,
-            subtitle=subtitle3,
-            value_title="Conviction rate",
-            value_suffix="%",
-            value_format=".1f",
-            hover=(*HOVER, Hover("cases", "Cases")),
-            highlight=(f.crime_type,) if f.crime_type in set(cats["offence_category"]) else (),
-            small="few_cases",
-        )
-        ui.chart_block(
-            fig3,
-            cats,
-            key="conviction-rate-by-category",
-            extract="case_outcomes",
-            title=headline3,
-            subtitle=subtitle3,
-            f=f,
-            source=ui.CPS_SOURCE,
-            synthetic=False,
-            definitions=DEFINITIONS,
-            column_labels=LABELS,
-            notes=[
-                *(
-                    [
-                        "Every offence category is shown whatever the crime type chosen; "
-                        "the chosen one is dark blue."
-                    ]
-                    if f.crime_type != "All crime"
-                    else []
-                ),
-                CATEGORY_RATE,
-            ],
-        )
+    subtitle3 = (
+        "Conviction rate (%) by principal offence category, administratively finalised "
+        f"cases left out;<br>{f.geography}, {f.period}"
+    )
+    fig3 = ui.figure(
+        charts.bar_chart,
+        cats,
+        category="offence_category",
+        value="conviction_rate",
+        headline=headline3,
+        subtitle=subtitle3,
+        value_title="Conviction rate",
+        value_suffix="%",
+        value_format=".1f",
+        hover=(*HOVER, Hover("cases", "Cases")),
+        highlight=(f.crime_type,) if f.crime_type in set(cats["offence_category"]) else (),
+        small="few_cases",
+    )
+    ui.chart_block(
+        fig3,
+        cats,
+        key="conviction-rate-by-category",
+        extract="case_outcomes",
+        title=headline3,
+        subtitle=subtitle3,
+        f=f,
+        source=ui.CPS_SOURCE,
+        synthetic=False,
+        definitions=DEFINITIONS,
+        column_labels=LABELS,
+        notes=[
+            *(
+                [
+                    "Every offence category is shown whatever the crime type chosen; "
+                    "the chosen one is dark blue."
+                ]
+                if f.crime_type != "All crime"
+                else []
+            ),
+            CATEGORY_RATE,
+        ],
+    )
 
 # ---- Hate crime and domestic abuse by court type
 # ---- Fair comparison: every force (or CPS Area) against its number of cases

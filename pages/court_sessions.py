@@ -71,14 +71,11 @@ hover = (Hover("in_house_sessions", "In-house"), Hover("agent_sessions", "Agent"
 trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True, hover=hover,
                 extract="court_sessions",
                 definitions=agent_use.SESSION_DEFINITIONS, column_labels=agent_use.LABELS)  # fmt: skip
-left, right = st.columns(2)
-with left:
-    trend(trends[0], key="sessions-by-month", y_title="Sessions",
-          measure_text=f"{sessions} listed by month")  # fmt: skip
-with right:
-    notes = [] if magistrates else ["The agent share target is for magistrates' courts."]
-    trend(trends[1], key="agent-share-of-sessions", y_title="Agent share", notes=notes,
-          measure_text=f"{sessions} covered by agents (%), by month")  # fmt: skip
+trend(trends[0], key="sessions-by-month", y_title="Sessions",
+      measure_text=f"{sessions} listed by month")  # fmt: skip
+notes = [] if magistrates else ["The agent share target is for magistrates' courts."]
+trend(trends[1], key="agent-share-of-sessions", y_title="Agent share", notes=notes,
+      measure_text=f"{sessions} covered by agents (%), by month")  # fmt: skip
 
 # ---- By court centre and by list type: where and for what agents are used
 for query, category, suffix, what in (

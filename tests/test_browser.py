@@ -245,6 +245,42 @@ def test_every_page_renders(page, server):
         assert tab.locator("h1").count() >= 1, path
 
 
+def test_chart_titles_and_sources_stay_inside_their_charts(page, server):
+    """On a 1366 px laptop screen with the sidebar open, no chart's title or source runs past its
+    edge. Two charts side by side (445 px each) had their headlines and sources cut off."""
+    for path in PAGES:
+        open_page(page, server["base"] + path)
+        assert texts_outside_their_chart(page) == [], path
+
+
+# Each chart's title and source lines (Plotly clips nothing: a line too long for its chart runs
+# past the chart's edge, under the next one or off the page). Overview sparklines have none.
+OUTSIDE_JS = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const drawn = charts.filter(c => c.querySelector('.gtitle')).length;
+  if (drawn < charts.filter(c => c.querySelector('.js-plotly-plot')).length) return null;
+  const out = [];
+  for (const c of charts) {
+    const box = c.querySelector('.js-plotly-plot')?.getBoundingClientRect();
+    if (!box) continue;
+    for (const t of c.querySelectorAll('.gtitle, .annotation-text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
+        out.push(`chart ${charts.indexOf(c) + 1}: from ${Math.round(r.left - box.left)} to `
+                 + `${Math.round(r.right - box.left)} px of ${Math.round(box.width)}: `
+                 + t.textContent.slice(0, 60));
+    }
+  }
+  return out;
+}"""
+
+
+def texts_outside_their_chart(pg) -> list[str]:
+    """The chart texts that run past their chart's edges, once every chart has been drawn."""
+    pg.wait_for_function(f"() => ({OUTSIDE_JS})() !== null")
+    return pg.evaluate(OUTSIDE_JS)
+
+
 def test_crime_type_changes_the_chart(page, server):
     open_page(page, server["base"] + "/conviction-rates")
     page.wait_for_selector(".gtitle")
