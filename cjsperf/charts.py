@@ -111,6 +111,14 @@ def _title(headline: str, subtitle: str) -> dict:
 TITLE_TOP_PX = 22  # the title's first line starts this far below the top of the figure
 
 
+def _grow(layout: dict, px: int) -> None:
+    """The figure `px` taller above or below its plot, the plot keeping its height; the title
+    stays TITLE_TOP_PX below the top (its y is a fraction of the figure's height)."""
+    layout["height"] += px
+    if "y" in (layout.get("title") or {}):
+        layout["title"]["y"] = 1 - TITLE_TOP_PX / layout["height"]
+
+
 def _top_margin(subtitle: str, legend: bool, headline: str = "") -> int:
     """Room above the plot for the title's lines and, below them, the legend."""
     extra = 24 * headline.count("<br>")  # a headline of two lines
@@ -136,7 +144,9 @@ def _layout(
     headline: str, subtitle: str, x_title: str, y_title: str, height: int, *, legend: bool
 ) -> dict:
     """The layout every chart starts from: the theme, the title, axis titles, height, top margin."""
-    subtitle = wrap_subtitle(subtitle)
+    wrapped = wrap_subtitle(subtitle)
+    height += 20 * (wrapped.count("<br>") - subtitle.count("<br>"))  # the plot keeps its height
+    subtitle = wrapped
     return {
         "template": theme.TEMPLATE,
         "title": {**_title(headline, subtitle), "y": 1 - TITLE_TOP_PX / height},
@@ -335,6 +345,8 @@ def add_subtitle_line(fig: Spec, text: str) -> Spec:
     )
     margin = layout.setdefault("margin", {})
     margin["t"] = (margin.get("t") or _top_margin("", legend=False)) + 20 * len(lines)
+    if layout.get("height"):  # the plot keeps its height
+        _grow(layout, 20 * len(lines))
     return fig
 
 
@@ -445,7 +457,7 @@ def add_source(
     margin["b"] = max(margin.get("b") or 0, below + extra)
     margin["r"] = max(margin.get("r") or 0, RIGHT_MARGIN)
     if layout.get("height"):  # the plot keeps its height; the figure grows by the source's lines
-        layout["height"] += extra
+        _grow(layout, extra)
     return fig
 
 
@@ -740,7 +752,8 @@ def spc_chart(
     height += 24 * headline.count("<br>")
     layout = _layout(headline, subtitle, "Month", y_title, height, legend=len(data) > 1)
     # room for a legend that wraps to a second row on a half-width chart
-    layout.update(showlegend=True, hovermode="closest", height=height + 26)
+    layout.update(showlegend=True, hovermode="closest")
+    _grow(layout, 26)
     layout["margin"]["t"] += 26
     layout["yaxis"].update(ticksuffix=y_suffix, tickprefix=y_prefix)
     if y_format != ",":

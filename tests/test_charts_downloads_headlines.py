@@ -280,3 +280,52 @@ def test_an_event_label_on_a_line_chart_sits_above_every_line():
     # A later event labelled at the first level does not shrink it again.
     charts.mark_month(spec, "2017-08", "Other")
     assert spec["layout"]["yaxis"]["range"][1] == pytest.approx(9.4 + 12.6 * 290 / (290 - 62))
+
+
+def _plot_height(spec: dict) -> int:
+    layout = spec["layout"]
+    return layout["height"] - layout["margin"]["t"] - layout["margin"].get("b", 0)
+
+
+def _grey_lines(spec: dict) -> list[str]:
+    """The subtitle's lines as they read (the grey spans of the title)."""
+    import re
+
+    return re.findall(
+        r"<span style='font-size:14px;color:#505A5F'>([^<]*)</span>",
+        spec["layout"]["title"]["text"],
+    )
+
+
+@pytest.mark.parametrize("kind", ["bar", "line"])
+def test_a_long_subtitle_wraps_and_the_plot_keeps_its_height(kind):
+    """A subtitle of 230 characters is drawn on three lines of at most 100 (about 700 px at 14 px:
+    one line ran off a chart 906 px wide), and the figure grows by them: the plot stays as tall as
+    under a one-line subtitle. So does a line added under it (`add_subtitle_line`)."""
+    long = ("Counted from the extract's rows, " * 7).strip()  # 230 characters
+    short = "Counted from the extract's rows"
+
+    def build(subtitle):
+        if kind == "bar":
+            df = pd.DataFrame({"court": ["A", "B"], "amount": [1.0, 2.0]})
+            return charts.bar_chart(
+                df, category="court", value="amount", headline="H", subtitle=subtitle
+            )
+        df = pd.DataFrame({"month": ["2018-01", "2018-02", "2018-03"], "value": [1.0, 2.0, 3.0]})
+        return charts.line_chart(df, x="month", y="value", headline="H", subtitle=subtitle)
+
+    one, three = build(short), build(long)
+    # three phrases of 32 characters and their 2 spaces are 98; a fourth "Counted" would be 106
+    assert [len(line) for line in _grey_lines(three)] == [98, 98, 32]
+    assert _grey_lines(one) == [short]
+    assert _plot_height(three) == _plot_height(one)
+    assert three["layout"]["height"] == one["layout"]["height"] + 40  # two more lines of 20 px
+    before = _plot_height(three)
+    charts.add_subtitle_line(three, "Covers 9 of 12 months; " + "Apr–Jun 2017 not published; " * 4)
+    assert len(_grey_lines(three)) == 5  # the 135-character line on two
+    assert _plot_height(three) == before
+    # the title stays 22 px below the top of the taller figure
+    assert (
+        round((1 - three["layout"]["title"]["y"]) * three["layout"]["height"])
+        == charts.TITLE_TOP_PX
+    )
