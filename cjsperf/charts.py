@@ -420,7 +420,7 @@ def left_margin(fig: Spec) -> int:
         labels = [(y.get("tickprefix") or "") + "8" * digits + suffix]
     # digits are 0.556 em wide in Arial; words, with their spaces and brackets, less (the
     # 39-character "All Other Offences (excluding Motoring)" is 0.49 em a character)
-    em = 0.5 if not (horizontal or y.get("type") == "category" or y.get("ticktext")) else 0.4
+    em = 0.4 if horizontal or y.get("type") == "category" or y.get("ticktext") else 0.5
     width = max((len(s) for s in labels), default=0) * em * size + 4
     if _get(y, "title", "text"):
         width += size * 1.1 + (_get(y, "title", "standoff") or _get(ty, "title", "standoff") or 0)
@@ -745,13 +745,13 @@ def spc_chart(
                 )
             )  # fmt: skip
     # The statistics' headline is long: its finding goes on a line of its own, wrapped so that
-    # it fits a half-width chart too.
+    # it fits a narrow chart too.
     if len(headline) > 55 and ": " in headline:
         value, finding = headline.split(": ", 1)
         headline = f"{value}:<br>" + "<br>".join(textwrap.wrap(finding, 55))
     height += 24 * headline.count("<br>")
     layout = _layout(headline, subtitle, "Month", y_title, height, legend=len(data) > 1)
-    # room for a legend that wraps to a second row on a half-width chart
+    # room for a legend that wraps to a second row on a narrow chart
     layout.update(showlegend=True, hovermode="closest")
     _grow(layout, 26)
     layout["margin"]["t"] += 26
