@@ -17,9 +17,24 @@ from cjsperf.filters import period_label, shift_month
 from cjsperf.headlines import Status, change, fmt_value, half_up
 from cjsperf.measures import number
 
-# A period's rate worked out again from its summed counts (never an average of monthly rates),
-# as the queries work it out: column -> (numerator, denominator).
-RATES = {"on_time_rate": ("on_time", "due")}
+# A period's figures worked out again from its months' counts (never an average of monthly
+# figures), as the period queries work them out: a rate column -> (numerator, denominator), % to
+# one decimal half-up; an average in pounds -> (amount, count), to the penny half-up.
+RATES = {
+    "on_time_rate": ("on_time", "due"),
+    "agent_share": ("agent_sessions", "sessions"),
+    "in_house_share": ("in_house_sessions", "sessions"),
+    "effective_rate": ("effective", "trials"),
+    "prosecution_attributed_rate": ("prosecution_attributed", "trials"),
+    "attendance_rate": ("witnesses_attended", "witnesses_required"),
+    "witness_absent_rate": ("witness_absent", "trials"),
+}
+MONEY_AVERAGES = {
+    "cost_per_agent_session": ("agent_fees", "agent_sessions"),
+    "avg_monthly_spend": ("total_spend", "months"),
+}
+MONEY = frozenset({"agent_fees", "counsel_fees", "total_spend"})  # pounds, summed in pence
+MONTHS = "months"  # the months of the period that have a row
 
 
 def rate_half_up(num: int, den: int) -> float | None:
@@ -29,17 +44,47 @@ def rate_half_up(num: int, den: int) -> float | None:
     return ((2000 * num + den) // (2 * den)) / 10 if den > 0 else None
 
 
-def summed(monthly: pd.DataFrame, start: str, end: str, columns: Sequence[str]) -> dict:
-    """A period's figures from a query's monthly rows (`month` YYYY-MM and counts): each of
-    `columns` summed over the months start..end, and each rate of RATES worked out again from its
-    summed counts. {} when no month of the period has a row (a period query returns no row)."""
+def money_half_up(pence: int, n: int) -> float | None:
+    """An amount in pence ÷ `n`, in pounds to the penny, half-up (halves away from zero): the SQL
+    macro `money_half_up` (queries/shared/money.sql) in Python, in whole pence as it is. None when
+    `n` is not above 0."""
+    pence, n = int(pence), int(n)
+    if n <= 0:
+        return None
+    whole = (2 * abs(pence) + n) // (2 * n)
+    return (whole if pence >= 0 else -whole) / 100
+
+
+def summed(monthly: pd.DataFrame, start: str, end: str, columns: Sequence[str]) -> dict | None:
+    """A period's figures from a query's monthly rows (`month` YYYY-MM, one row a month): each of
+    `columns` (a period query's) summed over the months start..end, pounds in whole pence; MONTHS
+    counted; each rate of RATES and average of MONEY_AVERAGES worked out from the sums. None when
+    no month of the period has a row, or a column cannot be worked out from the monthly rows:
+    then only the period query itself can say."""
     rows = monthly[(monthly["month"] >= start) & (monthly["month"] <= end)]
-    if rows.empty:
-        return {}
-    out = {c: int(rows[c].sum()) for c in columns if c != "month" and c not in RATES}
-    for c, (num, den) in RATES.items():
-        if c in columns:
-            out[c] = rate_half_up(out[num], out[den])
+    if rows.empty or rows["month"].duplicated().any():
+        return None
+
+    def total(c: str) -> int:
+        if c == MONTHS:
+            return len(rows)
+        if c in MONEY:
+            return sum(round(float(v) * 100) for v in rows[c].fillna(0))
+        if not pd.api.types.is_integer_dtype(rows[c]):  # a rate or an average: not summed
+            raise TypeError(c)
+        return int(rows[c].sum())
+
+    out: dict = {}
+    try:
+        for c in columns:
+            if c in RATES:
+                out[c] = rate_half_up(total(RATES[c][0]), total(RATES[c][1]))
+            elif c in MONEY_AVERAGES:
+                out[c] = money_half_up(total(MONEY_AVERAGES[c][0]), total(MONEY_AVERAGES[c][1]))
+            else:
+                out[c] = total(c) / 100 if c in MONEY else total(c)
+    except (KeyError, TypeError, ValueError):  # a column the months do not hold, or not a count
+        return None
     return out
 
 

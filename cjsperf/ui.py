@@ -875,15 +875,22 @@ def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict |
 
 
 def period_figures(t, name: str, start: str, end: str, **params) -> Mapping:
-    """A period's headline figures: summed from the months of `t` (a trend of the same filters,
-    `trend_of`) when they cover start..end (no second scan of the extract), else the one-row query
-    `name` (`queries/<name>.sql`, which returns the columns of the trend's query but the month),
-    as when the trend's query failed."""
+    """A period's headline figures, those of the one-row query `name` (`queries/<name>.sql`):
+    worked out from the months of `t` (a trend of the same filters, `trend_of`, or several, their
+    months side by side) when they cover start..end and hold what the query returns (no second
+    scan of the extract; `kpis.summed`), else from the query itself, as when a trend's query
+    failed or the period has no month with a row."""
     from cjsperf import kpis
 
-    columns = load_query(t.measure.query).columns
-    if t.first <= start and end <= t.last and len(t.data) and set(columns) <= set(t.data):
-        return kpis.summed(t.data, start, end, columns)
+    ts = list(t) if isinstance(t, list | tuple) else [t]
+    if all(x.first <= start and end <= x.last and len(x.data) for x in ts):
+        monthly = ts[0].data
+        for x in ts[1:]:
+            more = [c for c in x.data.columns if c not in monthly.columns]
+            monthly = monthly.merge(x.data[["month", *more]], on="month", how="outer")
+        found = kpis.summed(monthly, start, end, load_query(name).columns)
+        if found is not None:
+            return found
     return kpis.first_row(query(name, **params, start=start, end=end))
 
 

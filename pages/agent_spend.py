@@ -47,10 +47,13 @@ def both_periods(name: str, **params) -> list:
     return [ui.query(name, **params, start=s, end=e) for s, e in ((f.start, f.end), prev)]
 
 
-# ---- Headline figures for the period, against the previous period
-spend = [kpis.first_row(df) for df in both_periods("agent_spend_summary", area=area)]
+# ---- Headline figures for the period, against the previous period (from the trends' months)
+trends = [ui.trend_of(m, f, events, area=area) for m in (spend_m, cost_m, share_m)]
+spend_t, cost_t, share_t = trends
+periods = ((f.start, f.end), prev)
+spend = [ui.period_figures(spend_t, "agent_spend_summary", s, e, area=area) for s, e in periods]
 mags = {"area": area, "court_type": "Magistrates' court"}
-share = [kpis.first_row(df) for df in both_periods("sessions_summary", **mags)]
+share = [ui.period_figures(share_t, "sessions_summary", s, e, **mags) for s, e in periods]
 if not spend[0].get("payments"):
     ui.empty_note(f, "agent or counsel payments")
     st.stop()
@@ -74,7 +77,6 @@ if category != "All crime":
     )
 covered = spend[1].get("months") == share[1].get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
-trends = [ui.trend_of(m, f, events, area=area) for m in (spend_m, cost_m, share_m)]
 ui.status_line(trends)
 
 # ---- Spend, cost per agent session and agent share by month: statistical process control
@@ -83,7 +85,6 @@ SPEND_HOVER = (Hover("agent_fees", "Agent fees (£)", ",.0f"),
 trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True,
                 definitions=agent_use.SPEND_DEFINITIONS + agent_use.SESSION_DEFINITIONS,
                 column_labels=agent_use.LABELS)  # fmt: skip
-spend_t, cost_t, share_t = trends
 ui.no_crime_type_note(f, "Agent session fees")
 trend(spend_t, key="spend-by-month", y_title="Spend", extract="agent_spend",
       measure_text="Agent and external counsel fees by month (£), all crime",

@@ -41,14 +41,6 @@ block = partial(
 params = {"area": f.geography, "court_type": court_type}
 
 # ---- Headline figures for the period, against the previous period of the same length
-prev = kpis.previous_period(f.start, f.end)
-now, before = (
-    kpis.first_row(ui.query("sessions_summary", **params, start=s, end=e))
-    for s, e in ((f.start, f.end), prev)
-)
-if not now.get("sessions"):
-    st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
-    st.stop()
 listed_m, share_m = ui.measures_of(
     "sessions_listed", "agent_session_share", extra={"court_type": court_type}
 )
@@ -59,10 +51,16 @@ share_m = replace(share_m, query="sessions_by_month")
 if not magistrates:  # no target for other courts
     listed_m = replace(listed_m, label=f"{sessions} listed")
     share_m = replace(share_m, target=None, label=f"Agent share of {sessions.lower()}")
+trends = [ui.trend_of(m, f, events, extra={"court_type": court_type}) for m in (listed_m, share_m)]
+prev = kpis.previous_period(f.start, f.end)
+now, before = (ui.period_figures(trends[1], "sessions_summary", s, e, **params)
+               for s, e in ((f.start, f.end), prev))  # fmt: skip
+if not now.get("sessions"):
+    st.info(f"No {sessions.lower()} listed for {where}. Choose a wider period or other courts.")
+    st.stop()
 tiles = agent_use.session_kpis(now, before, share_m)
 covered = before.get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
-trends = [ui.trend_of(m, f, events, extra={"court_type": court_type}) for m in (listed_m, share_m)]
 ui.status_line(trends)
 
 # ---- Sessions listed and agent share by month: statistical process control

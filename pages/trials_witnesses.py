@@ -68,7 +68,10 @@ events = events_from(ui.query("events"))
 
 # ---- Headline figures: the period against the previous period of the same length
 prev = kpis.previous_period(f.start, f.end)
-now, before = (kpis.first_row(ui.query("trial_effectiveness_for_period", **p, start=s, end=e))
+trends = [ui.trend_of(m, f, events, extra={"court_type": court_type})
+          for m in (m_eff, m_pros, m_wit)]  # fmt: skip
+by_month = (trends[0], trends[2])  # how the trials went; the witnesses
+now, before = (ui.period_figures(by_month, "trial_effectiveness_for_period", s, e, **p)
                for s, e in ((f.start, f.end), prev))  # fmt: skip
 if not now.get("trials"):
     ui.empty_note(f, trials)
@@ -79,13 +82,11 @@ figs = [  # label, column, unit, which way is better
     ("Prosecution attributed", "prosecution_attributed_rate", "%", m_pros.better),
     ("Witness attendance", "attendance_rate", "%", m_wit.better),
 ]  # fmt: skip
-covered = kpis.first_row(ui.query("trial_effectiveness_for_period", **p, start=prev[0],
-                                  end=prev[0])).get("trials")  # fmt: skip
+covered = ui.period_figures(by_month, "trial_effectiveness_for_period", prev[0], prev[0],
+                            **p).get("trials")  # fmt: skip
 tiles = [kpis.Kpi(label, now.get(c), unit, before.get(c), better)
          for label, c, unit, better in figs]  # fmt: skip
 kpis.show(tiles, prev if covered else None)
-trends = [ui.trend_of(m, f, events, extra={"court_type": court_type})
-          for m in (m_eff, m_pros, m_wit)]  # fmt: skip
 ui.status_line(trends)
 ui.caption(
     f"{period_label(f.start, f.end)}: {int(now['effective']):,} effective, "
