@@ -818,6 +818,15 @@ def measure_registry():
     return reg
 
 
+def events() -> tuple:
+    """The events monthly charts mark (`queries/events.sql`, `cjsperf.events.events_from`), read
+    once per load of the data, like the measure registry."""
+    from cjsperf.events import events_from
+
+    key = ("events", _generation(warehouse().version))
+    return memo(key, lambda: tuple(events_from(query("events"))))
+
+
 REGISTRY_FILE = "reference/measures.csv"
 
 

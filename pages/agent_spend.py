@@ -7,7 +7,6 @@ import streamlit as st
 
 from cjsperf import agent_use, charts, kpis, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
 from cjsperf.headlines import fmt_value
 
@@ -38,7 +37,7 @@ spend_m, cost_m, share_m = ui.measures_of(
     "agent_spend", "cost_per_agent_session", "agent_session_share"
 )
 ms = {m.key: m for m in (spend_m, cost_m, share_m)}
-events = events_from(ui.query("events"))
+events = ui.events()
 prev = kpis.previous_period(f.start, f.end)
 
 

@@ -8,7 +8,6 @@ import streamlit as st
 
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
 from cjsperf.filters import period_label, shift_month
 from cjsperf.headlines import FEW_CASES, fmt_value
@@ -56,7 +55,7 @@ what = "all crime" if category == "All crime" else category
 where = f"{f.geography}, {what}"
 p = {"crime_type": category, "area": f.geography}
 m_tsj, m_iqa = ui.measures_of("tsj_reviews_on_time", "disclosure_fully_met")
-events = events_from(ui.query("events"))
+events = ui.events()
 
 # ---- Headline figures: the period against the previous period and the same period a year before
 periods = {

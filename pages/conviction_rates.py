@@ -7,7 +7,6 @@ import streamlit as st
 
 from cjsperf import charts, comparison, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.extracts import AREA_FORCES, FLAGGED_UNSUCCESSFUL, FLAGS, HOME_AREA
 from cjsperf.filters import month_label, month_runs
 from cjsperf.headlines import FEW_CASES, fmt_value
@@ -147,7 +146,7 @@ home = trend[trend["area"] == f.geography]
                        "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate"))  # fmt: skip
 if all_crime:
     m = replace(m, column=rate_col, label=subject)  # the definition chosen above
-t = ui.trend_of(m, f, events_from(ui.query("events")))
+t = ui.trend_of(m, f, ui.events())
 # The SPC chart reaches back before the period: its earlier months' totals must say so too.
 for row in incomplete(t.data[t.data["month"] < f.start].assign(area=f.geography)).itertuples():
     warn_incomplete(row)

@@ -8,7 +8,6 @@ import streamlit as st
 
 from cjsperf import agent_use, kpis, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 
 # The page's own choice of courts: the value the queries take, and what the sessions are called.
 COURT_TYPES = {
@@ -44,7 +43,7 @@ params = {"area": f.geography, "court_type": court_type}
 listed_m, share_m = ui.measures_of(
     "sessions_listed", "agent_session_share", extra={"court_type": court_type}
 )
-events = events_from(ui.query("events"))
+events = ui.events()
 magistrates = court_type == "Magistrates' court"  # the agent share target is for these
 # The same measures over the courts chosen: sessions_by_month takes the court type.
 share_m = replace(share_m, query="sessions_by_month")

@@ -6,7 +6,6 @@ import html
 import streamlit as st
 
 from cjsperf import downloads, icons, trends, ui
-from cjsperf.events import events_from
 from cjsperf.filters import month_label
 from cjsperf.kpis import compact
 
@@ -36,7 +35,7 @@ else:
     ui.page_header("Overview", INTRO, synthetic=False)  # its notes: the tiles' marks, the caption
 
 registry = ui.measure_registry()
-tiles = ui.tiles(registry, f, events_from(ui.query("events")))
+tiles = ui.tiles(registry, f, ui.events())
 
 
 def show_tile(t: trends.Tile, i: int) -> None:

@@ -8,7 +8,6 @@ import streamlit as st
 
 from cjsperf import charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.extracts import HOME_AREA, STAFF_GROUPS
 from cjsperf.filters import month_label, period_label, shift_month
 from cjsperf.headlines import FEW_CASES, change, fmt_value
@@ -49,7 +48,7 @@ ui.no_dimension_note(f, "Training courses", "police force")
 ui.no_comparison_note(f)
 where = f"{HOME_AREA}, all staff"
 m_on, m_over = ui.measures_of("training_on_time", "overdue_training")
-events = events_from(ui.query("events"))
+events = ui.events()
 t_on, _ = m_on.target_for(f, "All crime")
 
 # ---- Headline figures: the period against the previous period and the same period a year before

@@ -5,7 +5,6 @@ import streamlit as st
 
 from cjsperf import charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
 from cjsperf.filters import month_label, period_label, shift_month
 from cjsperf.headlines import FEW_CASES, change, fmt_value
@@ -50,7 +49,7 @@ what = "all tasks" if category == "All crime" else f"tasks on {category} cases"
 where = f"{HOME_AREA}, {what}"
 p = {"crime_type": category}
 m_on, m_over = ui.measures_of("tasks_on_time", "overdue_tasks")
-events = events_from(ui.query("events"))
+events = ui.events()
 # Targets are for all tasks: none for one offence category (the measure says why).
 t_on, _ = m_on.target_for(f, category)
 

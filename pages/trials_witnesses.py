@@ -8,7 +8,6 @@ import streamlit as st
 
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.filters import period_label
 from cjsperf.headlines import FEW_CASES, fmt_value
 
@@ -64,7 +63,7 @@ m_eff, m_pros, m_wit = ui.measures_of(
     "effective_trial_rate", "prosecution_attributed_trials", "witness_attendance",
     extra={"court_type": court_type},
 )  # fmt: skip
-events = events_from(ui.query("events"))
+events = ui.events()
 
 # ---- Headline figures: the period against the previous period of the same length
 prev = kpis.previous_period(f.start, f.end)

@@ -6,7 +6,6 @@ import streamlit as st
 
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
-from cjsperf.events import events_from
 from cjsperf.extracts import VCL_DUE_RULE
 from cjsperf.filters import month_label, period_label, shift_month
 from cjsperf.headlines import FEW_CASES, change, fmt_value
@@ -46,7 +45,7 @@ crime = "all crime" if f.crime_type == "All crime" else f.crime_type.lower()
 where = f"{f.geography}, {crime}"
 p = {"crime_type": f.crime_type, "area": f.geography}
 m_on, m_q = ui.measures_of("vcl_letters_on_time", "vcl_letter_quality")  # by_flag: Y
-events = events_from(ui.query("events"))
+events = ui.events()
 
 # ---- Headline figures: the period against the previous period and the same period a year before
 periods = {

@@ -70,7 +70,7 @@ def run_failing(tmp_path_factory):
         ("pages/data_quality.py", "Data quality", "dq_files"),
         ("pages/people.py", "People", "training_completion_by_month"),
         ("pages/victims.py", "Victims", "vcl_letters_on_time_by_month"),
-        ("pages/trials_witnesses.py", "Trials and witnesses", "trial_effectiveness_for_period"),
+        ("pages/trials_witnesses.py", "Trials and witnesses", "trial_effectiveness_by_month"),
         ("pages/casework_quality.py", "Casework quality", "tsj_reviews_on_time_by_month"),
     ],
 )
