@@ -81,6 +81,9 @@ from cjsperf.extracts import (  # noqa: E402
 EXTRACT_NAMES = tuple(e.name for e in EXTRACTS)
 # The dashboard frame's own queries, cached once per build, not a page's: left out of its calls.
 FRAME_QUERIES = ("_options", "_summary")
+# Reference lists read once per load of the data and never again on a filter change (the pandas
+# way reads none of them): recorded apart, timed apart ("per_build_reads_ms"), not in "queries".
+PER_BUILD_READS = ("months_loaded", "measure_registry", "events")
 QUICK_BROWSER_PAGES = ("pages/conviction_rates.py",)  # --quick: one page in the browser
 GEOGRAPHIES = (HOME_AREA, *AREA_FORCES)
 TARGETS = {
@@ -463,10 +466,12 @@ def server_like_apptest() -> None:
 class CallRecorder:
     """Records the queries a page runs (Warehouse.run_query and Warehouse.sql), leaving out the
     frame's own filter options (`ui._options`) and the "data as at" of the chart footnotes
-    (`ui._summary`, every extract's last date), while `active` is set."""
+    (`ui._summary`, every extract's last date), while `active` is set. The reference lists read
+    once per load of the data (PER_BUILD_READS) go to `per_build` instead."""
 
     def __init__(self):
         self.calls: list[tuple] = []
+        self.per_build: list[tuple] = []
         self.active = False
         self._lock = threading.Lock()
 
@@ -474,24 +479,27 @@ class CallRecorder:
         self._run, self._sql = Warehouse.run_query, Warehouse.sql
         rec = self
 
-        def from_options() -> bool:
+        def called_from() -> list | None:
+            """Where the call goes: None for the frame's own, else the list to record it in."""
             f = sys._getframe(2)
             while f is not None:
                 if f.f_code.co_name in FRAME_QUERIES:
-                    return True
+                    return None
+                if f.f_code.co_name in PER_BUILD_READS:
+                    return rec.per_build
                 f = f.f_back
-            return False
+            return rec.calls
 
         def run_query(wh, name, **params):
-            if rec.active and not from_options():
+            if rec.active and (into := called_from()) is not None:
                 with rec._lock:
-                    rec.calls.append(("query", name, dict(params)))
+                    into.append(("query", name, dict(params)))
             return rec._run(wh, name, **params)
 
         def sql(wh, text, params=None):
-            if rec.active and not from_options():
+            if rec.active and (into := called_from()) is not None:
                 with rec._lock:
-                    rec.calls.append(("sql", text, params))
+                    into.append(("sql", text, params))
             return rec._sql(wh, text, params)
 
         Warehouse.run_query, Warehouse.sql = run_query, sql
@@ -503,6 +511,11 @@ class CallRecorder:
     def take(self) -> list[tuple]:
         with self._lock:
             calls, self.calls = self.calls, []
+        return calls
+
+    def take_per_build(self) -> list[tuple]:
+        with self._lock:
+            calls, self.per_build = self.per_build, []
         return calls
 
 
@@ -604,10 +617,11 @@ def bench_pages(
         # The queries the page runs at the default filters (untimed; cache emptied first).
         st.cache_data.clear()
         recorder.take()
+        recorder.take_per_build()
         recorder.active = True
         at.run()
         recorder.active = False
-        calls = recorder.take()
+        calls, per_build = recorder.take(), recorder.take_per_build()
         # Uncached: every query of the page runs again (st.cache_data emptied before each run).
         uncached = []
         for i in range(repeats):
@@ -640,7 +654,9 @@ def bench_pages(
             "bytes": sent,
             "errors": sorted(set(errors)),
             "queries": sorted({c[1] if c[0] == "query" else "(sql)" for c in calls}),
+            "per_build_reads": sorted({c[1] if c[0] == "query" else "(sql)" for c in per_build}),
             "_calls": calls,
+            "_per_build": per_build,
         }
     return out
 
@@ -652,6 +668,12 @@ def run_calls(wh: Warehouse, calls: Iterable[tuple]) -> int:
         df = wh.run_query(name, **params) if kind == "query" else wh.sql(name, params)
         n += len(df)
     return n
+
+
+def timed_calls(wh: Warehouse, calls: Sequence[tuple]) -> float:
+    t0 = time.perf_counter()
+    run_calls(wh, calls)
+    return time.perf_counter() - t0
 
 
 def with_filters(calls: Iterable[tuple], combo: dict) -> list[tuple]:
@@ -678,12 +700,9 @@ def bench_queries(wh: Warehouse, page_calls: dict, months, repeats: int) -> dict
     for path, calls in page_calls.items():
         if not calls:
             continue
-        times = []
-        for i in range(repeats):
-            batch = with_filters(calls, combos[i % len(combos)])
-            t0 = time.perf_counter()
-            run_calls(wh, batch)
-            times.append(time.perf_counter() - t0)
+        times = [
+            timed_calls(wh, with_filters(calls, combos[i % len(combos)])) for i in range(repeats)
+        ]
         out[path] = stats(times, 1000)
     return out
 
@@ -1722,6 +1741,11 @@ def run_scale(
         page_calls = {p: r.pop("_calls") for p, r in page_res.items()}
         for p, stats_ in bench_queries(wh, page_calls, months, repeats).items():
             page_res[p]["queries_only_ms"] = stats_
+        per_build = {p: r.pop("_per_build") for p, r in page_res.items()}
+        for p, calls in per_build.items():
+            page_res[p]["per_build_reads_ms"] = stats(
+                [timed_calls(wh, calls) for _ in range(repeats)], 1000
+            )
         res["pages"] = page_res
 
         # 6. Concurrency
