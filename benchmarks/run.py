@@ -1603,8 +1603,16 @@ class PandasWay:
         data = frames if frames is not None else {e: self.read(e) for e in needed}
         n = 0
         for (kind, _, params), extracts in zip(calls, per_call):
+            params = params if kind == "query" else {}
+            # a query of several areas (`areas`, ';'-separated): the same work for each
+            each = (
+                [{**params, "area": a} for a in params["areas"].split(";")]
+                if "areas" in params
+                else [params]
+            )
             for e in extracts:
-                n += len(self.aggregate(e, data[e], params if kind == "query" else {}))
+                for p in each:
+                    n += len(self.aggregate(e, data[e], p))
         return n
 
 

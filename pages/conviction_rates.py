@@ -193,16 +193,11 @@ ui.show_trend(
 
 
 # ---- By force: the Area's four forces, the Area, and the comparisons, over the whole period
-rows, no_data2 = [], []
-for area in [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]:
-    df = ui.query(
-        "conviction_rate_by_area", area=area, crime_type=f.crime_type, start=f.start, end=f.end
-    )
-    if len(df):
-        rows.append(df)
-    else:
-        no_data2.append(area)
-by_area = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+areas = [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]
+by_area = ui.query("conviction_rate_by_area", areas=";".join(areas), crime_type=f.crime_type,
+                   start=f.start, end=f.end)  # fmt: skip
+no_data2 = [a for a in areas if a not in set(by_area["area"])]
+by_area = by_area if len(by_area) else pd.DataFrame()
 notes2 = []
 if no_data2:
     notes2.append(

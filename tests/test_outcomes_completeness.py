@@ -119,7 +119,7 @@ def test_an_area_total_says_which_force_is_missing(bad_burglary):
 
     # Over the whole period, by area: Warwickshire is short in January 2016.
     (area,) = wh.run_query(
-        "conviction_rate_by_area", area="CPS West Midlands", crime_type="Burglary"
+        "conviction_rate_by_area", areas="CPS West Midlands", crime_type="Burglary"
     ).itertuples()
     assert (area.forces_expected, area.forces_included) == (4, 3)
     assert area.missing == "Warwickshire in Jan 2016"

@@ -36,6 +36,7 @@ CATEGORIES = [
     "Motoring Offences",
 ]
 ADMIN = "Number of Admin Finalised Unsuccessful"
+AREA_FORCES = ("Staffordshire", "Warwickshire", "West Mercia", "West Midlands")
 
 
 @cache
@@ -240,3 +241,33 @@ def test_check_command_passes_on_the_real_files(real_data_dir, capsys):
     assert "No problems: every row of every file loaded." in out
     line = next(x for x in out.splitlines() if x.startswith("case_outcomes"))
     assert line.split()[1:6] == ["45", "0", "1,935", "0", "0"]
+
+
+def test_conviction_rate_by_area_gives_each_area_asked_in_order(real_wh):
+    """One statement for several areas (the Conviction rates page's by-force chart): each area's
+    counts and rate over April 2017 – March 2018 are the sums of the published rows."""
+    asked = ["West Midlands", "National", "CPS West Midlands", "Staffordshire"]
+    units = {a: {a} for a in asked} | {"CPS West Midlands": set(AREA_FORCES)}
+    months = {rel for rel, m in manifest().items() if "2017-04" <= m <= "2018-03"}
+    assert len(months) == 9  # three months of the year were never published
+    sums = {a: [0, 0] for a in asked}
+    for rel in months:
+        for row in read_file(rel)[1]:
+            for a in asked:
+                if row.area in units[a]:
+                    sums[a][0] += sum(row.count(f"Number of {c} Convictions") for c in CATEGORIES)
+                    sums[a][1] += sum(row.count(f"Number of {c} Unsuccessful") for c in CATEGORIES)
+    got = real_wh.run_query(
+        "conviction_rate_by_area", areas=";".join(asked), start="2017-04", end="2018-03"
+    )
+    assert got["area"].tolist() == asked
+    for r in got.itertuples():
+        conv, uns = sums[r.area]
+        assert (r.convictions, r.unsuccessful, r.months) == (conv, uns, 9), r.area
+        assert f"{r.conviction_rate:.1f}%" == half_up(conv, conv + uns), r.area
+    assert sums["CPS West Midlands"][0] > sums["West Midlands"][0] > 0
+    # a flag the real files do not hold: no row for any area, not zeros
+    none = real_wh.run_query(
+        "conviction_rate_by_area", areas=";".join(asked), crime_type="Hate crime"
+    )
+    assert none.empty
