@@ -104,12 +104,17 @@ def incomplete(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- Trend by month: the chosen geography against the comparisons
+# The measure (one definition, data/reference/measures.csv): all crime or a category, or a flag.
+(m,) = ui.measures_of({"Hate crime": "hate_crime_conviction_rate",
+                       "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate"))  # fmt: skip
+if all_crime:
+    m = replace(m, column=rate_col, label=subject)  # the definition chosen above
+t = ui.trend_of(m, f, ui.events())
 areas = [f.geography, *[a for a in f.compare if a != f.geography]]
 frames, no_data = [], []
-for area in areas:
-    df = ui.query(
-        "conviction_rate_by_month", area=area, crime_type=f.crime_type, start=f.start, end=f.end
-    )
+for area in areas:  # the period's months of the rows the SPC chart and its comparisons rest on
+    df = ui.query(m.query, **m.params(f, t.first, area=area))
+    df = df[df["month"] >= f.start] if len(df) else df
     if len(df):
         frames.append(df.assign(area=area))
     else:
@@ -141,12 +146,6 @@ def warn_incomplete(row) -> None:
 for row in incomplete(trend).itertuples():
     warn_incomplete(row)
 home = trend[trend["area"] == f.geography]
-# The measure (one definition, data/reference/measures.csv): all crime or a category, or a flag.
-(m,) = ui.measures_of({"Hate crime": "hate_crime_conviction_rate",
-                       "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate"))  # fmt: skip
-if all_crime:
-    m = replace(m, column=rate_col, label=subject)  # the definition chosen above
-t = ui.trend_of(m, f, ui.events())
 # The SPC chart reaches back before the period: its earlier months' totals must say so too.
 for row in incomplete(t.data[t.data["month"] < f.start].assign(area=f.geography)).itertuples():
     warn_incomplete(row)
