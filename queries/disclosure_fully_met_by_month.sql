@@ -7,15 +7,19 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM assessed), answers (applicable answers), fully_met, partially_met, not_met, not_applicable (not in answers), fully_met_rate (% of answers fully met, one decimal, half-up; empty when none applied)
-SELECT
-    strftime(date_trunc('month', assessed_date), '%Y-%m') AS month,
-    count(*) FILTER (WHERE applicable) AS answers,
-    count(*) FILTER (WHERE fully_met) AS fully_met,
-    count(*) FILTER (WHERE answer = 'Partially met') AS partially_met,
-    count(*) FILTER (WHERE answer = 'Not met') AS not_met,
-    count(*) FILTER (WHERE NOT applicable) AS not_applicable,
-    rate_half_up(count(*) FILTER (WHERE fully_met), count(*) FILTER (WHERE applicable))
-        AS fully_met_rate
-FROM disclosure_answers($crime_type, $area, $question, $start, $end)  -- queries/shared/casework.sql
-GROUP BY 1
+-- Grouped on the month's first day; the month is written as text once per row of the result.
+SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
+FROM (
+    SELECT
+        date_trunc('month', assessed_date) AS month,
+        count(*) FILTER (WHERE applicable) AS answers,
+        count(*) FILTER (WHERE fully_met) AS fully_met,
+        count(*) FILTER (WHERE answer = 'Partially met') AS partially_met,
+        count(*) FILTER (WHERE answer = 'Not met') AS not_met,
+        count(*) FILTER (WHERE NOT applicable) AS not_applicable,
+        rate_half_up(count(*) FILTER (WHERE fully_met), count(*) FILTER (WHERE applicable))
+            AS fully_met_rate
+    FROM disclosure_answers($crime_type, $area, $question, $start, $end)  -- queries/shared/casework.sql
+    GROUP BY 1
+)
 ORDER BY 1

@@ -7,15 +7,19 @@
 -- param end: 2099-12 | last month of decision, YYYY-MM (default: everything loaded)
 -- param enhanced: all | all; Y: victims entitled to the enhanced service (due in 1 working day); N: the standard service (5 working days)
 -- returns: month (YYYY-MM of the decision), assessed (letters graded), good, fair, poor, good_rate (% of assessed graded Good, one decimal, half-up)
-SELECT
-    strftime(date_trunc('month', decision_date), '%Y-%m') AS month,
-    count(quality) AS assessed,
-    count(*) FILTER (WHERE quality = 'Good') AS good,
-    count(*) FILTER (WHERE quality = 'Fair') AS fair,
-    count(*) FILTER (WHERE quality = 'Poor') AS poor,
-    rate_half_up(count(*) FILTER (WHERE quality = 'Good'), count(quality)) AS good_rate
-FROM vcl_for($crime_type, $area, $enhanced)  -- queries/shared/vcl.sql
-WHERE decision_date >= month_start($start)
-  AND decision_date < month_start($end) + INTERVAL 1 MONTH
-GROUP BY 1
+-- Grouped on the month's first day; the month is written as text once per row of the result.
+SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
+FROM (
+    SELECT
+        date_trunc('month', decision_date) AS month,
+        count(quality) AS assessed,
+        count(*) FILTER (WHERE quality = 'Good') AS good,
+        count(*) FILTER (WHERE quality = 'Fair') AS fair,
+        count(*) FILTER (WHERE quality = 'Poor') AS poor,
+        rate_half_up(count(*) FILTER (WHERE quality = 'Good'), count(quality)) AS good_rate
+    FROM vcl_for($crime_type, $area, $enhanced)  -- queries/shared/vcl.sql
+    WHERE decision_date >= month_start($start)
+      AND decision_date < month_start($end) + INTERVAL 1 MONTH
+    GROUP BY 1
+)
 ORDER BY 1

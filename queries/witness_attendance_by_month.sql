@@ -6,14 +6,18 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM the trial was listed), trials (listed), witnesses_required (prosecution witnesses warned to attend), witnesses_attended, attendance_rate (% of witnesses required who attended, one decimal, half-up), witness_absent (trials ineffective because a prosecution witness was absent), witness_absent_rate (% of trials listed, one decimal, half-up)
-SELECT
-    strftime(date_trunc('month', listed_date), '%Y-%m') AS month,
-    count(*) AS trials,
-    sum(witnesses_required)::BIGINT AS witnesses_required,
-    sum(witnesses_attended)::BIGINT AS witnesses_attended,
-    rate_half_up(sum(witnesses_attended), sum(witnesses_required)) AS attendance_rate,
-    count(*) FILTER (WHERE witness_absent) AS witness_absent,
-    rate_half_up(count(*) FILTER (WHERE witness_absent), count(*)) AS witness_absent_rate
-FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
-GROUP BY 1
+-- Grouped on the month's first day; the month is written as text once per row of the result.
+SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
+FROM (
+    SELECT
+        date_trunc('month', listed_date) AS month,
+        count(*) AS trials,
+        sum(witnesses_required)::BIGINT AS witnesses_required,
+        sum(witnesses_attended)::BIGINT AS witnesses_attended,
+        rate_half_up(sum(witnesses_attended), sum(witnesses_required)) AS attendance_rate,
+        count(*) FILTER (WHERE witness_absent) AS witness_absent,
+        rate_half_up(count(*) FILTER (WHERE witness_absent), count(*)) AS witness_absent_rate
+    FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
+    GROUP BY 1
+)
 ORDER BY 1
