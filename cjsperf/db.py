@@ -26,11 +26,12 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -46,6 +47,7 @@ from cjsperf.extracts import (
 from cjsperf.queries import QUERIES_DIR, QueryError, load_query
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 STAGING_DIR = QUERIES_DIR / "staging"
 SHARED_DIR = QUERIES_DIR / "shared"
 PAGES_DIR = REPO_ROOT / "pages"
@@ -304,6 +306,8 @@ class Warehouse:
         self._typed: dict[tuple[str, str], str] = {}
         self._scratch_seq = 0
         self._scratch_lock = threading.Lock()
+        self._kept: dict[tuple[str, str], object] = {}  # see `per_build`
+        self._kept_lock = threading.Lock()
         if read_only:
             # A replica: serves a file `python -m cjsperf build` made; never ingests.
             self._build = self._open_build()
@@ -1914,6 +1918,28 @@ class Warehouse:
         )
 
     # ---------------------------------------------------------------- queries
+    def per_build(self, key: str, make: Callable[[], T]) -> T:
+        """`make()`, run once for each load of the data (its version) and kept here under `key`,
+        whatever happens to the pages' caches: for what only a new load can change."""
+        version = self.version
+        with self._kept_lock:
+            if (version, key) in self._kept:
+                return self._kept[(version, key)]
+        found = make()
+        with self._kept_lock:  # only the current version's are kept
+            self._kept = {k: v for k, v in self._kept.items() if k[0] == version}
+            self._kept[(version, key)] = found
+        return found
+
+    def months_loaded(self, extract: str) -> tuple[str, ...]:
+        """The months (YYYY-MM) that have rows in stg_<extract>, ascending (once per load)."""
+        e = next(x for x in EXTRACTS if x.name == extract)  # an allow-list: never a value
+        sql = (
+            f"SELECT DISTINCT strftime(date_trunc('month', {e.period_column}), '%Y-%m') AS m "
+            f"FROM stg_{e.name} ORDER BY 1"
+        )
+        return self.per_build(f"months:{extract}", lambda: tuple(self.sql(sql)["m"].tolist()))
+
     def run_query(self, name: str, **params) -> pd.DataFrame:
         query = load_query(name)
         values = query.bind(params)

@@ -26,7 +26,7 @@ from plotly.basedatatypes import BaseFigure
 
 from cjsperf import charts, downloads
 from cjsperf.db import Warehouse, WarehouseUnavailable
-from cjsperf.extracts import HOME_AREA
+from cjsperf.extracts import EXTRACTS, HOME_AREA
 from cjsperf.filters import Filters, Options, coverage_note, render_sidebar
 from cjsperf.filters import month_label as filters_month_label
 from cjsperf.headlines import literal
@@ -434,32 +434,15 @@ def figure(builder: Callable[..., dict], *args, **kwargs) -> Figure:
     return Figure(key, lambda: builder(*args, **kwargs))
 
 
-# The month each extract's rows fall in (an allow-list of SQL expressions, never a value).
-EXTRACT_MONTH = {
-    "case_outcomes": "month",
-    "flagged_outcomes": "month",
-    "agent_spend": "date_trunc('month', payment_date)",
-    "court_sessions": "date_trunc('month', session_date)",
-    "tasks": "date_trunc('month', created_date)",
-    "training": "date_trunc('month', assigned_date)",
-    "vcl_letters": "date_trunc('month', decision_date)",
-    "trials": "date_trunc('month', listed_date)",
-    "tsj_reviews": "date_trunc('month', due_date)",
-    "disclosure_assessments": "date_trunc('month', assessed_date)",
-}
 # How a month missing from an extract is described: CPS publishes the case outcomes.
 MISSING_WORD = {"case_outcomes": "not published"}
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def months_loaded(extract: str, version: str) -> tuple[str, ...]:
-    """The months (YYYY-MM) that have rows in stg_<extract>, ascending."""
-    expr = EXTRACT_MONTH[extract]
-    return tuple(
-        _warehouse()
-        .sql(f"SELECT DISTINCT strftime({expr}, '%Y-%m') AS m FROM stg_{extract} ORDER BY 1")["m"]
-        .tolist()
-    )
+    """The months (YYYY-MM) that have rows in stg_<extract>, ascending (`Warehouse.months_loaded`:
+    read once for each version of the data)."""
+    del version  # the warehouse keeps them by its own version
+    return _warehouse().months_loaded(extract)
 
 
 def coverage(f: Filters, extract: str) -> str:
@@ -475,7 +458,7 @@ def coverage(f: Filters, extract: str) -> str:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _options(version: str) -> Options:
     wh = _warehouse()
-    months = sorted({m for e in EXTRACT_MONTH for m in months_loaded(e, version)})
+    months = sorted({m for e in EXTRACTS for m in months_loaded(e.name, version)})
     if months:  # fill gaps so the slider is continuous
         months = Filters(start=months[0], end=months[-1]).months
     areas = wh.sql(
@@ -580,19 +563,18 @@ def empty_note(f: Filters, what: str) -> None:
     )
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def _summary(version: str) -> pd.DataFrame:
     """extract, last_date: the latest date each extract holds (`Warehouse.summary`'s last_date,
-    without the counts of files, rows and problems that a chart's footnote does not need)."""
-    from cjsperf.extracts import EXTRACTS
-
-    return _warehouse().sql(
-        " UNION ALL ".join(
-            f"SELECT '{e.name}' AS extract, "
-            f"(SELECT max({e.period_column}) FROM stg_{e.name})::DATE AS last_date"
-            for e in EXTRACTS
-        )
+    without the counts of files, rows and problems that a chart's footnote does not need); read
+    once for each load of the data (`Warehouse.per_build`)."""
+    del version  # the warehouse keeps it by its own version
+    wh = _warehouse()
+    sql = " UNION ALL ".join(
+        f"SELECT '{e.name}' AS extract, "
+        f"(SELECT max({e.period_column}) FROM stg_{e.name})::DATE AS last_date"
+        for e in EXTRACTS
     )
+    return wh.per_build("last dates", lambda: wh.sql(sql)).copy(deep=False)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -195,3 +195,24 @@ def test_months_with_a_file_and_no_cases_have_zero_counts(real_wh):
     assert rates["2017-01"] == 100.0
     assert all(rates[m] != rates[m] for m in ("2017-02", "2017-03", "2017-07"))  # NaN
     assert set(df.forces_included) == {1}
+
+
+def test_months_loaded_are_read_once_for_each_load_of_the_data(tmp_path):
+    """`Warehouse.months_loaded` keeps an extract's months for the version of the data it read them
+    from (a page's caches may be emptied without reading them again), and a new load reads them
+    again: January 2016, then March 2018 added."""
+    root = folder(tmp_path, CO_JAN)
+    wh = Warehouse(root, db_path=None)
+    wh.sync()
+    assert wh.months_loaded("case_outcomes") == ("2016-01",)
+    before, reads = wh.version, []
+    real_sql = wh.sql
+    wh.sql = lambda *a, **k: reads.append(a) or real_sql(*a, **k)
+    assert wh.months_loaded("case_outcomes") == ("2016-01",) and reads == []  # kept
+    (root / CO_MAR).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DATA / CO_MAR, root / CO_MAR)
+    wh.sync()
+    assert wh.version != before
+    assert wh.months_loaded("case_outcomes") == ("2016-01", "2018-03") and len(reads) == 1
+    assert wh.months_loaded("agent_spend") == ()  # no file of it: no month
+    wh.close()
