@@ -673,9 +673,15 @@ class Warehouse:
                     changed.append(extract.name)
             self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
-            # made once those exist.
-            for path in sorted(SHARED_DIR.glob("*.sql")):
-                con.execute(path.read_text())
+            # made once those exist, and made again only when their text changes (they name the
+            # tables, which a sync may replace, and are bound when a query runs).
+            shared = [p.read_text() for p in sorted(SHARED_DIR.glob("*.sql"))]
+            mark = hashlib.sha1("\n".join(shared).encode()).hexdigest()[:16]
+            row = con.execute("SELECT value FROM meta WHERE key = 'shared'").fetchall()
+            if not row or row[0][0] != mark:
+                for text in shared:
+                    con.execute(text)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('shared', ?)", [mark])
             self.version = self._compute_version()
             return SyncReport(changed, time.perf_counter() - t0)
 
