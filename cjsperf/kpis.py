@@ -68,8 +68,10 @@ def summed(monthly: pd.DataFrame, start: str, end: str, columns: Sequence[str]) 
     def total(c: str) -> int:
         if c == MONTHS:
             return len(rows)
+        if rows[c].isna().any():
+            raise TypeError(c)  # a month without the figure: only the period query can say
         if c in MONEY:
-            return sum(round(float(v) * 100) for v in rows[c].fillna(0))
+            return sum(round(float(v) * 100) for v in rows[c])
         if not pd.api.types.is_integer_dtype(rows[c]):  # a rate or an average: not summed
             raise TypeError(c)
         return int(rows[c].sum())

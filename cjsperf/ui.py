@@ -874,7 +874,12 @@ def period_figures(t, name: str, start: str, end: str, **params) -> Mapping:
     from cjsperf import kpis
 
     ts = list(t) if isinstance(t, list | tuple) else [t]
-    if all(x.first <= start and end <= x.last and len(x.data) for x in ts):
+    # the period inside each trend's months, up to its last month with a row: a monthly query
+    # leaves out months wholly after its extract was taken, which the period query counts
+    if all(
+        x.first <= start and end <= x.last and len(x.data) and end <= str(x.data["month"].max())
+        for x in ts
+    ):
         monthly = ts[0].data
         for x in ts[1:]:
             more = [c for c in x.data.columns if c not in monthly.columns]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import types
 
 import pandas as pd
 import pytest
@@ -81,6 +82,36 @@ def test_a_periods_figures_are_worked_out_from_its_months_by_hand():
     assert kpis.summed(cents, "2017-01", "2017-02", ["total_spend"]) == {"total_spend": 0.3}
 
 
+def test_a_period_past_the_trends_last_month_with_rows_is_left_to_the_period_query(monkeypatch):
+    """A monthly query leaves out the months wholly after its extract was taken (`HAVING
+    min(due_date) <= min(as_at)`), which the period query counts: a period ending after the last
+    month with a row is not summed from the months (the tasks on time of May 2017 – April 2018,
+    with the extract a month behind another, summed to 81.1% against the period query's 81.3%)."""
+    due = pd.DataFrame({"month": ["2017-03", "2017-04"], "due": [10, 20], "on_time": [5, 10]})
+    t = types.SimpleNamespace(first="2016-07", last="2017-06", data=due)
+    asked = []
+
+    def period_query(name, **params):
+        asked.append((name, params))
+        return pd.DataFrame([{"due": 31, "on_time": 16, "on_time_rate": 51.6}])
+
+    monkeypatch.setattr(ui, "query", period_query)
+    columns = ["due", "on_time", "on_time_rate"]
+    monkeypatch.setattr(ui, "load_query", lambda name: types.SimpleNamespace(columns=columns))
+    got = ui.period_figures(t, "tasks_on_time_for_period", "2017-03", "2017-06", crime_type="All")
+    assert got == {"due": 31, "on_time": 16, "on_time_rate": 51.6}
+    assert asked == [
+        ("tasks_on_time_for_period", {"crime_type": "All", "start": "2017-03", "end": "2017-06"})
+    ]
+    # ending at the last month with a row: summed, no query
+    assert ui.period_figures(t, "tasks_on_time_for_period", "2017-03", "2017-04") == {
+        "due": 30,
+        "on_time": 15,
+        "on_time_rate": 50.0,
+    }
+    assert len(asked) == 1
+
+
 def test_a_figure_the_months_cannot_give_is_left_to_the_period_query():
     # a rate summed, a column the months lack, a period with no month: None (the query answers)
     assert kpis.summed(MONTHLY, "2017-03", "2017-06", ["cost_per_agent_session_x"]) is None
@@ -88,6 +119,10 @@ def test_a_figure_the_months_cannot_give_is_left_to_the_period_query():
     assert kpis.summed(MONTHLY, "2017-05", "2017-05", ["payments"]) is None
     twice = pd.concat([MONTHLY, MONTHLY.head(1)])
     assert kpis.summed(twice, "2017-03", "2017-06", ["payments"]) is None
+    # a month without the count (two trends side by side, one lacking the month): not summed as 0
+    gap = MONTHLY.assign(payments=pd.array([5, None, 2], dtype="Int64"))
+    assert kpis.summed(gap, "2017-03", "2017-06", ["payments"]) is None
+    assert kpis.summed(gap, "2017-06", "2017-06", ["payments"]) == {"payments": 2}
 
 
 PAGES = {
