@@ -615,7 +615,11 @@ class Warehouse:
         )
         code = [
             f"{p.name}:{p.stat().st_mtime_ns}"
-            for p in [*sorted(QUERIES_DIR.glob("*.sql")), *sorted(PAGES_DIR.glob("*.py"))]
+            for p in [
+                *sorted(QUERIES_DIR.glob("*.sql")),
+                *sorted(SHARED_DIR.glob("*.sql")),  # the macros those queries use
+                *sorted(PAGES_DIR.glob("*.py")),
+            ]
         ]
         registry = hashlib.sha1("|".join(parts + code).encode()).hexdigest()[:16]
         return f"{lists}#{registry}"
@@ -677,8 +681,14 @@ class Warehouse:
             # tables, which a sync may replace, and are bound when a query runs).
             shared = [p.read_text() for p in sorted(SHARED_DIR.glob("*.sql"))]
             mark = hashlib.sha1("\n".join(shared).encode()).hexdigest()[:16]
+            names = sorted({m for t in shared for m in re.findall(r"MACRO\s+(\w+)", t)})
             row = con.execute("SELECT value FROM meta WHERE key = 'shared'").fetchall()
-            if not row or row[0][0] != mark:
+            (found,) = con.execute(
+                "SELECT count(DISTINCT function_name) FROM duckdb_functions() "
+                "WHERE function_name IN (SELECT unnest($names::VARCHAR[]))",
+                {"names": names},
+            ).fetchall()[0]
+            if not row or row[0][0] != mark or found < len(names):
                 for text in shared:
                     con.execute(text)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('shared', ?)", [mark])

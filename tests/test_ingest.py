@@ -1392,23 +1392,28 @@ def test_a_sync_bounds_duckdbs_memory_and_gives_the_pages_theirs_back(base, tmp_
 
 
 def test_shared_macros_are_made_again_only_when_their_text_changes(tmp_path):
-    """queries/shared/*.sql runs on a sync only when its text differs from the last it ran
-    (a sync with nothing changed made every shared macro again: ~40 ms at each start)."""
+    """queries/shared/*.sql runs on a sync only when its text differs from the last it ran or one
+    of its macros is missing (a sync with nothing changed made every shared macro again: ~40 ms
+    at each start)."""
     root = make_base(tmp_path / "data")
     wh = Warehouse(root, db_path=tmp_path / "w.duckdb")
     wh.sync()
 
-    def has(name: str) -> bool:
-        n = wh.con.execute(
-            "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [name]
-        ).fetchall()[0][0]
-        return n > 0
+    def definition(name: str) -> str | None:
+        rows = wh.con.execute(
+            "SELECT macro_definition FROM duckdb_functions() WHERE function_name = ?", [name]
+        ).fetchall()
+        return rows[0][0] if rows else None
 
-    assert has("training_for")
-    wh.con.execute("DROP MACRO TABLE training_for")
-    wh.sync()  # the shared text is what ran last: not run again
-    assert not has("training_for")
+    assert "stg_training" in definition("training_for")
+    wh.con.execute("CREATE OR REPLACE MACRO training_for(grp) AS TABLE SELECT 1 AS sentinel")
+    wh.sync()  # the text is what ran last and every macro is there: not run again
+    assert "sentinel" in definition("training_for")
+    wh.con.execute("DROP MACRO TABLE tsj_reviews_for")
+    wh.sync()  # one is missing: all made again
+    assert definition("tsj_reviews_for") and "stg_training" in definition("training_for")
+    wh.con.execute("CREATE OR REPLACE MACRO training_for(grp) AS TABLE SELECT 1 AS sentinel")
     wh.con.execute("UPDATE meta SET value = 'older text' WHERE key = 'shared'")
-    wh.sync()
-    assert has("training_for")
+    wh.sync()  # another text ran last: made again
+    assert "stg_training" in definition("training_for")
     wh.close()
