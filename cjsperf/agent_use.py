@@ -127,8 +127,9 @@ def by_prosecutor_chart(
 def spend_kpis(
     spend: Sequence[Mapping], share: Sequence[Mapping], ms: Mapping[str, Measure]
 ) -> list[Kpi]:
-    """Headline figures of the agent spend page from the one-row summaries (agent_spend_summary,
-    sessions_summary of magistrates' courts) of [this period, the previous period], each change
+    """Headline figures of the agent spend page from the figures of agent_spend_summary and
+    sessions_summary (magistrates' courts) for [this period, the previous period] (worked out by
+    `ui.period_figures`, from the trends' months where they cover the period), each change
     judged by its measure's better direction. Statuses are the measures' SPC variation and
     assurance (`ui.status_line`), not a judgement of one figure."""
     (now, before), (s_now, s_before) = spend, share
