@@ -438,10 +438,9 @@ def figure(builder: Callable[..., dict], *args, **kwargs) -> Figure:
 MISSING_WORD = {"case_outcomes": "not published"}
 
 
-def months_loaded(extract: str, version: str) -> tuple[str, ...]:
+def months_loaded(extract: str) -> tuple[str, ...]:
     """The months (YYYY-MM) that have rows in stg_<extract>, ascending (`Warehouse.months_loaded`:
     read once for each version of the data)."""
-    del version  # the warehouse keeps them by its own version
     return _warehouse().months_loaded(extract)
 
 
@@ -450,7 +449,7 @@ def coverage(f: Filters, extract: str) -> str:
     Apr–Jun 2017 not published'."""
     return coverage_note(
         f.months,
-        months_loaded(extract, warehouse().version),
+        months_loaded(extract),
         MISSING_WORD.get(extract, "not in the extract"),
     )
 
@@ -458,7 +457,7 @@ def coverage(f: Filters, extract: str) -> str:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _options(version: str) -> Options:
     wh = _warehouse()
-    months = sorted({m for e in EXTRACTS for m in months_loaded(e.name, version)})
+    months = sorted({m for e in EXTRACTS for m in months_loaded(e.name)})
     if months:  # fill gaps so the slider is continuous
         months = Filters(start=months[0], end=months[-1]).months
     areas = wh.sql(
@@ -563,11 +562,10 @@ def empty_note(f: Filters, what: str) -> None:
     )
 
 
-def _summary(version: str) -> pd.DataFrame:
+def _summary() -> pd.DataFrame:
     """extract, last_date: the latest date each extract holds (`Warehouse.summary`'s last_date,
     without the counts of files, rows and problems that a chart's footnote does not need); read
     once for each load of the data (`Warehouse.per_build`)."""
-    del version  # the warehouse keeps it by its own version
     wh = _warehouse()
     sql = " UNION ALL ".join(
         f"SELECT '{e.name}' AS extract, "
@@ -593,7 +591,7 @@ def data_as_at(extract: str | None, source: str = "") -> str:
 
     def last_month() -> str:
         try:
-            summary = _summary(version)
+            summary = _summary()
         except Exception:  # a date in a footnote never takes a chart down
             return ""
         if extract is not None:

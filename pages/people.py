@@ -71,7 +71,7 @@ backlog = ui.query("training_backlog_by_month", start=first_month, end=f.end)
 if not on["now"].get("due") or backlog.empty:
     ui.empty_note(f, "training courses due")
     st.stop()
-loaded = ui.months_loaded("training", ui.warehouse().version)  # months with courses assigned
+loaded = ui.months_loaded("training")  # months with courses assigned
 at = backlog.set_index("month").to_dict("index")
 at_end = {k: at.get(e, {}) for k, (_, e) in periods.items()}
 covered = {k: bool(loaded) and s >= loaded[0] for k, (s, _) in periods.items()}

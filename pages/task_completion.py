@@ -125,7 +125,7 @@ open_tasks = shown.assign(series="Open tasks", value=shown["open_tasks"])[
     ["month", "series", "value"]
 ]
 notes = []
-loaded = ui.months_loaded("tasks", ui.warehouse().version)  # months with tasks created
+loaded = ui.months_loaded("tasks")  # months with tasks created
 if loaded and loaded[0] > shift_month(over_t.first, -6):
     notes.append(f"The extract holds tasks created from {month_label(loaded[0])}, so its first months miss older tasks still open then.")  # fmt: skip
 ui.show_trend(over_t, key="tasks-backlog-by-month", y_title="Tasks", comparisons=open_tasks,

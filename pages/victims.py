@@ -62,7 +62,7 @@ good = {k: kpis.first_row(g[g["quality"] == "Good"]) for k, g in grades.items()}
 if not on["now"].get("letters"):
     ui.empty_note(f, "VCL letters")
     st.stop()
-loaded = ui.months_loaded("vcl_letters", ui.warehouse().version)
+loaded = ui.months_loaded("vcl_letters")
 covered = {k: bool(loaded) and loaded[0] <= s for k, (s, _) in periods.items()}
 if not covered["now"]:
     ui.caption(f":material/info: The letters extract starts in {month_label(loaded[0])}: the "
