@@ -14,6 +14,7 @@ behind a rate, passed as `hover` columns.
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -386,10 +387,62 @@ def _get(d: Mapping | None, *path, default=None):
     return d
 
 
+# Advance widths of the printable ASCII characters (32-126) in Arial, in thousandths of an em: the
+# font the theme names, and its metric twin Liberation Sans, which browsers on Linux draw instead.
+_ARIAL = (
+    "278 278 355 556 556 889 667 191 333 333 389 584 278 333 278 278 556 556 556 556 556 556 556 "
+    "556 556 556 278 278 584 584 584 556 1015 667 667 722 722 667 611 778 722 278 500 667 556 833 "
+    "722 778 667 778 722 667 611 722 667 944 667 667 611 278 278 278 469 556 333 556 556 500 556 "
+    "556 278 556 556 222 222 500 222 833 556 556 556 556 333 500 278 556 500 722 500 500 500 334 "
+    "260 334 584"
+)
+_WIDTHS = {chr(32 + i): int(w) for i, w in enumerate(_ARIAL.split())}
+_WIDTHS.update({"£": 556, "–": 556, "−": 584, "—": 1000, "’": 222, "‘": 222, "…": 1000})
+_WIDE = 1015  # a character not in the table is taken as wide as the widest there ('@')
+
+
+def text_px(text: str, size: float) -> float:
+    """The width in px of one line of `text` drawn in Arial at `size` px (tags left out)."""
+    plain = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return sum(_WIDTHS.get(ch, _WIDE) for ch in plain) * size / 1000
+
+
+def _tick_labels(y: Mapping, ty: Mapping, traces: list) -> list[str]:
+    """The y axis' widest possible tick labels: its own texts, its categories, or a number with
+    as many digits as the end of its range (the axis' own, else the data's with the 5% Plotly's
+    autorange adds): every digit is as wide as any other."""
+    if y.get("ticktext"):
+        return [str(t) for t in y["ticktext"]]
+    if any(t.get("orientation") == "h" for t in traces) or y.get("type") == "category":
+        return [str(v) for t in traces for v in (t.get("y") or ())]
+    rng = _numbers(y.get("range")) if y.get("range") else []
+    nums = rng or [v * 1.05 for t in traces for v in _numbers(t.get("y"))]
+    if any(t.get("type") == "bar" for t in traces) or not rng:
+        nums.append(0.0)
+    top = max((abs(v) for v in nums), default=0.0)  # no tick is longer than the range's end
+    fmt = y["tickformat"] if y.get("tickformat") is not None else ty.get("tickformat")
+    decimals = fmt.split(".")[-1][:1] if fmt and "." in fmt else ""
+    places = int(decimals) if decimals.isdigit() else 0
+    number = f"{top:,.{places}f}" if fmt and "," in fmt else f"{top:.{places}f}"
+    sign = "−" if any(v < 0 for v in nums) else ""
+    return [
+        (y.get("tickprefix") or "")
+        + sign
+        + number
+        + (y.get("ticksuffix") or ty.get("ticksuffix") or "")
+    ]
+
+
+# px Plotly's automargin adds to the widest y tick label, title or not (the title sits in it: 32
+# px), and 4 px to spare
+Y_AXIS_PX = 36
+
+
 def left_margin(fig: Spec) -> int:
-    """px from the figure's left edge to the plot's: the left margin as Plotly's automargin will
-    make it, estimated low (the y tick labels and title at 0.4–0.5 em a character), so a line
-    shifted left by it starts at the figure's edge or just inside it, never outside."""
+    """px from the figure's left edge to the plot's: room for the y axis' widest tick label and
+    its title. `add_source` sets it as the left margin, so Plotly's automargin finds it wide enough
+    and does not draw the chart a second time (which made a chart ~40% slower to draw); where a
+    label is wider after all, automargin still makes room."""
     layout = fig["layout"]
     tmpl = _get(layout, "template", "layout", default={})
     margin = _get(layout, "margin", "l", default=_get(tmpl, "margin", "l", default=80))
@@ -404,34 +457,16 @@ def left_margin(fig: Spec) -> int:
         or 12
     )
     traces = [t for t in fig["data"] if t.get("yaxis") in (None, "y")]
-    horizontal = [t for t in traces if t.get("orientation") == "h"]
-    if y.get("ticktext"):
-        labels = [str(t) for t in y["ticktext"]]
-    elif horizontal or y.get("type") == "category":
-        labels = [str(v) for t in traces for v in (t.get("y") or ())]
-    else:
-        nums = [abs(v) for t in traces for v in _numbers(t.get("y"))]
-        top = max(nums, default=0.0)
-        fmt = y["tickformat"] if y.get("tickformat") is not None else ty.get("tickformat")
-        digits = len(f"{top:,.0f}" if fmt and "," in fmt else f"{top:.0f}")
-        decimals = fmt.split(".")[-1][:1] if fmt and "." in fmt else ""
-        digits += int(decimals) + 1 if decimals.isdigit() and int(decimals) else 0
-        suffix = y.get("ticksuffix") or ty.get("ticksuffix") or ""
-        labels = [(y.get("tickprefix") or "") + "8" * digits + suffix]
-    # digits are 0.556 em wide in Arial; words, with their spaces and brackets, less (the
-    # 39-character "All Other Offences (excluding Motoring)" is 0.49 em a character)
-    em = 0.4 if horizontal or y.get("type") == "category" or y.get("ticktext") else 0.5
-    width = max((len(s) for s in labels), default=0) * em * size + 4
-    if _get(y, "title", "text"):
-        width += size * 1.1 + (_get(y, "title", "standoff") or _get(ty, "title", "standoff") or 0)
-    return int(max(margin, margin + width))
+    width = max((text_px(s, size) for s in _tick_labels(y, ty, traces)), default=0)
+    return int(max(margin, width + Y_AXIS_PX + 0.999))
 
 
 def add_source(
     fig: Spec, source: str, *, as_at: str = "", produced: str = "", synthetic: bool = False
 ) -> Spec:
     """The source line (and the sample mark where it applies) in the figure's bottom margin, so
-    an image of the chart (the camera button) carries them; margins keep the axis labels."""
+    an image of the chart (the camera button) carries them; the margins keep the axis labels (the
+    left one wide enough for the y axis' labels and title, `left_margin`)."""
     text = source_text(source, as_at=as_at, produced=produced, synthetic=synthetic)
     lines = textwrap.wrap(text, 110)
     body = "<br>".join(html.escape(line, quote=False) for line in lines)
@@ -443,16 +478,17 @@ def add_source(
     x_title = bool(_get(layout, "xaxis", "title", "text"))
     below = 34 + (26 if x_title else 0)  # px under the plot: tick labels, then the axis title
     notes = [a for a in layout.get("annotations", ()) if a.get("name") != SOURCE_NAME]
+    margin = layout.setdefault("margin", {})
+    margin["l"] = left = left_margin(fig)  # wide enough for the y labels: drawn once, not twice
     # At the figure's left edge, not the plot's: shifted left by the margin (Plotly 7 places an
     # annotation against the plot or an axis only; "container" is for titles and legends).
     notes.append({
         "name": SOURCE_NAME, "text": body, "showarrow": False, "xref": "paper", "yref": "paper",
         "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
-        "xshift": -left_margin(fig) + SOURCE_INSET, "yshift": -below, "align": "left",
+        "xshift": -left + SOURCE_INSET, "yshift": -below, "align": "left",
         "font": {"size": 11, "color": theme.DARK_GREY},
     })  # fmt: skip
     layout["annotations"] = notes
-    margin = layout.setdefault("margin", {})
     extra = 15 * len(lines) + 8
     margin["b"] = max(margin.get("b") or 0, below + extra)
     margin["r"] = max(margin.get("r") or 0, RIGHT_MARGIN)

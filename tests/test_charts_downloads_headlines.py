@@ -1,6 +1,7 @@
 """Chart functions on three-row frames; downloads (CSV and workbook); headline and status words."""
 
 import io
+import math
 import zipfile
 
 import pandas as pd
@@ -329,3 +330,39 @@ def test_a_long_subtitle_wraps_and_the_plot_keeps_its_height(kind):
         round((1 - three["layout"]["title"]["y"]) * three["layout"]["height"])
         == charts.TITLE_TOP_PX
     )
+
+
+def test_text_px_sums_arial_advance_widths():
+    # By hand from Arial's widths (thousandths of an em): digits 556, '.' 278, '%' 889, ',' 278.
+    # Chromium drew these labels 42.5 and 54.2 px wide at 15 px (Liberation Sans).
+    assert charts.text_px("54.2%", 15) == pytest.approx((3 * 556 + 278 + 889) * 15 / 1000)
+    assert charts.text_px("120,000", 15) == pytest.approx((6 * 556 + 278) * 15 / 1000)
+    assert charts.text_px("<b>A</b>&amp;", 10) == pytest.approx((667 + 667) * 10 / 1000)
+
+
+def test_left_margin_fits_the_widest_tick_label_a_range_allows():
+    # An SPC chart's y range ends at 54.25: its widest label is '54.2%' (42.5 px), so the
+    # margin is 42.5 + 36 px of axis room = 78.5, rounded up to 79.
+    spc = {
+        "data": [{"type": "scatter", "y": [40.0, 50.0]}],
+        "layout": {
+            "template": theme.TEMPLATE,
+            "yaxis": {
+                "range": [42.2, 54.25],
+                "tickformat": ".1f",
+                "ticksuffix": "%",
+                "title": {"text": "Rate"},
+            },
+        },
+    }
+    assert charts.left_margin(spc) == 79
+    # Bars up to 123,456 with autorange: ticks up to 5% above, at most '129,629' (7 characters)
+    bars = {"data": [{"type": "bar", "y": [5, 123456]}], "layout": {"template": theme.TEMPLATE}}
+    assert charts.left_margin(bars) == math.ceil((6 * 556 + 278) * 15 / 1000 + 36)
+    # Horizontal bars: the longest category, 'Crown Court': C 722, r 333, o 556, w 722, n 556,
+    # space 278, C 722, o 556, u 556, r 333, t 278 = 5612 thousandths of an em
+    cats = {
+        "data": [{"type": "bar", "orientation": "h", "y": ["Crown Court", "MC"]}],
+        "layout": {"template": theme.TEMPLATE},
+    }
+    assert charts.left_margin(cats) == math.ceil(5612 * 15 / 1000 + 36)
