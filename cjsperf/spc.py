@@ -272,13 +272,16 @@ def xmr(
     target: float | None = None,
     changes: Sequence[str] = (),
     screen: bool = True,
+    shown_within: tuple[float, float] | None = None,
 ) -> SpcResult:
     """The XmR chart of a monthly series (see the module docstring for every rule).
 
     months: 'YYYY-MM' (or dates), one per value, any order, each once. values: None or NaN for a
     month with no data (skipped). better: 'higher', 'lower' or 'neither'. target: the value to
     meet, for the assurance. changes: months where a change of process starts a new segment
-    (`event_segment_start` of each event date).
+    (`event_segment_start` of each event date). shown_within: the bounds a value cannot pass (a
+    rate's 0 and 100): the points' limits beyond them are given at the bound, as a chart shows
+    them; the rules and the assurance use the limits as worked out.
     """
     if better not in BETTER:
         raise ValueError(f"better is {better!r}; expected one of {', '.join(BETTER)}")
@@ -340,11 +343,18 @@ def xmr(
     if short and not message:
         message = f"{TOO_FEW} before {in_force[0]}" if len(short) == 1 and in_force else TOO_FEW
 
+    shown = cols
+    if shown_within is not None:
+        lo, hi = shown_within
+        shown = {
+            c: vals if c == "mean" else [v if v != v else min(max(v, lo), hi) for v in vals]
+            for c, vals in cols.items()
+        }
     points = pd.DataFrame(
         {
             "month": ms,
             "value": ys,
-            **cols,
+            **shown,
             "signal": signal,
             "special_cause": [_special_cause(d, better) for d in direction],
             "direction": direction,

@@ -110,7 +110,11 @@ class Trend:
         cols = list(self.measure.base_columns)
         if not cols or not all(c in self.data for c in cols) or not len(self.data):
             return {}
-        sums = self.data.groupby(self.data["month"].astype(str), sort=False)[cols].sum()
+        month = self.data["month"].astype(str)
+        if month.is_unique:  # a row a month, as the monthly queries give: no grouping needed
+            rows = zip(month.tolist(), *(self.data[c].tolist() for c in cols))
+            return {mo: int(sum(number(v) or 0 for v in row)) for mo, *row in rows}
+        sums = self.data.groupby(month, sort=False)[cols].sum()
         return {
             str(mo): int(sum(number(v) or 0 for v in row))
             for mo, row in zip(sums.index, sums.itertuples(index=False))
@@ -195,16 +199,18 @@ def trend_for(
     values = [number(v) for v in df[col]] if col else [None] * len(months)
     target, why = m.target_for(f, crime_type)
     changes = process_changes(events, m.key)
-    result = spc.xmr(months, values, better=m.better or "neither", target=target, changes=changes)
-    if m.unit == "%" and len(result.points):
-        # a rate cannot pass 0 or 100: limits beyond are shown at the bound (the rules are unchanged)
-        cols = ["lower", "upper", "near_lower", "near_upper"]
-        result.points[cols] = result.points[cols].clip(0, 100)
+    # a rate cannot pass 0 or 100: limits beyond are shown at the bound (the rules are unchanged)
+    result = spc.xmr(
+        months, values, better=m.better or "neither", target=target, changes=changes,
+        shown_within=(0, 100) if m.unit == "%" else None,
+    )  # fmt: skip
     pts = result.points
-    data = df.copy()
+    spc_cols = {}
     for src, dst in SPC_COLUMNS.items():  # by month, in one pass each (not a lookup per month)
-        by_month = dict(zip(pts["month"], pts[src].tolist()))
-        data[dst] = [by_month.get(mo) for mo in months]
+        by_month = dict(zip(pts["month"].tolist(), pts[src].tolist()))
+        spc_cols[dst] = [by_month.get(mo) for mo in months]
+    # one frame made at once (a column set at a time cost ~0.7 ms each, 18 trends on the Overview)
+    data = pd.DataFrame({**{c: df[c] for c in df.columns}, **spc_cols}, index=df.index)
     shown = [e for e in events if first <= e.month <= f.end and e.concerns(m.key)]
     return Trend(
         measure=m,
@@ -303,12 +309,13 @@ def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> 
     from cjsperf.measures import CONVICTION
 
     t = trend_for(m, run, f, events)
-    pts = t.result.points.set_index("month")["value"] if len(t.result.points) else pd.Series()
-    in_period = [mo for mo in pts.index if f.start <= mo <= f.end]
+    pts = t.result.points  # in month order, a value each
+    value = dict(zip(pts["month"].tolist(), pts["value"].tolist()))
+    in_period = [mo for mo in value if f.start <= mo <= f.end]
     month = in_period[-1] if in_period else None
 
     def at(mo):
-        return float(pts[mo]) if mo in pts.index else None
+        return float(value[mo]) if mo in value else None
 
     comparison, comparison_value = None, None
     if m.by_force and f.compare and month:

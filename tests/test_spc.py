@@ -348,3 +348,20 @@ def test_a_point_on_the_mean_is_on_it_despite_floating_point():
     y = [0.2] * 6 + [0.3] + [0.2] * 6
     got = spc.special_causes(y, 0.1 + 0.2, -3, 3, -2, 2)
     assert [s for s, _ in got] == [""] * 13
+
+
+def test_limits_shown_within_bounds_leave_the_rules_and_assurance_as_worked_out():
+    # 90 and 100 in turn for 12 months: mean 95, every moving range 10, so the limits are
+    # 95 ± 2.66 × 10 = 68.4 and 121.6, and the near limits 95 ± 2/3 × 26.6 = 77.27 and 112.73.
+    months = [f"2017-{m:02d}" for m in range(1, 13)]
+    values = [90.0, 100.0] * 6
+    shown = spc.xmr(months, values, better="higher", target=101, shown_within=(0, 100))
+    last = shown.points.iloc[-1]
+    assert (last["lower"], last["upper"]) == (pytest.approx(68.4), 100)
+    assert (last["near_lower"], last["near_upper"]) == (pytest.approx(77.2667, abs=1e-4), 100)
+    assert last["mean"] == pytest.approx(95)
+    # a target of 101 lies inside the limits as worked out (121.6), not above the shown 100
+    assert shown.assurance == "hit and miss"
+    plain = spc.xmr(months, values, better="higher", target=101)
+    assert plain.points.iloc[-1]["upper"] == pytest.approx(121.6)
+    assert plain.assurance == shown.assurance and plain.variation == shown.variation
