@@ -205,26 +205,29 @@ def _duplicate_id_verify(wh):
     assert list(t2.itertuples(index=False, name=None)) == [("tasks/tasks_2017_10.csv", 3)]
 
 
-def _physical_lines_verify(wh):
-    lines = wh.sql("SELECT task_id, line FROM stg_tasks WHERE file = 'tasks/tasks_2017_11.csv'")
-    assert dict(zip(lines.task_id, lines.line, strict=True)) == {"T4": 2, "T6": 6}
+def _physical_lines_verify(rel: str):
+    def verify(wh):
+        lines = wh.sql("SELECT task_id, line FROM stg_tasks WHERE file = ?", [rel])
+        assert dict(zip(lines.task_id, lines.line, strict=True)) == {"T4": 2, "T6": 6}
+
+    return verify
 
 
-def _blank_lines_case(id_: str, filler: str, newline: str) -> Case:
+def _blank_lines_case(id_: str, filler: str, newline: str, gz: bool = False) -> Case:
     bad = "T5,RASSO,Case review,Sexual Offences,2017-11-02,2017-10-32,"
+    rel = "tasks/tasks_2017_11.csv" + (".gz" if gz else "")
+    writer = write_gz if gz else write
     return Case(
         id_,
-        lambda d: write(
-            d, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T4, "", filler, bad, T6], newline
-        ),
+        lambda d: writer(d, rel, [TASKS_HEADER, T4, "", filler, bad, T6], newline),
         "error",
-        "tasks/tasks_2017_11.csv",
+        rel,
         5,
         "due_date",
         "2017-10-32",
         "a real date as YYYY-MM-DD",
         added={"tasks": {"T4", "T6"}},
-        verify=_physical_lines_verify,
+        verify=_physical_lines_verify(rel),
     )
 
 
@@ -834,6 +837,7 @@ CASES = [
     ),
     _blank_lines_case("blank lines in the middle (LF)", "", "\n"),
     _blank_lines_case("blank lines in the middle (CRLF)", "", "\r\n"),
+    _blank_lines_case("blank lines in the middle (csv.gz)", "", "\n", gz=True),
     Case(
         "a line of spaces after a blank line",
         lambda d: write(
@@ -1417,3 +1421,25 @@ def test_shared_macros_are_made_again_only_when_their_text_changes(tmp_path):
     wh.sync()  # another text ran last: made again
     assert "stg_training" in definition("training_for")
     wh.close()
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+def test_a_blank_line_is_found_in_a_gz_file_wherever_the_pieces_break(tmp_path, piece):
+    """`_gz_has_blank_line` reads a .gz file in pieces: a blank line (LF LF, or LF CR LF) is
+    found wherever a piece ends, in a file of one gzip member or two; a CRLF file has none."""
+    from cjsperf.db import _gz_has_blank_line
+
+    lines = [b"T%d,RASSO,Case review" % i for i in range(12)]
+    path = tmp_path / "t.csv.gz"
+    for nl in (b"\n", b"\r\n"):
+        for at in range(1, len(lines)):
+            for blank in (False, True):
+                body = lines[:at] + ([b""] if blank else []) + lines[at:]
+                data = nl.join(body) + nl
+                half = len(data) // 2
+                for packed in (
+                    gzip.compress(data),
+                    gzip.compress(data[:half]) + gzip.compress(data[half:]),
+                ):
+                    path.write_bytes(packed)
+                    assert _gz_has_blank_line(path, piece) is blank, (nl, at, blank)
