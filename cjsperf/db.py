@@ -1978,14 +1978,19 @@ class Warehouse:
         )
 
     # ---------------------------------------------------------------- queries
-    def per_build(self, key: str, make: Callable[[], T]) -> T:
+    def per_build(
+        self, key: str, make: Callable[[], T], keep: Callable[[T], bool] | None = None
+    ) -> T:
         """`make()`, run once for each load of the data (its version) and kept here under `key`,
-        whatever happens to the pages' caches: for what only a new load can change."""
+        whatever happens to the pages' caches: for what only a new load can change. `keep`: kept
+        only when it says so of the result (what failed is made again next time)."""
         version = self.version
         with self._kept_lock:
             if (version, key) in self._kept:
                 return self._kept[(version, key)]
         found = make()
+        if keep is not None and not keep(found):
+            return found
         with self._kept_lock:  # only the current version's are kept
             self._kept = {k: v for k, v in self._kept.items() if k[0] == version}
             self._kept[(version, key)] = found

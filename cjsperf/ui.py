@@ -783,14 +783,28 @@ def trend_block(
     )  # fmt: skip
 
 
+def per_load(key: str, make: Callable):
+    """`make()` once per load of the data (`Warehouse.per_build`: a filter change, or Streamlit's
+    cache emptied, never reads it again), unless it showed an error: then it is made again on the
+    next run, and its message shows again."""
+    shown = {}
+
+    def made():
+        before = getattr(_memo_state, "errors", 0)
+        out = make()
+        shown["errors"] = getattr(_memo_state, "errors", 0) != before
+        return out
+
+    return warehouse().per_build(key, made, keep=lambda _: not shown.get("errors"))
+
+
 def measure_registry():
-    """The measure registry (`cjsperf.measures.registry`); a page stops, its message shown by
-    `query`, when the registry could not be read."""
+    """The measure registry (`cjsperf.measures.registry`), read once per load of the data; a page
+    stops, its message shown by `query`, when the registry could not be read."""
     from cjsperf.measures import registry
 
-    key = ("registry", _generation(warehouse().version))  # read again with every new load
     before = getattr(_memo_state, "errors", 0)
-    reg = memo(key, lambda: registry(query("measures")))
+    reg = per_load("measure_registry", lambda: registry(query("measures")))
     if not reg:
         if getattr(_memo_state, "errors", 0) == before:  # the query did not fail: say why
             _error(no_registry_message())
@@ -803,8 +817,7 @@ def events() -> tuple:
     once per load of the data, like the measure registry."""
     from cjsperf.events import events_from
 
-    key = ("events", _generation(warehouse().version))
-    return memo(key, lambda: tuple(events_from(query("events"))))
+    return per_load("events", lambda: tuple(events_from(query("events"))))
 
 
 REGISTRY_FILE = "reference/measures.csv"

@@ -172,3 +172,38 @@ def test_no_full_garbage_collection_after_each_run_and_start_up_objects_frozen(o
     open_app(None)
     assert config.get_option("runner.postScriptGC") is False
     assert gc.get_freeze_count() > 100_000
+
+
+def test_the_registry_and_events_are_read_once_per_load_and_again_after_a_failure(
+    monkeypatch, real_wh
+):
+    """The measure registry and the events only change with a new load of the data: a filter
+    change, or Streamlit's cache emptied, does not read them again (an uncached Overview rerun
+    spent ~30 ms on them); a read that failed is tried again on the next run."""
+    monkeypatch.setattr(ui, "_warehouse", lambda: real_wh)
+    monkeypatch.setattr(real_wh, "_kept", {})  # nothing kept from other tests
+    runs: list[str] = []
+    failing: set[str] = set()
+    real_run = Warehouse.run_query
+
+    def run(self, name, **params):
+        runs.append(name)
+        if name in failing:
+            raise RuntimeError("IO Error: could not read")
+        return real_run(self, name, **params)
+
+    monkeypatch.setattr(Warehouse, "run_query", run)
+    st.cache_data.clear()
+    failing.add("events")
+    assert ui.events() == ()  # failed: its message shown, nothing kept
+    failing.clear()
+    st.cache_data.clear()
+    found = ui.events()
+    assert len(found) > 0 and runs == ["events", "events"]
+    reg = ui.measure_registry()
+    assert "conviction_rate" in reg
+    for _ in range(2):
+        st.cache_data.clear()
+        assert ui.events() == found and ui.measure_registry() == reg
+    assert runs == ["events", "events", "measures"]
+    st.cache_data.clear()
