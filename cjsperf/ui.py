@@ -7,6 +7,7 @@ which shows the chart, its data table, and the downloads of exactly that table.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import gc
@@ -391,6 +392,20 @@ def _generation(version: str) -> str:
     """A token that changes with the data version and whenever Streamlit's data cache is emptied
     (`st.cache_data.clear()`), for memo keys of results made from many queries at once."""
     return os.urandom(8).hex()
+
+
+def funnel_view(f: Filters, level: str, adjust: bool):
+    """The conviction rate funnel plot (`cjsperf.comparison.funnel_view`) from cached queries,
+    kept (`memo`) for the same filters and choices while the query results are; its figure is a
+    `Figure`, so `chart_block` finishes a copy of its own (the kept one stays as built)."""
+    from cjsperf import comparison
+
+    key = ("funnel_view", f, level, adjust, _generation(warehouse().version))
+    view = memo(key, lambda: comparison.funnel_view(query, f, level, adjust))
+    if view.figure is None:
+        return view
+    spec = view.figure
+    return dataclasses.replace(view, figure=Figure(key, lambda: copy.deepcopy(spec)))
 
 
 def tiles(registry, f: Filters, events=()):

@@ -341,9 +341,7 @@ FUNNEL_DEFINITIONS = (
 c1, c2 = st.columns([2, 1])
 level = c1.radio("Units", ["Police force areas", "CPS Areas"], horizontal=True, key="funnel_level")
 adjust = c2.toggle("Adjust limits for over-dispersion", value=True, key="funnel_adjust")
-view = comparison.funnel_view(
-    ui.query, f, "force" if level == "Police force areas" else "area", adjust
-)
+view = ui.funnel_view(f, "force" if level == "Police force areas" else "area", adjust)
 if view.figure is None:
     st.info(view.headline)
 else:

@@ -294,3 +294,23 @@ def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):
 def test_funnel_plot_for_a_flag_says_no_fair_comparison(open_page):
     at = open_page(crime_type="Hate crime", start="2017-04", end="2018-03")
     assert any("no fair comparison" in i.value for i in at.info)
+
+
+def test_the_funnel_is_worked_out_once_and_drawn_the_same_on_every_rerun(open_page, monkeypatch):
+    """A rerun with the same filters (query results cached) does not work out the funnel again,
+    and draws the same figure: the kept one is never finished in place (its source line added, its
+    height grown), which a second and third run would show."""
+    from cjsperf import funnel
+
+    real, made = funnel.funnel, []
+    monkeypatch.setattr(funnel, "funnel", lambda *a, **k: made.append(1) or real(*a, **k))
+    at = open_page(crime_type="Burglary", start="2017-10", end="2018-03")
+    _, first = chart(at, "99.8% limits")
+    for _ in range(2):
+        at.run()
+        _, again = chart(at, "99.8% limits")
+        assert again == first
+    assert len(made) <= 1  # once (none if an earlier test left the same funnel kept)
+    # the source line once, and the height the figure was built with plus its lines
+    sources = [a for a in first["layout"]["annotations"] if a.get("name") == "source_line"]
+    assert len(sources) == 1
