@@ -407,22 +407,28 @@ def text_px(text: str, size: float) -> float:
     return sum(_WIDTHS.get(ch, _WIDE) for ch in plain) * size / 1000
 
 
-def _tick_labels(y: Mapping, ty: Mapping, traces: list) -> list[str]:
+def _tick_labels(y: Mapping, ty: Mapping, traces: list, shapes: Sequence = ()) -> list[str]:
     """The y axis' widest possible tick labels: its own texts, its categories, or a number with
-    as many digits as the end of its range (the axis' own, else the data's with the 5% Plotly's
-    autorange adds): every digit is as wide as any other."""
+    as many digits as the end of its range (the axis' own, else the data's and its lines', a
+    target's, with the 5% Plotly's autorange adds): every digit is as wide as any other. Below 10,
+    a format without decimals still gets ticks such as 0.5 or 2.5."""
     if y.get("ticktext"):
         return [str(t) for t in y["ticktext"]]
     if any(t.get("orientation") == "h" for t in traces) or y.get("type") == "category":
         return [str(v) for t in traces for v in (t.get("y") or ())]
     rng = _numbers(y.get("range")) if y.get("range") else []
-    nums = rng or [v * 1.05 for t in traces for v in _numbers(t.get("y"))]
+    lines = [
+        v for sh in shapes if sh.get("yref") == "y" for v in _numbers([sh.get("y0"), sh.get("y1")])
+    ]
+    nums = rng or [v * 1.05 for t in traces for v in _numbers(t.get("y"))] + [
+        v * 1.05 for v in lines
+    ]
     if any(t.get("type") == "bar" for t in traces) or not rng:
         nums.append(0.0)
     top = max((abs(v) for v in nums), default=0.0)  # no tick is longer than the range's end
     fmt = y["tickformat"] if y.get("tickformat") is not None else ty.get("tickformat")
     decimals = fmt.split(".")[-1][:1] if fmt and "." in fmt else ""
-    places = int(decimals) if decimals.isdigit() else 0
+    places = int(decimals) if decimals.isdigit() else (1 if 0 < top < 10 else 0)
     number = f"{top:,.{places}f}" if fmt and "," in fmt else f"{top:.{places}f}"
     sign = "−" if any(v < 0 for v in nums) else ""
     return [
@@ -457,7 +463,8 @@ def left_margin(fig: Spec) -> int:
         or 12
     )
     traces = [t for t in fig["data"] if t.get("yaxis") in (None, "y")]
-    width = max((text_px(s, size) for s in _tick_labels(y, ty, traces)), default=0)
+    labels = _tick_labels(y, ty, traces, layout.get("shapes") or ())
+    width = max((text_px(s, size) for s in labels), default=0)
     return int(max(margin, width + Y_AXIS_PX + 0.999))
 
 

@@ -345,7 +345,7 @@ def xmr(
 
     shown = cols
     if shown_within is not None:
-        lo, hi = shown_within
+        lo, hi = (float(b) for b in shown_within)  # a limit at a bound stays a float
         shown = {
             c: vals if c == "mean" else [v if v != v else min(max(v, lo), hi) for v in vals]
             for c, vals in cols.items()

@@ -299,8 +299,18 @@ OUTSIDE_JS = """() => {
 
 def texts_outside_their_chart(pg) -> list[str]:
     """The chart texts that run past their chart's edges, once every chart has been drawn."""
-    pg.wait_for_function(f"() => ({OUTSIDE_JS})() !== null")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        pg.wait_for_function(f"() => ({OUTSIDE_JS})() !== null")
+    except PlaywrightTimeout:  # say which page and which charts were never drawn
+        state = pg.evaluate(DRAWN_JS)
+        raise AssertionError(f"{pg.url}: not every chart drawn in time: {state}") from None
     return pg.evaluate(OUTSIDE_JS)
+
+
+DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((c, i) =>
+  `chart ${i + 1}: plot ${!!c.querySelector('.js-plotly-plot')}, title ${!!c.querySelector('.gtitle')}`)"""
 
 
 def test_crime_type_changes_the_chart(page, server):

@@ -366,3 +366,19 @@ def test_left_margin_fits_the_widest_tick_label_a_range_allows():
         "layout": {"template": theme.TEMPLATE},
     }
     assert charts.left_margin(cats) == math.ceil(5612 * 15 / 1000 + 36)
+
+
+def test_left_margin_counts_a_target_line_and_fractional_ticks():
+    # Found in review, drawn in Chromium: a trend of ~600 with a target line at 3,000 has ticks up
+    # to '3,000' (71.1 px of margin needed); with 5% for the autorange, '3,150': 4 digits and a
+    # comma = 2,502 thousandths of an em, 37.5 px + 36 = 74.
+    base = {"template": theme.TEMPLATE}
+    target = {
+        "data": [{"type": "scatter", "y": [580.0, 620.0]}],
+        "layout": {**base, "shapes": [{"type": "line", "yref": "y", "y0": 3000, "y1": 3000}]},
+    }
+    assert charts.left_margin(target) == 74
+    # Counts of at most 3 with the theme's ',' format: Plotly draws 0.5, 1.5 … (54.5 px needed);
+    # the estimate takes one decimal: '3.1' = 1,390 thousandths of an em, 20.9 px + 36 = 57.
+    small = {"data": [{"type": "bar", "y": [1, 3]}], "layout": base}
+    assert charts.left_margin(small) == 57

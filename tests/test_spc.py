@@ -365,3 +365,11 @@ def test_limits_shown_within_bounds_leave_the_rules_and_assurance_as_worked_out(
     plain = spc.xmr(months, values, better="higher", target=101)
     assert plain.points.iloc[-1]["upper"] == pytest.approx(121.6)
     assert plain.assurance == shown.assurance and plain.variation == shown.variation
+
+
+def test_limits_shown_at_a_bound_stay_floats():
+    # every upper limit above 100 and shown at 100: the column is still float, as the others
+    months = [f"2017-{m:02d}" for m in range(1, 13)]
+    shown = spc.xmr(months, [90.0, 100.0] * 6, better="higher", shown_within=(0, 100))
+    assert str(shown.points["upper"].dtype) == "float64"
+    assert str(shown.points["near_upper"].dtype) == "float64"
