@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -340,6 +341,7 @@ class Warehouse:
         self._scratch_lock = threading.Lock()
         self._kept: dict[tuple[str, str], object] = {}  # see `per_build`
         self._kept_lock = threading.Lock()
+        self._blanks: OrderedDict = OrderedDict()  # see `_blank_lines_of`
         if read_only:
             # A replica: serves a file `python -m cjsperf build` made; never ingests.
             self._build = self._open_build()
@@ -1098,7 +1100,7 @@ class Warehouse:
         columns_sql = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols) + "}"
         # blank lines looked for beside the read (a .gz file is read by DuckDB on one thread)
         blank = ThreadPoolExecutor(1, thread_name_prefix="cjsperf-blank")
-        blank_lines = blank.submit(self._blank_lines, path)
+        blank_lines = blank.submit(self._blank_lines_of, path)
         blank.shutdown(wait=False)
         try:
             con.execute("DROP TABLE IF EXISTS reject_errors")
@@ -1268,7 +1270,7 @@ class Warehouse:
                     f"a well-formed CSV line ({etype.lower()}: {message.splitlines()[0]})",
                 )
             )
-        skipped += joined.skipped if joined is not None else self._blank_lines(path)
+        skipped += joined.skipped if joined is not None else self._blank_lines_of(path)
         if skipped:
             self._renumber(con, table, rel, sorted(set(skipped)))
         if joined is not None:
@@ -1304,6 +1306,24 @@ class Warehouse:
                 )
             )
         con.executemany("INSERT INTO raw_breaks VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def _blank_lines_of(self, path: Path) -> list[int]:
+        """`_blank_lines`, looked for once in each version of a file: a file the typed read turns
+        down is read again as text, which needs them too (a .csv.gz is not decompressed twice)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return self._blank_lines(path)
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        with self._kept_lock:
+            if key in self._blanks:
+                return self._blanks[key]
+        found = self._blank_lines(path)
+        with self._kept_lock:  # the last few files' only
+            self._blanks[key] = found
+            while len(self._blanks) > 8:
+                self._blanks.popitem(last=False)
+        return found
 
     @staticmethod
     def _blank_lines(path: Path) -> list[int]:

@@ -1443,3 +1443,20 @@ def test_a_blank_line_is_found_in_a_gz_file_wherever_the_pieces_break(tmp_path, 
                 ):
                     path.write_bytes(packed)
                     assert _gz_has_blank_line(path, piece) is blank, (nl, at, blank)
+
+
+def test_a_gz_file_with_a_bad_row_is_searched_for_blank_lines_once(base, monkeypatch):
+    """The typed read turns down a file with a bad row, which is then read as text: both need its
+    blank lines, and the .csv.gz file is decompressed for them once, not twice."""
+    from cjsperf import db
+
+    real, scanned = db._gz_has_blank_line, []
+    monkeypatch.setattr(
+        db, "_gz_has_blank_line", lambda p, *a: scanned.append(p.name) or real(p, *a)
+    )
+    bad = "T5,RASSO,Case review,Sexual Offences,2017-11-02,2017-10-32,"
+    write_gz(base, "tasks/tasks_2017_11.csv.gz", [TASKS_HEADER, T4, "", bad, T6])
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    assert scanned == ["tasks_2017_11.csv.gz"]
+    assert wh.problems().set_index("file").loc["tasks/tasks_2017_11.csv.gz", "line"] == 4
