@@ -236,18 +236,32 @@ def repeat_key_columns(sql: str) -> list[str] | None:
 LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
 
 
-def _gz_has_blank_line(path: Path, piece: int = 1 << 20) -> bool:
-    """Whether a .gz file holds a blank line (a line break right after another, or after a
-    carriage return that follows one), read in pieces, never the whole file in memory; zlib and
-    numpy work outside Python's lock, so this runs beside DuckDB's one-thread read of the file."""
-    import zlib
+def _inflate_module():
+    """The module that inflates gzip here: ISA-L's `isal_zlib` (about 3× faster than zlib on this
+    machine: a 186 MB tasks file in 0.15 s against 0.50 s) where it is installed, else zlib. Both
+    take zlib's calls and work outside Python's lock."""
+    try:
+        from isal import isal_zlib
 
+        return isal_zlib
+    except ImportError:  # pragma: no cover - requirements.txt installs it
+        import zlib
+
+        return zlib
+
+
+def _gz_has_blank_line(path: Path, piece: int = 1 << 20, inflate=None) -> bool:
+    """Whether a .gz file holds a blank line (a line break right after another, or after a
+    carriage return that follows one), read in pieces, never the whole file in memory; the
+    inflating (`_inflate_module`, or `inflate` when given) and numpy work outside Python's lock,
+    so this runs beside DuckDB's one-thread read of the file."""
     import numpy as np
 
+    inflate = inflate or _inflate_module()
     before = b""  # the end of the piece before, for a blank line across two pieces
     try:
         with open(path, "rb") as fh:
-            d = zlib.decompressobj(wbits=31)
+            d = inflate.decompressobj(wbits=31)
             while chunk := fh.read(piece):
                 while chunk:
                     out = d.decompress(chunk)
@@ -262,8 +276,8 @@ def _gz_has_blank_line(path: Path, piece: int = 1 << 20) -> bool:
                     before = (before + out)[-2:]
                     chunk = d.unused_data  # the next member of a file of several
                     if chunk:
-                        d = zlib.decompressobj(wbits=31)
-    except (OSError, zlib.error):  # not all gzip after all: the text layer says where
+                        d = inflate.decompressobj(wbits=31)
+    except (OSError, inflate.error):  # not all gzip after all: the text layer says where
         return True
     return False
 
