@@ -345,3 +345,65 @@ def test_pandas_way_gives_the_same_figures_as_the_query(tiny, extract, query, pa
     expected = wh.run_query(query, **params)
     got = pw.aggregate(extract, pw.read(extract), params)
     _same(got, expected, columns)
+
+
+# ---- AppTest's own failures are told apart from the page's
+def _raise_from(filename: str, exc: BaseException):
+    """Raise `exc` from code that says it lives in `filename`, as a real traceback shows it."""
+    code = compile("def boom(exc):\n    raise exc\n", filename, "exec")
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - test helper: a function whose frame names `filename`
+    scope["boom"](exc)
+
+
+TREE = "/venv/lib/python3.11/site-packages/streamlit/testing/v1/element_tree.py"
+
+
+@pytest.mark.parametrize(
+    ("filename", "exc", "harness"),
+    [
+        (TREE, KeyError("$$ID-30e1-crime_type"), True),  # AppTest's view of the last run
+        (str(REPO / "pages" / "people.py"), KeyError("staff_group"), False),  # the page's own
+        (  # a run that timed out is slow, not the harness's
+            "/venv/lib/python3.11/site-packages/streamlit/testing/v1/app_test.py",
+            RuntimeError("AppTest script run timed out after 600(s)"),
+            False,
+        ),
+    ],
+)
+def test_an_error_from_apptests_element_tree_is_the_harness(filename, exc, harness):
+    with pytest.raises(type(exc)) as info:
+        _raise_from(filename, exc)
+    assert run.harness_error(info.value) is harness
+
+
+class _Session:
+    """Stands in for an AppTest session: its run() raises the errors given, then runs."""
+
+    def __init__(self, *errors: tuple[str, BaseException]):
+        self.errors, self.runs, self.exception = list(errors), 0, []
+
+    def run(self):
+        if self.errors:
+            _raise_from(*self.errors.pop(0))
+        self.runs += 1
+        return self
+
+
+def test_a_visit_is_run_again_after_the_harness_fails_and_counted_apart():
+    """Sessions in threads of one process share AppTest's globals; now and then AppTest fails to
+    read its own tree of the last run before the next one starts (a KeyError in element_tree.py).
+    The visit is run again (up to twice), timed from the run that ran, and the failure counted as
+    the harness's; a page's error is never retried."""
+    at = _Session((TREE, KeyError("$$ID-1-crime_type")))
+    t, errs, harness = run.run_visit(at)
+    assert (at.runs, errs, len(harness)) == (1, [], 1) and t is not None and t >= 0
+    assert "crime_type" in harness[0]
+
+    at = _Session(*[(TREE, KeyError("$$ID-1-geography"))] * 3)  # the harness, three times
+    t, errs, harness = run.run_visit(at)
+    assert (at.runs, t, len(harness)) == (0, None, 2) and errs == ["KeyError('$$ID-1-geography')"]
+
+    at = _Session((str(REPO / "pages" / "people.py"), ValueError("bad figure")))
+    t, errs, harness = run.run_visit(at)
+    assert (at.runs, t, harness) == (0, None, []) and errs == ["ValueError('bad figure')"]
