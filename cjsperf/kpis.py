@@ -28,6 +28,7 @@ RATES = {
     "prosecution_attributed_rate": ("prosecution_attributed", "trials"),
     "attendance_rate": ("witnesses_attended", "witnesses_required"),
     "witness_absent_rate": ("witness_absent", "trials"),
+    "fully_met_rate": ("fully_met", "answers"),
 }
 MONEY_AVERAGES = {
     "cost_per_agent_session": ("agent_fees", "agent_sessions"),

@@ -66,7 +66,7 @@ periods = {
 tsj_t, iqa_t = (ui.trend_of(m, f, events) for m in (m_tsj, m_iqa))
 tsj = {k: ui.period_figures(tsj_t, "tsj_reviews_on_time_for_period", s, e, **p)
        for k, (s, e) in periods.items()}  # fmt: skip
-iqa = {k: kpis.first_row(ui.query("disclosure_fully_met_for_period", **p, start=s, end=e))
+iqa = {k: ui.period_figures(iqa_t, "disclosure_fully_met_for_period", s, e, **p)
        for k, (s, e) in periods.items()}  # fmt: skip
 if not tsj["now"].get("due") and not iqa["now"].get("answers"):
     ui.empty_note(f, "TSJ reviews due or disclosure answers")

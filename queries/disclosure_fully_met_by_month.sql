@@ -6,12 +6,13 @@
 -- param question: All questions | one of the disclosure questions narrows to its answers; anything else counts every question
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: month (YYYY-MM assessed), answers (applicable answers), fully_met, partially_met, not_met, not_applicable (not in answers), fully_met_rate (% of answers fully met, one decimal, half-up; empty when none applied)
+-- returns: month (YYYY-MM assessed), assessments (assessments with an answer in the month; an assessment has one date, so the months' counts add up to a period's), answers (applicable answers), fully_met, partially_met, not_met, not_applicable (not in answers), fully_met_rate (% of answers fully met, one decimal, half-up; empty when none applied)
 -- Grouped on the month's first day; the month is written as text once per row of the result.
 SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
 FROM (
     SELECT
         date_trunc('month', assessed_date) AS month,
+        count(DISTINCT assessment_id) AS assessments,
         count(*) FILTER (WHERE applicable) AS answers,
         count(*) FILTER (WHERE fully_met) AS fully_met,
         count(*) FILTER (WHERE answer = 'Partially met') AS partially_met,

@@ -396,6 +396,14 @@ BAD_ANSWERS = [
     # A1 answers Q1 twice: the second answer is refused
     (_answer(answer="Not met"), "question", "each question once per assessment; A1 already answers "
      "it at disclosure_assessments/disclosure_assessments_2017-18.csv line 2"),
+    # One assessment is of one case on one day: A1's other answers must say what its first says
+    (_answer(question=Q2, assessed_date="2018-01-06"), "assessed_date", "the assessed_date of "
+     "assessment A1 at disclosure_assessments/disclosure_assessments_2017-18.csv line 2: 2018-01-05"),
+    (_answer(question=Q3, force_area="Staffordshire"), "force_area", "the force_area of assessment "
+     "A1 at disclosure_assessments/disclosure_assessments_2017-18.csv line 2: West Midlands"),
+    (_answer(question=Q4, offence_category="Robbery", team="RASSO"), "offence_category",
+     "the offence_category of assessment A1 at disclosure_assessments/"
+     "disclosure_assessments_2017-18.csv line 2: Burglary"),
 ]  # fmt: skip
 
 
@@ -431,6 +439,56 @@ def test_bad_lines_do_not_load_and_the_good_ones_do(bad):
     s = bad.summary().set_index("extract")
     assert (s.loc["tsj_reviews", "rows_loaded"], s.loc["tsj_reviews", "rows_rejected"]) == (1, 15)
     assert s.loc["disclosure_assessments", "rows_rejected"] == len(BAD_ANSWERS)
+
+
+def test_an_assessment_split_over_two_files_agrees_with_itself_and_a_resync_rechecks_it(tmp_path):
+    """An assessment's answers in two files (its first in 2016-17) must give one team: the later
+    answer is refused, naming the first; correcting only the later file loads it, and changing
+    only the first file's team refuses the other file's answer in its turn (a re-sync of one file
+    checks again the lines of other files that share its assessments)."""
+    root = _folder(tmp_path / "d", [], [])
+    folder = root / "disclosure_assessments"
+    (folder / "disclosure_assessments_2017-18.csv").unlink()
+    first = ("A9", "2017-03-30", "West Midlands", "Burglary", MCU_B, Q1, FULL)
+    later = ("A9", "2017-03-30", "West Midlands", "Burglary", MCU_S, Q2, PART)
+
+    def write(name, *rows):
+        text = "\n".join([IQA_HEADER, *map(_line, rows)]) + "\n"
+        (folder / f"disclosure_assessments_{name}.csv").write_text(text, encoding="utf-8")
+
+    write("2016-17", first, ("A8", "2017-03-01", "Staffordshire", "Robbery", MCU_S, Q1, FULL))
+    write("2017-18", later)
+    w = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    w.sync()
+
+    def state():
+        p = w.problems()
+        p = p[p["extract"] == "disclosure_assessments"]
+        loaded = w.sql("SELECT assessment_id, question, team FROM stg_disclosure_assessments "
+                       "ORDER BY 1, 2").values.tolist()  # fmt: skip
+        return loaded, [(r.file[-11:], r.line, r.column, r.expected) for r in p.itertuples()]
+
+    team_of_a9 = ("the team of assessment A9 at disclosure_assessments/"
+                  "disclosure_assessments_2016-17.csv line 2: " + MCU_B)  # fmt: skip
+    assert state() == (
+        [["A8", Q1, MCU_S], ["A9", Q1, MCU_B]],
+        [("2017-18.csv", 2, "team", team_of_a9)],
+    )
+    write("2017-18", later[:4] + (MCU_B,) + later[5:])  # the later file corrected
+    w.sync()
+    assert state() == (
+        [["A8", Q1, MCU_S], ["A9", Q2, MCU_B], ["A9", Q1, MCU_B]],
+        [],
+    )  # Q2 sorts first
+    write("2016-17", first[:4] + (MCU_S,) + first[5:], ("A8", "2017-03-01", "Staffordshire",
+          "Robbery", MCU_S, Q1, FULL))  # now the first file disagrees  # fmt: skip
+    w.sync()
+    team_now = team_of_a9.replace(MCU_B, MCU_S)
+    assert state() == (
+        [["A8", Q1, MCU_S], ["A9", Q1, MCU_S]],
+        [("2017-18.csv", 2, "team", team_now)],
+    )
+    w.close()
 
 
 # ---------------------------------------------------------------- the sample's story

@@ -131,7 +131,7 @@ PAGES = {
     "pages/trials_witnesses.py": ["Effective trials", "Trials listed", "Witness attendance"],
     "pages/victims.py": ["Sent on time", "Letters due", "Unsent past due"],
     "pages/task_completion.py": ["On time", "Tasks due"],
-    "pages/casework_quality.py": ["TSJ reviews on time"],
+    "pages/casework_quality.py": ["TSJ reviews on time", "Disclosure fully met", "Cases assessed"],
     "pages/people.py": ["By due date", "Administrative staff", "Courses due"],
 }
 FILTERS = [
@@ -165,6 +165,9 @@ def test_headline_figures_summed_from_the_trend_are_the_period_querys(
     assert worked
     if qp == 0:  # the latest 12 months and the 12 before: both inside the trend, never queried
         assert len(derived) == len(worked) and None not in derived, (derived, worked)
+    if page == "pages/casework_quality.py":  # both measures' figures, disclosure's too
+        assert {w[0] for w in worked} == {
+            "tsj_reviews_on_time_for_period", "disclosure_fully_met_for_period"}  # fmt: skip
     for name, start, end, got, want in worked:
         same = {k: v for k, v in got.items() if v == want.get(k) or (
             (v is None or v != v) and (want.get(k) is None or math.isnan(want[k])))}  # fmt: skip
