@@ -540,3 +540,37 @@ def test_sample_disclosure_story():
     before = is_full[(date >= "2016-11-01") & (date < "2017-10-01")].mean()
     after = is_full[date >= "2017-11-01"].mean()
     assert after > before + 0.03
+
+
+def test_an_assessment_across_a_block_of_lines_is_checked_whole_when_one_line_changes(tmp_path):
+    """A changed file whose lines were typed is staged again block by block (1,024 lines); an
+    assessment whose answers straddle two blocks is checked whole when a line of one changes."""
+    root = _folder(tmp_path / "d", [], [])
+    path = root / "disclosure_assessments" / "disclosure_assessments_2017-18.csv"
+    answers = [(f"B{i:04d}", "2018-01-05", "West Midlands", "Burglary", MCU_B, q, FULL)
+               for i in range(300) for q in (Q1, Q2, Q3, Q4)]  # fmt: skip
+    # lines 1,022..1,025 (header first): B0255's four answers, two blocks of lines
+    assert [a[0] for a in answers[1020:1024]] == ["B0255"] * 4
+
+    def write(rows):
+        path.write_text("\n".join([IQA_HEADER, *map(_line, rows)]) + "\n", encoding="utf-8")
+
+    write(answers)
+    w = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    w.sync()
+
+    def problems():
+        p = w.problems()
+        return p[p["extract"] == "disclosure_assessments"]
+
+    assert problems().empty
+    changed = list(answers)
+    changed[1023] = answers[1023][:4] + ("RASSO",) + answers[1023][5:]  # line 1,025: B0255's Q4
+    write(changed)
+    w.sync()
+    p = problems()
+    assert [(r.line, r.column, r.value) for r in p.itertuples()] == [(1025, "team", "RASSO")]
+    assert "line 1022: " + MCU_B in p["expected"].iloc[0], w.staged_lines
+    n = w.sql("SELECT count(*) AS n FROM stg_disclosure_assessments")["n"][0]
+    assert n == len(answers) - 1
+    w.close()
