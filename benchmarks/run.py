@@ -588,34 +588,47 @@ def timed_run(at) -> float:
 
 
 def harness_error(exc: BaseException) -> bool:
-    """Whether an exception `AppTest.run()` raised is AppTest's own: it failed to read its view of
-    the last run (streamlit/testing/v1/element_tree.py), which it does before the next run
-    starts. Sessions in threads of one process share AppTest's globals (`_run` sets
-    `Runtime._instance` for every run), and now and then one reads a widget that another
+    """Whether an exception `AppTest.run()` raised is AppTest's own, before the page ran: it failed
+    to read its view of the last run (`get_widget_states` in streamlit/testing/v1/element_tree.py)
+    to hand the widgets' state to the next one. Sessions in threads of one process share AppTest's globals (`_run`
+    sets `Runtime._instance` for every run), and now and then one reads a widget that another
     session's run put away (a KeyError on a widget id, seen about once in 40 rounds of ten
     sessions). A server has one runtime; the page never ran, so nothing of the dashboard's
-    failed. Never a timeout, nor anything raised from the dashboard's code."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and frames[-1].filename.replace("\\", "/").endswith(
-        "streamlit/testing/v1/element_tree.py"
+    failed. Never a timeout, nor anything raised once the run began (AppTest's `_run` on the
+    stack: its script runner, or the parsing of the page's output, also in element_tree.py)."""
+    frames = [f.filename.replace("\\", "/") for f in traceback.extract_tb(exc.__traceback__)]
+    names = [f.name for f in traceback.extract_tb(exc.__traceback__)]
+    began = any(
+        (f.endswith("streamlit/testing/v1/app_test.py") and n == "_run")
+        or f.endswith("streamlit/testing/v1/local_script_runner.py")
+        for f, n in zip(frames, names)
     )
+    reading = any(
+        f.endswith("streamlit/testing/v1/element_tree.py") and n == "get_widget_states"
+        for f, n in zip(frames, names)
+    )
+    return reading and frames[-1].endswith("streamlit/testing/v1/element_tree.py") and not began
 
 
 def run_visit(at, tries: int = 3) -> tuple[float | None, list[str], list[str]]:
     """One timed visit of a concurrent session: (seconds, the page's errors, AppTest's own
     failures). A visit that AppTest failed before it ran (`harness_error`) is run again, up to
     `tries` runs in all, and timed from the run that ran; its failures are counted apart from the
-    page's errors. Any other exception is the page's error, never retried."""
+    page's errors. Any other exception, or one reading the run's exceptions, is the page's error,
+    never retried."""
     harness: list[str] = []
     for attempt in range(tries):
         try:
             t = timed_run(at)
-            return t, page_errors(at), harness
         except Exception as exc:  # noqa: BLE001 - counted, never raised
             if attempt + 1 < tries and harness_error(exc):
                 harness.append(repr(exc)[:300])
                 continue
             return None, [repr(exc)[:300]], harness
+        try:
+            return t, page_errors(at), harness
+        except Exception as exc:  # noqa: BLE001
+            return t, [repr(exc)[:300]], harness
     raise AssertionError("unreachable")
 
 

@@ -348,44 +348,59 @@ def test_pandas_way_gives_the_same_figures_as_the_query(tiny, extract, query, pa
 
 
 # ---- AppTest's own failures are told apart from the page's
-def _raise_from(filename: str, exc: BaseException):
-    """Raise `exc` from code that says it lives in `filename`, as a real traceback shows it."""
-    code = compile("def boom(exc):\n    raise exc\n", filename, "exec")
+def _raise_from(filename: str, exc: BaseException, name: str = "boom"):
+    """Raise `exc` from a function `name` that says it lives in `filename`, as a real traceback
+    shows it."""
+    code = compile(f"def {name}(exc):\n    raise exc\n", filename, "exec")
     scope: dict = {}
     exec(code, scope)  # noqa: S102 - test helper: a function whose frame names `filename`
-    scope["boom"](exc)
+    scope[name](exc)
 
 
 TREE = "/venv/lib/python3.11/site-packages/streamlit/testing/v1/element_tree.py"
+APP_TEST = "/venv/lib/python3.11/site-packages/streamlit/testing/v1/app_test.py"
 
 
 @pytest.mark.parametrize(
-    ("filename", "exc", "harness"),
+    ("filename", "name", "exc", "harness"),
     [
-        (TREE, KeyError("$$ID-30e1-crime_type"), True),  # AppTest's view of the last run
-        (str(REPO / "pages" / "people.py"), KeyError("staff_group"), False),  # the page's own
-        (  # a run that timed out is slow, not the harness's
-            "/venv/lib/python3.11/site-packages/streamlit/testing/v1/app_test.py",
-            RuntimeError("AppTest script run timed out after 600(s)"),
-            False,
-        ),
+        # AppTest reading its view of the last run, for the widgets' state, before the next run
+        (TREE, "get_widget_states", KeyError("$$ID-30e1-crime_type"), True),
+        (TREE, "format_func", KeyError("$$ID-30e1-crime_type"), False),  # not reading widgets
+        (str(REPO / "pages" / "people.py"), "boom", KeyError("staff_group"), False),  # the page's
+        (APP_TEST, "_run", RuntimeError("AppTest script run timed out after 600(s)"), False),
     ],
 )
-def test_an_error_from_apptests_element_tree_is_the_harness(filename, exc, harness):
+def test_an_error_from_apptests_element_tree_is_the_harness(filename, name, exc, harness):
     with pytest.raises(type(exc)) as info:
-        _raise_from(filename, exc)
+        _raise_from(filename, exc, name)
     assert run.harness_error(info.value) is harness
+
+
+def test_an_error_reading_the_pages_output_after_it_ran_is_not_the_harness():
+    """AppTest also parses a run's output with element_tree.py, after the script ran (`_run` in
+    app_test.py): a failure there is not a visit that never started, so never retried (found in
+    review)."""
+    code = compile("def _run(exc):\n    boom(exc)\n", APP_TEST, "exec")
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - a frame that says it is AppTest's _run
+    scope["boom"] = lambda exc: _raise_from(TREE, exc, "get_widget_states")
+    with pytest.raises(KeyError) as info:
+        scope["_run"](KeyError("$$ID-1-crime_type"))
+    assert run.harness_error(info.value) is False
 
 
 class _Session:
     """Stands in for an AppTest session: its run() raises the errors given, then runs."""
 
+    exception: list = []
+
     def __init__(self, *errors: tuple[str, BaseException]):
-        self.errors, self.runs, self.exception = list(errors), 0, []
+        self.errors, self.runs = list(errors), 0
 
     def run(self):
         if self.errors:
-            _raise_from(*self.errors.pop(0))
+            _raise_from(*self.errors.pop(0), "get_widget_states")
         self.runs += 1
         return self
 
@@ -407,3 +422,12 @@ def test_a_visit_is_run_again_after_the_harness_fails_and_counted_apart():
     at = _Session((str(REPO / "pages" / "people.py"), ValueError("bad figure")))
     t, errs, harness = run.run_visit(at)
     assert (at.runs, t, harness) == (0, None, []) and errs == ["ValueError('bad figure')"]
+
+    class Unreadable(_Session):  # the run went; reading its exceptions failed
+        @property
+        def exception(self):
+            _raise_from(TREE, KeyError("$$ID-1-geography"))
+
+    at = Unreadable()
+    t, errs, harness = run.run_visit(at)
+    assert (at.runs, harness, errs) == (1, [], ["KeyError('$$ID-1-geography')"]) and t >= 0

@@ -397,7 +397,7 @@ BAD_ANSWERS = [
     (_answer(answer="Not met"), "question", "each question once per assessment; A1 already answers "
      "it at disclosure_assessments/disclosure_assessments_2017-18.csv line 2"),
     # One assessment is of one case on one day: A1's other answers must say what its first says
-    (_answer(question=Q2, assessed_date="2018-01-06"), "assessed_date", "the assessed_date of "
+    (_answer(question=Q2, assessed_date="2018-1-6"), "assessed_date", "the assessed_date of "
      "assessment A1 at disclosure_assessments/disclosure_assessments_2017-18.csv line 2: 2018-01-05"),
     (_answer(question=Q3, force_area="Staffordshire"), "force_area", "the force_area of assessment "
      "A1 at disclosure_assessments/disclosure_assessments_2017-18.csv line 2: West Midlands"),
@@ -439,6 +439,27 @@ def test_bad_lines_do_not_load_and_the_good_ones_do(bad):
     s = bad.summary().set_index("extract")
     assert (s.loc["tsj_reviews", "rows_loaded"], s.loc["tsj_reviews", "rows_rejected"]) == (1, 15)
     assert s.loc["disclosure_assessments", "rows_rejected"] == len(BAD_ANSWERS)
+
+
+def test_a_disagreeing_answer_is_named_as_the_file_gives_it_and_its_correction_loads(tmp_path):
+    """The refused answer's value is the file's text (as for every date problem), and a corrected
+    repeat of it loads: a refused line is no first answer to its question (found in review)."""
+    rows = [
+        ("X1", "2018-01-05", "West Midlands", "Burglary", MCU_B, Q1, FULL),
+        ("X1", "2018-1-6", "West Midlands", "Burglary", MCU_B, Q2, PART),  # another day
+        ("X1", "2018-01-05", "West Midlands", "Burglary", MCU_S, Q3, PART),  # another team
+        ("X1", "2018-01-05", "West Midlands", "Burglary", MCU_B, Q2, PART),  # line 3 corrected
+        ("X1", "2018-01-05", "West Midlands", "Burglary", MCU_B, Q3, NOT),  # line 4 corrected
+    ]
+    w = Warehouse(_folder(tmp_path / "d", [GOOD_REVIEW], rows), db_path=None)
+    w.sync()
+    p = w.problems()
+    p = p[p["extract"] == "disclosure_assessments"]
+    assert [(r.line, r.column, r.value) for r in p.itertuples()] == [
+        (3, "assessed_date", "2018-1-6"), (4, "team", MCU_S)]  # fmt: skip
+    got = w.sql("SELECT line, question FROM stg_disclosure_assessments ORDER BY line")
+    assert got.values.tolist() == [[2, Q1], [5, Q2], [6, Q3]]
+    w.close()
 
 
 def test_an_assessment_split_over_two_files_agrees_with_itself_and_a_resync_rechecks_it(tmp_path):

@@ -23,7 +23,7 @@ WITH typed AS (
 ),
 checked AS NOT MATERIALIZED (
     SELECT file, line, _fields, assessment_id, assessed_date, force_area, offence_category, team,
-        question, answer, whole_line,
+        question, answer, whole_line, assessed_raw,
         list_filter([
             CASE WHEN coalesce(assessment_id, '') = '' THEN problem(
                 'assessment_id', assessment_id, 'an assessment id') END,
@@ -59,13 +59,6 @@ valid_lines AS (
     SEMI JOIN repeated r ON r.assessment_id = c.assessment_id
     WHERE c.whole_line AND len(c.problems) = 0
 ),
--- the line that gave each (assessment, question) pair first, where more than one line gives it
-pair_firsts AS (
-    SELECT assessment_id, question, min({'file': file, 'line': line}) AS first_at
-    FROM valid_lines
-    GROUP BY 1, 2
-    HAVING count(*) > 1
-),
 -- each assessment's first line and what it says, where its lines do not all say the same
 case_firsts AS (
     SELECT assessment_id,
@@ -77,6 +70,23 @@ case_firsts AS (
     HAVING count(DISTINCT {'d': assessed_date, 'f': force_area, 'o': offence_category,
                            't': team}) > 1
 ),
+-- the lines that say what their assessment's first line says (all of them, for most)
+agreeing AS (
+    SELECT v.* FROM valid_lines v
+    LEFT JOIN case_firsts a ON a.assessment_id = v.assessment_id
+    WHERE a.first IS NULL
+       OR {'d': v.assessed_date, 'f': v.force_area, 'o': v.offence_category, 't': v.team}
+          = {'d': a.first.assessed_date, 'f': a.first.force_area,
+             'o': a.first.offence_category, 't': a.first.team}
+),
+-- the line that gave each (assessment, question) pair first, where more than one line gives it:
+-- a line refused for disagreeing with its assessment is no first answer, so its correction loads
+pair_firsts AS (
+    SELECT assessment_id, question, min({'file': file, 'line': line}) AS first_at
+    FROM agreeing
+    GROUP BY 1, 2
+    HAVING count(*) > 1
+),
 judged AS (
     SELECT c.*,
         CASE WHEN d.first_at IS NOT NULL AND d.first_at <> {'file': c.file, 'line': c.line}
@@ -86,7 +96,8 @@ judged AS (
         -- the first of the four that differs from the assessment's first line
         CASE WHEN a.first IS NULL THEN NULL
              WHEN c.assessed_date <> a.first.assessed_date THEN {'col': 'assessed_date',
-                 'val': c.assessed_date::VARCHAR, 'first': strftime(a.first.assessed_date, '%Y-%m-%d')}
+                 'val': c.assessed_raw::VARCHAR,
+                 'first': strftime(a.first.assessed_date, '%Y-%m-%d')}
              WHEN c.force_area <> a.first.force_area THEN {'col': 'force_area',
                  'val': c.force_area, 'first': a.first.force_area}
              WHEN c.offence_category <> a.first.offence_category THEN {'col': 'offence_category',
