@@ -590,24 +590,24 @@ def timed_run(at) -> float:
 def harness_error(exc: BaseException) -> bool:
     """Whether an exception `AppTest.run()` raised is AppTest's own, before the page ran: it failed
     to read its view of the last run (`get_widget_states` in streamlit/testing/v1/element_tree.py)
-    to hand the widgets' state to the next one. Sessions in threads of one process share AppTest's globals (`_run`
-    sets `Runtime._instance` for every run), and now and then one reads a widget that another
-    session's run put away (a KeyError on a widget id, seen about once in 40 rounds of ten
-    sessions). A server has one runtime; the page never ran, so nothing of the dashboard's
-    failed. Never a timeout, nor anything raised once the run began (AppTest's `_run` on the
-    stack: its script runner, or the parsing of the page's output, also in element_tree.py)."""
-    frames = [f.filename.replace("\\", "/") for f in traceback.extract_tb(exc.__traceback__)]
-    names = [f.name for f in traceback.extract_tb(exc.__traceback__)]
+    to hand the widgets' state to the next one. Sessions in threads of one process share
+    AppTest's globals (`_run` sets `Runtime._instance` for every run), and now and then one reads
+    a widget that another session's run put away (a KeyError on a widget id, seen about once in
+    40 rounds of ten sessions). A server has one runtime; the page never ran, so nothing of the
+    dashboard's failed. Never a timeout, nor anything raised once the run began (AppTest's `_run`
+    on the stack: its script runner, or the parsing of the page's output, also in
+    element_tree.py)."""
+    frames = [
+        (f.filename.replace("\\", "/"), f.name) for f in traceback.extract_tb(exc.__traceback__)
+    ]
+    tree = "streamlit/testing/v1/element_tree.py"
     began = any(
         (f.endswith("streamlit/testing/v1/app_test.py") and n == "_run")
         or f.endswith("streamlit/testing/v1/local_script_runner.py")
-        for f, n in zip(frames, names)
+        for f, n in frames
     )
-    reading = any(
-        f.endswith("streamlit/testing/v1/element_tree.py") and n == "get_widget_states"
-        for f, n in zip(frames, names)
-    )
-    return reading and frames[-1].endswith("streamlit/testing/v1/element_tree.py") and not began
+    reading = any(f.endswith(tree) and n == "get_widget_states" for f, n in frames)
+    return reading and frames[-1][0].endswith(tree) and not began
 
 
 def run_visit(at, tries: int = 3) -> tuple[float | None, list[str], list[str]]:
@@ -1201,7 +1201,6 @@ def concurrent_queries(wh: Warehouse, page_calls: dict, months, sessions: int, v
     barrier = threading.Barrier(sessions)
     times: list[float] = []
     errors: list[str] = []
-    apptest_failures: list[str] = []  # AppTest's own, before a visit ran (see run_visit)
     lock = threading.Lock()
 
     def session(i: int) -> None:
@@ -1231,9 +1230,6 @@ def concurrent_queries(wh: Warehouse, page_calls: dict, months, sessions: int, v
         "page_runs": len(times),
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
-        # AppTest failed to read its own tree before a visit ran; the visit was run again
-        "apptest_retries": len(apptest_failures),
-        "apptest_retry_samples": sorted(set(apptest_failures))[:3],
         "page_ms": stats(times, 1000),
         "wall_s": round(time.perf_counter() - t0, 2),
     }

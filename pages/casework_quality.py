@@ -30,7 +30,7 @@ LABELS = {
     "on_time_rate": "On time (%)", "team": "Team", "plea_type": "Plea", "review_type": "Review",
     "question": "Question", "answers": "Applicable answers", "fully_met": "Fully met",
     "partially_met": "Partially met", "not_met": "Not met", "not_applicable": "Not applicable",
-    "fully_met_rate": "Fully met (%)",
+    "fully_met_rate": "Fully met (%)", "assessments": "Cases assessed",
 }  # fmt: skip
 TSJ_HOVER = (Hover("due", "Reviews due"), Hover("on_time", "On time"), Hover("late", "Late"),
              Hover("open_overdue", "Open past due"))  # fmt: skip

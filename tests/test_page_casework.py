@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tests import xmr_reference
-from tests.apptest_support import DATA, captions, chart, values
+from tests.apptest_support import DATA, captions, chart, open_table, values
 from tests.apptest_support import metric_values as metrics
 from tests.test_trends import months
 
@@ -107,6 +107,13 @@ def test_default_view(open_page, reviews, answers):
     head, spec = chart(at, "Disclosure questions fully met")
     line = next(t for t in spec["data"] if t.get("mode") == "lines" and t["line"]["width"] == 2)
     assert f"{values(line['y'])[-1]:.1f}%" == fully_met(answers, "2018-03", "2018-03")
+    # Its data table names every column; March's cases assessed counted from the file
+    table = open_table(at, "disclosure-fully-met-by-month")
+    assert {"Month", "Cases assessed", "Applicable answers", "Fully met (%)"} <= set(table.columns)
+    assert "assessments" not in table.columns
+    march = answers[answers["month"] == "2018-03"]
+    got = table.loc[table["Month"].astype(str).str.startswith("2018-03"), "Cases assessed"]
+    assert got.tolist() == [march["assessment_id"].nunique()]
     # Bars by team: Magistrates' Court Unit Birmingham is lowest (the sample's story), at its rate.
     year_reviews = reviews[in_months(reviews["due_date"], "2017-04", "2018-03")]
     by_team = {team: on_time(g, "2017-04", "2018-03") for team, g in year_reviews.groupby("team")}
