@@ -373,3 +373,5 @@ def test_limits_shown_at_a_bound_stay_floats():
     shown = spc.xmr(months, [90.0, 100.0] * 6, better="higher", shown_within=(0, 100))
     assert str(shown.points["upper"].dtype) == "float64"
     assert str(shown.points["near_upper"].dtype) == "float64"
+    # mean 95, moving ranges 10: the upper limit 95 + 2.66 x 10 = 121.6, shown at the bound 100
+    assert shown.points["upper"].tolist() == [100.0] * 12
