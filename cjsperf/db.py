@@ -289,13 +289,54 @@ class JoinedRecords:
     path: Path
     physical: list[int]  # line n of the copy is physical line physical[n - 1] of the file
     skipped: list[int]  # physical lines where no record starts (continuations, blank lines)
-    breaks: list[tuple[int, int, int, str]]  # first line, last line, field index, value
+    # first line, last line, field index, value, what was expected: the records rejected whole
+    breaks: list[tuple[int, int, int, str, str]]
+
+
+BROKEN_RECORD = (
+    "a value on one line: this quoted field holds a line break (the record runs from line {} "
+    "to line {}; a quote left open joins lines)"
+)
+OPEN_QUOTE = (
+    "a quote that closes on the same line: a quote opens this field and is not closed on its "
+    "line, which would join the lines after it to this one (they are read on their own)"
+)
+
+
+def _open_quote(line: str) -> tuple[int, int] | None:
+    """Where a quote opens a field of `line` (one physical line) and is not closed before the
+    line ends: (the field's index, the quote's position); None when every quote closes."""
+    field, quoted, at_start, i, opened = 0, False, True, 0, 0
+    body = line.rstrip("\r\n")
+    while i < len(body):
+        c = body[i]
+        if quoted:
+            if c == '"':
+                if body[i + 1 : i + 2] == '"':
+                    i += 1  # an escaped quote
+                else:
+                    quoted = False
+        elif c == '"' and at_start:
+            quoted, opened = True, i
+        elif c == ",":
+            field += 1
+            at_start = True
+            i += 1
+            continue
+        at_start = False
+        i += 1
+    return (field, opened) if quoted else None
 
 
 def join_broken_records(path: Path, out: Path) -> JoinedRecords:
     """Write `out`, a plain copy of `path` (.csv or .csv.gz) in which every record that spans
     several physical lines (a line break inside a quoted field) is joined onto its first line,
-    each break replaced by LINE_BREAK_MARK. Bytes are kept as they are (surrogateescape)."""
+    each break replaced by LINE_BREAK_MARK. Bytes are kept as they are (surrogateescape).
+
+    Unless the quote was left open by mistake: when the record so joined has not the header's
+    number of fields, or swallows a line that is a whole record on its own, the quote is taken to
+    be a typo on its first line. That line is written without its quotes (it is rejected, its
+    value kept as the file gives it) and the lines after it are read on their own."""
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as fh:
         text = fh.read().decode("utf-8", errors="surrogateescape")
@@ -303,27 +344,75 @@ def join_broken_records(path: Path, out: Path) -> JoinedRecords:
     if lines and lines[-1] == "":
         lines.pop()
     physical, skipped, breaks, pieces = [], [], [], []
-    reader = csv.reader(iter(lines), strict=False)
-    start = 1
-    for record in reader:
-        end = reader.line_num
-        physical.append(start)
-        if end > start:
-            part = lines[start - 1 : end]
-            body = "".join(p.rstrip("\r\n") + LINE_BREAK_MARK for p in part[:-1]) + part[-1]
-            pieces.append(body)
-            skipped += range(start + 1, end + 1)
-            for i, v in enumerate(record):
-                if "\n" in v or "\r" in v:
-                    value = v.replace("\r\n", "\n").encode("utf-8", "surrogateescape")
-                    breaks.append((start, end, i, value.decode("utf-8", "replace")))
-        else:
-            pieces.append(lines[start - 1])
-            if not record:
-                skipped.append(start)  # a blank line: the CSV reader skips it
-        start = end + 1
+    width: int | None = None  # the header's number of fields
+
+    def whole_record(line: str) -> bool:
+        fields = next(csv.reader([line.rstrip("\r\n")], strict=False), [])
+        return len(fields) == width and _open_quote(line) is None
+
+    first = 0  # index in `lines` where the reader starts (again, after a quote left open)
+    while first < len(lines):
+        reader = csv.reader(iter(lines[first:]), strict=False)
+        start = first + 1
+        again = None
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # a field longer than the reader takes: a quote left open
+                if start > len(lines) or _open_quote(lines[start - 1]) is None:
+                    raise
+                record, end = [], len(lines)
+            else:
+                end = first + reader.line_num
+            if width is None:
+                width = len(record)
+            opened = _open_quote(lines[start - 1]) if end > start else None
+            if opened is not None and (
+                len(record) != width or any(whole_record(x) for x in lines[start : end - 1])
+            ):
+                index, at = opened
+                physical.append(start)
+                line = lines[start - 1]
+                ending = line[len(line.rstrip("\r\n")) :]
+                pieces.append(line.rstrip("\r\n").replace('"', "") + ending)
+                value = line.rstrip("\r\n")[at:].encode("utf-8", "surrogateescape")
+                breaks.append((start, start, index, value.decode("utf-8", "replace"), OPEN_QUOTE))
+                again = start  # the next line is read on its own
+                break
+            physical.append(start)
+            if end > start:
+                part = lines[start - 1 : end]
+                body = "".join(p.rstrip("\r\n") + LINE_BREAK_MARK for p in part[:-1]) + part[-1]
+                pieces.append(body)
+                skipped += range(start + 1, end + 1)
+                for i, v in enumerate(record):
+                    if "\n" in v or "\r" in v:
+                        value = v.replace("\r\n", "\n").encode("utf-8", "surrogateescape")
+                        breaks.append(
+                            (
+                                start,
+                                end,
+                                i,
+                                value.decode("utf-8", "replace"),
+                                BROKEN_RECORD.format(start, end),
+                            )
+                        )
+            else:
+                pieces.append(lines[start - 1])
+                if not record:
+                    skipped.append(start)  # a blank line: the CSV reader skips it
+            start = end + 1
+        if again is None:
+            break
+        first = again
     out.write_bytes("".join(pieces).encode("utf-8", errors="surrogateescape"))
     return JoinedRecords(out, physical, skipped, breaks)
+
+
+class _JoinedLines(Exception):
+    """The text layer read lines joined by a quote: read the file again, one record a line."""
 
 
 class Warehouse:
@@ -1224,12 +1313,28 @@ class Warehouse:
             source = path
             try:
                 rejects = attempt(path)
-            except duckdb.Error as exc:
-                if "quoted new lines" not in str(exc):
+                # A quote the reader found open at a line's end: the lines up to its closing
+                # quote (or the end of the file) were read as one record.
+                (joins,) = con.execute(
+                    f"SELECT count(*) FROM {table} WHERE file = ? AND ("
+                    + " OR ".join(
+                        f'contains("{c}", chr(10)) OR contains("{c}", chr(13))' for c in contract
+                    )
+                    + ")",
+                    [rel],
+                ).fetchall()[0]
+                if joins:
+                    raise _JoinedLines
+            except (duckdb.Error, _JoinedLines) as exc:
+                if not isinstance(exc, _JoinedLines) and not any(
+                    m in str(exc) for m in ("quoted new lines", "field larger than field limit")
+                ):
                     raise
                 # A quoted field holds a line break, which DuckDB's parallel reader refuses for
-                # the whole file. Read a copy where each such record is one line, then give every
-                # row its physical line and reject the broken records (staging, from raw_breaks).
+                # the whole file (and a quote left open makes a field too long to read). Read a
+                # copy where each such record is one line, and each quote left open by mistake
+                # closed, then give every row its physical line and reject the broken records
+                # (staging, from raw_breaks).
                 con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
                 joined = join_broken_records(path, Path(tmp) / "joined.csv")
                 source = joined.path
@@ -1298,7 +1403,7 @@ class Warehouse:
         record in raw_breaks (staging rejects it there)."""
         names = {_raw_name(extract, i): c.name for i, c in enumerate(extract.columns)}
         rows = []
-        for line, end, index, value in joined.breaks:
+        for line, _end, index, value, expected in joined.breaks:
             raw = mapping[index] if index < len(mapping) else None
             column = (names[raw] or "(first column)") if raw else f"column {index + 1}"
             if raw:
@@ -1314,9 +1419,7 @@ class Warehouse:
                     line,
                     column,
                     value[:200],
-                    "a value on one line: this quoted field holds a line break "
-                    f"(the record runs from line {line} to line {end}; "
-                    "a quote left open joins lines)",
+                    expected,
                 )
             )
         con.executemany("INSERT INTO raw_breaks VALUES (?, ?, ?, ?, ?, ?)", rows)

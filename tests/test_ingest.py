@@ -309,6 +309,67 @@ LINE_BREAK_CASES = [
 ]
 
 
+# A quote opened in a field and never closed on its line (a typo): the reader would run the field on
+# over the next lines until some later quote, or to the end of the file, and those lines would be
+# lost. The line is rejected on its own, naming the field and the quote; the lines after it load
+# with their own line numbers.
+OPEN_T5 = 'T5,RASSO,"Case review,Robbery,2017-11-02,2017-11-09,'
+OPEN_T7 = "T7,RASSO,Correspondence,Sexual Offences,2017-11-03,2017-11-10,2017-11-04"
+OPEN_T8 = "T8,RASSO,Case review,Burglary,2017-11-06,2017-11-13,2017-11-07"
+STRAY_T9 = 'T9,RASSO,Corr"espondence,Robbery,2017-11-07,2017-11-14,'  # a quote closing T5's
+
+
+def _open_quote_case(id_, rel, lines, good_lines, n_problems=1, newline="\n", gz=False):
+    writer = write_gz if gz else write
+    return Case(
+        id_,
+        lambda d: writer(d, rel, lines, newline),
+        "error",
+        rel,
+        3,
+        "task_type",
+        '"Case review,Robbery,2017-11-02,2017-11-09,',
+        "a quote that closes on the same line",
+        added={"tasks": set(good_lines)},
+        verify=_line_break_verify(rel, good_lines),
+        n_problems=n_problems,
+    )
+
+
+OPEN_QUOTE_CASES = [
+    _open_quote_case(
+        "quote left open to the end of the file (plain csv)",
+        "tasks/tasks_2017_11.csv",
+        [TASKS_HEADER, T4, OPEN_T5, T6, OPEN_T7, OPEN_T8],
+        {"T4": 2, "T6": 4, "T7": 5, "T8": 6},
+    ),
+    _open_quote_case(
+        "quote left open to the end of the file (csv.gz, CRLF)",
+        "tasks/tasks_2017_11.csv.gz",
+        [TASKS_HEADER, T4, OPEN_T5, T6, OPEN_T7, OPEN_T8],
+        {"T4": 2, "T6": 4, "T7": 5, "T8": 6},
+        newline="\r\n",
+        gz=True,
+    ),
+    _open_quote_case(
+        "quote left open until a stray quote lines later (csv.gz)",
+        "tasks/tasks_2017_11.csv.gz",
+        [TASKS_HEADER, T4, OPEN_T5, T6, OPEN_T7, STRAY_T9, OPEN_T8],
+        {"T4": 2, "T6": 4, "T7": 5, "T8": 7},
+        n_problems=2,  # and line 6's task type, Corr"espondence
+        gz=True,
+    ),
+    # 2,000 lines after it, 150 KB: more than a CSV reader takes into one field (128 KB)
+    _open_quote_case(
+        "quote left open in a long file (csv.gz)",
+        "tasks/tasks_2017_11.csv.gz",
+        [TASKS_HEADER, T4, OPEN_T5, *(OPEN_T8.replace("T8", f"L{n}") for n in range(2000))],
+        {"T4": 2, **{f"L{n}": n + 4 for n in range(2000)}},
+        gz=True,
+    ),
+]
+
+
 def _corrected_repeat_case(id_, rel, lines, line, column, value, reason, added, key_sql, want):
     """The first line with an id (or key) has a bad value; a later line corrects it."""
 
@@ -885,6 +946,7 @@ CASES = [
         "inside a folder named for the year",
     ),
     *LINE_BREAK_CASES,
+    *OPEN_QUOTE_CASES,
     *CORRECTED_REPEATS,
     *DATE_CASES,
 ]
