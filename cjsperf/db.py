@@ -1352,14 +1352,28 @@ class Warehouse:
         table = f"raw_{extract.name}"
         encoding = "utf-8"
         if any(r[2] == "INVALID ENCODING" for r in rejects):
-            # Most often an Excel export in Windows-1252: decode it as that (a £ is byte A3, a
-            # curly quote 92) into a UTF-8 copy with the same lines, and read the copy.
+            # Most often an Excel export in Windows-1252: decode the lines that are not UTF-8 as
+            # that (a £ is byte A3, a curly quote 92), and the others as UTF-8, into a UTF-8 copy
+            # with the same lines, and read the copy. (A line break is byte 0A in both.)
             con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
             first_bad = min(r[0] for r in rejects if r[2] == "INVALID ENCODING")
-            encoding = "windows-1252"
             opener = gzip.open if source.name.endswith(".gz") else open
             with opener(source, "rb") as fh:
-                text = fh.read().decode("cp1252", errors="replace")
+                data = fh.read()
+            decoded, utf8_lines, cp1252_lines = [], 0, 0
+            for raw in re.split(rb"(?<=\n)", data):
+                try:
+                    decoded.append(raw.decode("utf-8"))
+                    utf8_lines += not raw.isascii()
+                except UnicodeDecodeError:
+                    decoded.append(raw.decode("cp1252", errors="replace"))
+                    cp1252_lines += 1
+            text = "".join(decoded)
+            encoding = (
+                f"utf-8, windows-1252 on {cp1252_lines} line{'s' if cp1252_lines > 1 else ''}"
+                if utf8_lines
+                else "windows-1252"
+            )
             with tempfile.TemporaryDirectory() as tmp:
                 copy = Path(tmp) / "utf8.csv"
                 copy.write_text(text, encoding="utf-8", newline="")
@@ -1372,8 +1386,14 @@ class Warehouse:
                     first_bad,
                     None,
                     "bytes that are not UTF-8 (first at this line)",
-                    "UTF-8 text; read as Windows-1252 (an Excel export), so £ and accents load: "
-                    "check them, or save as CSV UTF-8",
+                    (
+                        "UTF-8 text; read as Windows-1252 (an Excel export), so £ and accents "
+                        "load: check them, or save as CSV UTF-8"
+                        if not utf8_lines
+                        else f"UTF-8 text; {cp1252_lines} line{'s' if cp1252_lines > 1 else ''} "
+                        "read as Windows-1252 (an Excel export), the rest as UTF-8, so £ and "
+                        "accents load: check them, or save as CSV UTF-8"
+                    ),
                     "warning",
                 )
             )

@@ -192,6 +192,21 @@ def _cp1252_verify(wh):
     assert "P6–€" in ids
 
 
+def _mixed_encoding_verify(wh):
+    # Only the line that is not UTF-8 is read as Windows-1252: the UTF-8 lines keep their £ and é.
+    amounts = wh.sql("SELECT payment_id, amount_gbp FROM stg_agent_spend")
+    got = dict(zip(amounts.payment_id, amounts.amount_gbp, strict=True))
+    assert (got["P5é"], got["P6"], got["P7"]) == (
+        Decimal("150.00"),
+        Decimal("154.50"),
+        Decimal("173.00"),
+    )
+    enc = wh.sql(
+        "SELECT encoding FROM load_files WHERE file = 'agent_spend/agent_spend_2017_11.csv'"
+    )
+    assert list(enc.encoding) == ["utf-8, windows-1252 on 1 line"]
+
+
 def _same_month_verify(wh):
     # 2016-01 loaded once, from the first file in path order ('P' sorts before 'p').
     files = wh.sql("SELECT DISTINCT file FROM stg_case_outcomes WHERE month = DATE '2016-01-01'")
@@ -585,6 +600,32 @@ CASES = [
         "UTF-8 text",
         added={"agent_spend": {"P4", "P5", "P6–€"}},
         verify=_cp1252_verify,
+    ),
+    Case(
+        "one Windows-1252 line in a UTF-8 file",
+        lambda d: (d / "agent_spend/agent_spend_2017_11.csv").write_bytes(
+            b"".join(
+                line + b"\n"
+                for line in [
+                    SPEND_HEADER.encode(),
+                    P4.encode(),
+                    "P5é,2017-11-02,Coventry Magistrates' Court,West Midlands,"
+                    "Agent session fee,,1,£150.00".encode(),
+                    "P6,2017-11-03,Coventry Magistrates' Court,West Midlands,"
+                    "Agent session fee,,1,£154.50".encode("cp1252"),
+                    "P7,2017-11-06,Coventry Magistrates' Court,West Midlands,"
+                    "Agent session fee,,1,£173.00".encode(),
+                ]
+            )
+        ),
+        "warning",
+        "agent_spend/agent_spend_2017_11.csv",
+        4,
+        None,
+        "bytes that are not UTF-8 (first at this line)",
+        "UTF-8 text",
+        added={"agent_spend": {"P4", "P5é", "P6", "P7"}},
+        verify=_mixed_encoding_verify,
     ),
     Case(
         "non-numeric count in a case outcomes file",
