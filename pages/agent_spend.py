@@ -99,7 +99,7 @@ trend(share_t, key="agent-share-by-month", y_title="Agent share", extract="court
 courts = ui.query("agent_spend_by_court", area=area, crime_type=category, start=f.start, end=f.end)
 for kind, what, measure, hover in (
     ("Agent session fee", "agent fees", "Agent session fees by magistrates' court (£), all crime",
-     (Hover("sessions", "Sessions"), Hover("cost_per_session", "Per session (£)", ",.2f"))),
+     (Hover("agent_sessions", "Agent sessions"), Hover("cost_per_session", "Per session (£)", ",.2f"))),
     ("External counsel fee", "counsel fees",
      f"External counsel fees by Crown Court centre (£), {category.lower()}",
      (Hover("payments", "Payments"),)),
@@ -108,7 +108,7 @@ for kind, what, measure, hover in (
     if kind == "Agent session fee":
         ui.no_crime_type_note(f, "Agent session fees")
     else:
-        rows = rows.drop(columns=["sessions", "cost_per_session"], errors="ignore")
+        rows = rows.drop(columns=["agent_sessions", "cost_per_session"], errors="ignore")
         if category != "All crime":
             st.caption(
                 f":material/info: Counsel fees are recorded by offence category: {category} only here."

@@ -93,6 +93,19 @@ def test_default_view_headline_figures(default_page, spend, sessions):
     assert got["Total spend"][1] == f"{change:+.1f}%"
 
 
+def test_agent_fees_by_court_table_counts_the_agent_sessions_paid(open_page, spend):
+    """The by-court table's session count is the agent sessions the fees paid for, labelled so
+    (not "Sessions listed", which is every session the court listed, on Court sessions)."""
+    at = open_page()
+    table = open_table(at, "agent-fees-by-court")
+    fy = between(spend, *FY)
+    paid = fy[fy["spend_type"] == "Agent session fee"].assign(n=lambda d: d["sessions"].astype(int))
+    want = paid.groupby("court_centre")["n"].sum().to_dict()
+    assert "Sessions listed" not in table.columns
+    assert dict(zip(table["Court centre"], table["Agent sessions"], strict=True)) == want
+    assert sum(want.values()) == paid["n"].sum()
+
+
 def test_a_chart_table_runs_only_when_opened(open_page):
     """Each chart's data table and downloads are made and sent only while its expander is open
     (issue 11: a closed table costs a rerun nothing): none at first; the spend chart's table, once

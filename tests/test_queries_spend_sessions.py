@@ -165,7 +165,7 @@ def test_spend_by_court_all_crime(wh):
         (COUNSEL, WORCS_CC, 2000.0, 1),  # P7
     ]
     bham = df[df.court_centre == BHAM_MC].iloc[0]
-    assert (bham["sessions"], bham["cost_per_session"], bham["force_area"]) == (3, 153.33, WM)
+    assert (bham["agent_sessions"], bham["cost_per_session"], bham["force_area"]) == (3, 153.33, WM)
     assert df[df.spend_type == COUNSEL]["cost_per_session"].isna().all()
 
 
