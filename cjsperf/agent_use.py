@@ -67,8 +67,22 @@ def by_prosecutor_headline(df: pd.DataFrame, category: str, suffix: str = "") ->
     )
     if ranked.empty:
         return f"Every one had fewer than {FEW_CASES} sessions: no ranking"
+    if not df["agent_sessions"].sum():
+        return f"All {int(df['sessions'].sum()):,} sessions were prosecuted in-house"
     top = ranked.iloc[0]
     return f"{top[category]}{suffix} used agents most, {fmt_value(top['agent_share'], '%')}"
+
+
+def no_agents_note(t, sessions: str) -> str | None:
+    """What to say instead of an agent share chart whose months (trend `t`) hold sessions but not
+    one covered by an agent (the Crown Court: agents cover magistrates' courts); None otherwise."""
+    df = t.data
+    if len(df) and df["sessions"].sum() and not df["agent_sessions"].sum():
+        return (
+            f"No {sessions.lower()} were covered by an agent in the {len(df)} months shown: "
+            "no agent share to chart."
+        )
+    return None
 
 
 def by_prosecutor_figure(

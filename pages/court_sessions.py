@@ -60,7 +60,8 @@ if not now.get("sessions"):
 tiles = agent_use.session_kpis(now, before, share_m)
 covered = before.get("months") == kpis.period_months(f.start, f.end)
 kpis.show(tiles, prev if covered else None)
-ui.status_line(trends)
+no_agents = agent_use.no_agents_note(trends[1], sessions)
+ui.status_line(trends[:1] if no_agents else trends)
 
 # ---- Sessions listed and agent share by month: statistical process control
 hover = (Hover("in_house_sessions", "In-house"), Hover("agent_sessions", "Agent"),
@@ -71,8 +72,11 @@ trend = partial(ui.show_trend, f=f, source=ui.SAMPLE_SOURCE, synthetic=True, hov
 trend(trends[0], key="sessions-by-month", y_title="Sessions",
       measure_text=f"{sessions} listed by month")  # fmt: skip
 notes = [] if magistrates else ["The agent share target is for magistrates' courts."]
-trend(trends[1], key="agent-share-of-sessions", y_title="Agent share", notes=notes,
-      measure_text=f"{sessions} covered by agents (%), by month")  # fmt: skip
+if no_agents:
+    st.caption(f":material/info: {no_agents}")
+else:
+    trend(trends[1], key="agent-share-of-sessions", y_title="Agent share", notes=notes,
+          measure_text=f"{sessions} covered by agents (%), by month")  # fmt: skip
 
 # ---- By court centre and by list type: where and for what agents are used
 for query, category, suffix, what in (

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests import xmr_reference
-from tests.apptest_support import DATA, captions, chart, metrics, values
+from tests.apptest_support import DATA, captions, chart, charts, metrics, values
 
 PAGE = "pages/court_sessions.py"
 FY = ("2017-04", "2018-03")  # the default period: the latest 12 months of the sample
@@ -118,11 +118,23 @@ def test_crown_court_sessions(open_page, sessions):
     at = open_page(compare="")
     at.radio(key="sessions_court_type").set_value("Crown Court").run()
     assert not at.exception
-    crown = between(sessions[sessions["court_type"] == "Crown Court"], *FY)
-    assert metrics(at)["Sessions listed"][0] == f"{len(crown):,}"
-    # The agent share target is for magistrates' sessions: no target for the Crown Court.
-    assert "The agent share target is for magistrates' courts." in captions(at)
-    head, _ = chart(at, "Agent share of crown court sessions")
+    crown = sessions[sessions["court_type"] == "Crown Court"]
+    now = between(crown, *FY)
+    assert metrics(at)["Sessions listed"][0] == f"{len(now):,}"
+    # No Crown Court session of the sample was prosecuted by an agent (counted in the files): the
+    # page says so, and neither charts an agent share of 0.0% in "its usual range (0.0%–0.0%)"
+    # nor ranks court centres or lists by it ("Birmingham Crown Court used agents most, 0.0%").
+    assert agents(crown) == 0
+    shown = between(crown, "2016-04", "2018-03")  # the 24 months to the period's end
+    assert shown["month"].nunique() == 24
+    assert (
+        "No crown court sessions were covered by an agent in the 24 months shown: "
+        "no agent share to chart."
+    ) in captions(at)
+    assert not [h for h in charts(at) if "Agent share" in h]
+    assert "Agent share" not in " ".join(el.value for el in at.html)  # the status line
+    assert "used agents most" not in " ".join(charts(at))
+    assert f"All {len(now):,} sessions were prosecuted in-house" in charts(at)
     assert "Against target" not in captions(at)
     assert "Comparisons with National" not in captions(at)
 
