@@ -654,9 +654,12 @@ def chart_block(
     column_labels: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     extract: str | None = None,
+    chosen: Filters | None = None,
 ) -> None:
     """A chart with its text alternative (the data table, one click away) and the downloads of
     exactly the frame it was drawn from, as CSV and as an accessible Excel workbook.
+    `chosen`: the filters as chosen, for the workbook's cover, where the chart shows other months
+    than they do (`f`: an SPC chart's 24 months or more, for its coverage and file names).
 
     `extract` names the extract the chart's figures come from: when it lacks months of the
     chosen period, the months it covers are said under the figure's subtitle, under the chart and
@@ -738,7 +741,7 @@ def chart_block(
             icon=":material/download:",
         )
         workbook = dict(
-            title=title, subtitle=subtitle, source=source, filters=export_filters(f),
+            title=title, subtitle=subtitle, source=source, filters=export_filters(chosen or f),
             definitions=definitions, synthetic=synthetic, column_labels=labels,
             notes=tuple(notes), as_at=as_at, produced=produced,
         )  # fmt: skip
@@ -794,7 +797,7 @@ def trend_block(
         fig, t.table() if table is None else table, key=key, title=t.headline, subtitle=subtitle,
         f=shown, source=source, synthetic=synthetic,
         definitions=(*definitions, t.measure.definition, *spc_defs), column_labels=labels,
-        notes=(*extra, *notes), extract=extract,
+        notes=(*extra, *notes), extract=extract, chosen=f,
     )  # fmt: skip
 
 

@@ -226,3 +226,31 @@ def test_a_period_before_the_extract_says_so_plainly(open_page):
     at = open_page(start="2014-01", end="2014-03")
     assert [i.value for i in at.info if "No agent or counsel payments" in i.value]
     assert not at.get("plotly_chart") and not at.metric
+
+
+def test_a_trend_workbook_states_the_period_chosen(open_page, monkeypatch):
+    """A trend's workbook covers the 24 months its chart shows, and its cover gives the filters as
+    chosen: the period FY 2017-18, not the 24 months (its subtitle says why it shows more)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    from cjsperf import downloads
+
+    made = {}
+    real_button, real_excel = DeltaGenerator.download_button, downloads.excel_bytes
+
+    def button(self, label, data, *args, **kwargs):
+        if label == "Download Excel" and callable(data):
+            data()  # as when it is clicked
+        return real_button(self, label, data, *args, **kwargs)
+
+    def keep(data, **kwargs):
+        made.update(kwargs)
+        return real_excel(data, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", button)
+    monkeypatch.setattr(downloads, "excel_bytes", keep)
+    at = open_page()
+    table = open_table(at, "spend-by-month")
+    assert list(table["Month"].iloc[[0, -1]]) == ["2016-04", "2018-03"]
+    assert made["filters"]["Period"] == "FY 2017-18 (Apr 2017 to Mar 2018)"
+    assert "period chosen: FY 2017-18" in made["subtitle"]
