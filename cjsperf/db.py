@@ -411,6 +411,12 @@ def join_broken_records(path: Path, out: Path) -> JoinedRecords:
     return JoinedRecords(out, physical, skipped, breaks)
 
 
+MISSING_FORCE = (
+    "a line for every police force area in data/reference/force_areas.csv: this force has none, "
+    "so the month's Area and National totals lack it"
+)
+
+
 class _JoinedLines(Exception):
     """The text layer read lines joined by a quote: read the file again, one record a line."""
 
@@ -1850,9 +1856,37 @@ class Warehouse:
         text layer; drop what this sync left in _scratch."""
         try:
             self._stage_extract(extract)
+            if extract is CASE_OUTCOMES:
+                self._missing_forces()
         finally:
             for key in [k for k in self._typed if k[0] == extract.name]:
                 self._drop_scratch(self._typed.pop(key))
+
+    def _missing_forces(self) -> None:
+        """A warning for each police force with no line at all in a loaded case outcomes file
+        that has fewer force lines than there are forces: nothing is rejected, but the month's
+        Area and National totals lack that force. (A force whose line is there but refused, or
+        misspelt, is an error of that line already.)"""
+        con = self.con
+        con.execute(
+            "DELETE FROM file_problems WHERE extract = $e AND expected = $why",
+            {"e": CASE_OUTCOMES.name, "why": MISSING_FORCE},
+        )
+        con.execute(
+            f"""INSERT INTO file_problems
+            SELECT $e, f.file, NULL, '(first column)', r.force_area, $why, 'warning'
+            FROM load_files f CROSS JOIN ref_force_areas r
+            WHERE f.extract = $e AND f.status = 'loaded'
+              AND NOT EXISTS (SELECT 1 FROM raw_{CASE_OUTCOMES.name} x
+                              WHERE x.file = f.file AND trim(x.c0) = r.force_area)
+              -- fewer force lines than forces: a line whose force is misspelt is an error of
+              -- its own, which names it
+              AND (SELECT count(*) FROM raw_{CASE_OUTCOMES.name} x
+                   WHERE x.file = f.file AND trim(x.c0) <> 'National')
+                  < (SELECT count(*) FROM ref_force_areas)
+            ORDER BY f.file, r.force_area""",
+            {"e": CASE_OUTCOMES.name, "why": MISSING_FORCE},
+        )
 
     def _stage_extract(self, extract: Extract) -> None:
         con = self.con

@@ -181,7 +181,8 @@ else:
             + ", ".join(
                 f"{month_label(m)} ({n})" for m, n in zip(short["month"], short["force_rows"])
             )
-            + ": totals for those months are incomplete."
+            + ": totals for those months are incomplete; the problems below name the forces "
+            "missing or refused."
         )
 
 # ---- Rejected rows and warnings

@@ -106,6 +106,15 @@ def loaded_keys(wh: Warehouse) -> dict[str, set]:
     }
 
 
+def drop_area(root: Path, rel: str, area: str) -> None:
+    """Take one force's line out of a real case outcomes file, keeping its CRLF lines."""
+    path = root / rel
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(r for r in rows if r[0] != area)
+    path.write_text(out.getvalue(), encoding="utf-8", newline="")
+
+
 def edit_cell(root: Path, rel: str, area: str, column: str, value: str) -> None:
     """Change one cell of a real case outcomes file, keeping its CRLF lines and quoting."""
     path = root / rel
@@ -963,6 +972,19 @@ CASES = [
         added={"tasks": {"T4", "T6"}},
         verify=_physical_lines_verify,
         n_problems=3,  # and line 4's empty task id, and line 5's due date
+    ),
+    # A police force with no line at all: nothing is rejected, but the month's Area and National
+    # totals lack it, so the file says so (and `check` prints it), naming the force.
+    Case(
+        "a force's line missing from a case outcomes file",
+        lambda d: drop_area(d, CO_MAR, "Warwickshire"),
+        "warning",
+        CO_MAR,
+        None,
+        "(first column)",
+        "Warwickshire",
+        "a line for every police force area in data/reference/force_areas.csv",
+        gone={"case_outcomes": {("2018-03", "Warwickshire")}},
     ),
     Case(
         "case outcomes file name gives no month",

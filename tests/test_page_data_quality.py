@@ -265,3 +265,26 @@ def test_problem_filters_and_csv_is_exactly_the_table(broken_app, monkeypatch):
     csv_sent = [b for b in sent if b.startswith(b"Severity,")][-1]
     assert pd.read_csv(io.BytesIO(csv_sent))["Line"].tolist() == [TASK_LINE]
     assert pd.read_csv(io.BytesIO(csv_sent)).columns.tolist() == shown.columns.tolist()
+
+
+def test_a_force_missing_from_a_month_is_named(tmp_path, run_page):
+    """A police force with no line in a month's file: the page says the month is short of forces
+    and the problems name the file and the force (a warning: the other forces load)."""
+    root = tmp_path / "data"
+    shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(DATA / "case_outcomes", root / "case_outcomes")
+    rel = "case_outcomes/2017/Principal_Offence_Category_Oct.csv"
+    rows = list(csv.reader((root / rel).open(newline="")))
+    forces = pd.read_csv(DATA / "reference" / "force_areas.csv", dtype=str)["force_area"]
+    assert sum(r[0] in set(forces) for r in rows) == len(forces) == 42
+    with (root / rel).open("w", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(r for r in rows if r[0] != "Warwickshire")
+    (tmp_path / "db").mkdir()
+    with run_page(root, tmp_path / "db", "pages/data_quality.py") as at:
+        assert not at.exception
+        text = all_text(at)
+        assert "Fewer than 42 police force areas loaded in Oct 2017 (41)" in text
+        assert "the problems below name the forces" in text
+        problems = frame_with(at, "Raw record")
+        got = problems[["Severity", "File", "Column", "Value found"]].values.tolist()
+        assert got == [["warning", rel, "(first column)", "Warwickshire"]]
