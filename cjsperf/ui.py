@@ -28,7 +28,7 @@ from plotly.basedatatypes import BaseFigure
 from cjsperf import charts, downloads
 from cjsperf.db import Warehouse, WarehouseUnavailable
 from cjsperf.extracts import EXTRACTS, HOME_AREA
-from cjsperf.filters import Filters, Options, coverage_note, render_sidebar
+from cjsperf.filters import Filters, Options, coverage_note, month_runs, render_sidebar
 from cjsperf.filters import month_label as filters_month_label
 from cjsperf.headlines import literal
 from cjsperf.queries import QueryError, load_query
@@ -574,6 +574,24 @@ def empty_note(f: Filters, what: str) -> None:
     st.info(  # recorded for the meeting pack while one is built
         f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}. "
         "Choose a wider period or another crime type."
+    )
+
+
+def unpublished(f: Filters, extract: str = "case_outcomes") -> str:
+    """The chosen period's months as runs ('Apr–Jun 2017') when `extract` holds none of them
+    (CPS did not publish them), else '': a chart of the period's own figures has nothing to draw,
+    and 'no cases' would not be true."""
+    loaded = set(months_loaded(extract))
+    return "" if any(m in loaded for m in f.months) else ", ".join(month_runs(list(f.months)))
+
+
+def unpublished_note(what: str, months: str) -> None:
+    """Said in place of a chart of CPS figures (`what`: 'Conviction rates by area') when CPS
+    published none of the period's months (`unpublished`)."""
+    st.info(  # recorded for the meeting pack while one is built
+        f"{what}: not published for {months}. CPS published no case outcomes for these months, "
+        "so there are no figures to show. Choose a period with published months.",
+        icon=":material/event_busy:",
     )
 
 

@@ -88,6 +88,9 @@ elif all_crime:
     definition = "the 12 offence categories; administratively finalised cases left out"
 else:
     definition = "a single offence category cannot include administratively finalised cases"
+# The period's months when CPS published none of them: its charts of CPS figures say so.
+gone = ui.unpublished(f)
+own_gone = "" if flagged else gone  # the trend and the chart by area: a flag's are the sample's
 
 
 def caution(cases: pd.Series) -> pd.Series:
@@ -119,14 +122,19 @@ for area in areas:  # the period's months of the rows the SPC chart and its comp
         frames.append(df.assign(area=area))
     else:
         no_data.append(area)
-trend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-if trend.empty or not (trend["convictions"] + trend["unsuccessful"]).sum():
-    ui.empty_note(f, "finalised cases")
-    st.stop()
-trend["cases"] = trend["convictions"] + trend["unsuccessful"]
 counts = ["convictions", "unsuccessful", *(["admin_finalised"] if all_crime else []), "cases"]
 rates = ["headline_rate", "conviction_rate"] if all_crime else ["conviction_rate"]
-trend = trend[["month", "area", *counts, *rates, "forces_expected", "forces_included", "missing"]]
+columns = ["month", "area", *counts, *rates, "forces_expected", "forces_included", "missing"]
+trend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+# Not published: the SPC chart still draws the months before that CPS did publish.
+if not (trend["convictions"] + trend["unsuccessful"]).sum() and not (own_gone and len(t.data)):
+    if own_gone:
+        ui.unpublished_note("Conviction rates", own_gone)
+    else:
+        ui.empty_note(f, "finalised cases")
+    st.stop()
+trend["cases"] = trend["convictions"] + trend["unsuccessful"]
+trend = trend[columns]
 trend["caution"] = caution(trend["cases"])
 
 
@@ -165,7 +173,7 @@ if len(few):
         f":material/warning: {len(few)} month(s) rest on fewer than {FEW_CASES} cases in {f.geography}; "
         "a rate on so few cases moves a lot by chance."
     )
-if no_data:
+if no_data and not own_gone:
     notes.append(
         f"No data for {', '.join(no_data)}: "
         + (SAMPLE_ONLY.format(what="line") if flagged else "nothing loaded for them.")
@@ -207,7 +215,9 @@ if no_data2:
             else f"no {f.crime_type.lower()} cases in the period, so no bar."
         )
     )
-if by_area.empty:
+if own_gone:
+    ui.unpublished_note("Conviction rates by area", own_gone)
+elif by_area.empty:
     ui.empty_note(f, "finalised cases")
     for note in notes2:
         st.caption(note)
@@ -268,7 +278,9 @@ else:
 # ---- By offence category, for the chosen geography
 cats = ui.query("conviction_rate_by_category", area=f.geography, start=f.start, end=f.end)
 cats = cats[cats["cases"] > 0] if len(cats) else cats
-if cats.empty:
+if gone:  # CPS's figures, whatever the crime type chosen
+    ui.unpublished_note("Conviction rates by offence category", gone)
+elif cats.empty:
     ui.empty_note(f, "finalised cases")
 else:
     cats = cats[
@@ -341,8 +353,10 @@ FUNNEL_DEFINITIONS = (
 c1, c2 = st.columns([2, 1])
 level = c1.radio("Units", ["Police force areas", "CPS Areas"], horizontal=True, key="funnel_level")
 adjust = c2.toggle("Adjust limits for over-dispersion", value=True, key="funnel_adjust")
-view = ui.funnel_view(f, "force" if level == "Police force areas" else "area", adjust)
-if view.figure is None:
+view = None if own_gone else ui.funnel_view(f, "force" if level == "Police force areas" else "area", adjust)  # fmt: skip
+if view is None:
+    ui.unpublished_note("The funnel plot", own_gone)
+elif view.figure is None:
     st.info(view.headline)
 else:
     crime = "all crime" if all_crime else f.crime_type

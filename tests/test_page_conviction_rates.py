@@ -10,6 +10,7 @@ import csv
 import functools
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
 import pytest
 
 from cjsperf.extracts import FLAGGED_UNSUCCESSFUL
@@ -314,3 +315,81 @@ def test_the_funnel_is_worked_out_once_and_drawn_the_same_on_every_rerun(open_pa
     # the source line once, and the height the figure was built with plus its lines
     sources = [a for a in first["layout"]["annotations"] if a.get("name") == "source_line"]
     assert len(sources) == 1
+
+
+MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def published_months() -> dict[str, str]:
+    """{month (YYYY-MM): its file, relative to data/case_outcomes} of every month CPS published:
+    a file each in data/case_outcomes/<year>/, the month a word of the file's name
+    ('..._march_2017.csv', '..._Mar.csv')."""
+    found = {}
+    for p in (DATA / "case_outcomes").rglob("*.csv"):
+        words = p.stem.lower().split("_")
+        (month,) = [MONTH_WORDS.index(w[:3]) + 1 for w in words if w[:3] in MONTH_WORDS]
+        found[f"{int(p.parent.name)}-{month:02d}"] = f"{p.parent.name}/{p.name}"
+    return found
+
+
+def test_a_period_cps_did_not_publish_says_so_and_draws_the_rest(open_page):
+    """Apr-Jun 2017 have no CPS file: the charts of the period's own CPS figures say the months
+    were not published (never 'no finalised cases'); the SPC trend still draws the 24 months to
+    June 2017, and the sample's flagged cases by court type still draw."""
+    published = published_months()
+    assert len(published) == 45  # domain.md: 45 months
+    assert not {"2017-04", "2017-05", "2017-06"} & set(published)
+    at = open_page(start="2017-04", end="2017-06")
+    notices = [i.value for i in at.info]
+    assert not any("No finalised cases" in n for n in notices), notices
+    # by area, by offence category and the funnel plot: each says so, naming the months
+    gone = [n for n in notices if "not published" in n and "Apr–Jun 2017" in n]
+    assert len(gone) == 3, notices
+    assert len(charts(at)) == 2  # the SPC trend and the flagged cases by court type
+    # The trend: Jul 2015 to Jun 2017, a point for each month with a file (18 of the 24).
+    _, spec = chart(at, "Headline conviction rate")
+    line = spc_line(spec)
+    months = values(line["x"])
+    assert months[0] == "2015-07" and months[-1] == "2017-06" and len(months) == 24
+    drawn = [m for m, v in zip(months, values(line["y"])) if v is not None and v == v]
+    assert drawn == [m for m in months if m in published] and len(drawn) == 18
+    # Flagged cases by court type, Apr-Jun 2017, the four forces, from the sample with pandas.
+    df = pd.concat(pd.read_csv(p) for p in (DATA / "flagged_outcomes").glob("*.csv*"))
+    df = df[df["month"].between("2017-04", "2017-06")]
+    sums = df.groupby(["flag", "court_type"])[["convictions", "unsuccessful"]].sum()
+    rates = {k: rate(c, u) for k, (c, u) in sums.iterrows()}
+    assert rates[("Domestic abuse", "Magistrates' court")] == rate(1305, 374) == 77.7
+    enough = {k: r for k, r in rates.items() if sums.loc[k].sum() >= 50}
+    assert min(enough, key=enough.get) == ("Domestic abuse", "Magistrates' court")
+    _, flagged = chart(at, "Domestic abuse in the Magistrates' court lowest at 77.7%")
+    shown = {
+        (flag, trace["name"]): v
+        for trace in flagged["data"]
+        for flag, v in zip(values(trace["y"]), values(trace["x"]), strict=True)
+    }
+    assert shown == rates
+
+
+def test_a_flag_in_unpublished_months_says_what_is_not_published(open_page):
+    """Hate crime, Apr-Jun 2017: the trend, the chart by area and the chart by court type draw
+    (sample data); the breakdown by offence category is CPS's, not published for those months,
+    and the page says that, not that there were no hate crime cases."""
+    at = open_page(crime_type="Hate crime", start="2017-04", end="2017-06")
+    notices = [i.value for i in at.info]
+    assert not any("No finalised cases" in n for n in notices), notices
+    assert any(
+        "offence category" in n and "not published" in n and "Apr–Jun 2017" in n for n in notices
+    ), notices
+    # By area, from the sample with pandas: the forces with 50 cases or more, highest first.
+    df = pd.concat(pd.read_csv(p) for p in (DATA / "flagged_outcomes").glob("*.csv*"))
+    df = df[df["month"].between("2017-04", "2017-06") & (df["flag"] == "Hate crime")]
+    sums = df.groupby("force_area")[["convictions", "unsuccessful"]].sum()
+    ranked = sorted(
+        ((rate(c, u), force) for force, (c, u) in sums.iterrows() if c + u >= 50), reverse=True
+    )
+    assert len(ranked) >= 2
+    top_rate, top = ranked[0]
+    assert len(charts(at)) == 3
+    chart(at, f"{top} had the highest rate, {top_rate}%")
+    chart(at, "Hate crime conviction rate")
+    chart(at, "Hate crime in the Magistrates' court")  # flagged cases by court type
