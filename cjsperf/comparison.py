@@ -21,6 +21,9 @@ from cjsperf.headlines import fmt_value, literal
 
 Run = Callable[..., pd.DataFrame]
 LEVELS = {"force": "police force areas", "area": "CPS Areas"}
+# What the funnel's rates count (it compares the offence categories' rates, never the headline
+# rate): said in its title on screen and in its downloads, from this one wording.
+RATE_DEFINITION = "administratively finalised cases left out"
 LABELS = {
     "unit": "Unit",
     "cases": "Cases",
@@ -43,6 +46,7 @@ class FunnelView:
     headline: str
     notes: tuple[str, ...]
     figure: charts.Spec | None
+    subtitle: str = ""  # the figure's subtitle ('<br>' between its lines)
 
 
 def _home(level: str, f: Filters) -> tuple[str, ...]:
@@ -110,8 +114,9 @@ def funnel_view(run: Run, f: Filters, level: str = "force", adjust: bool = True)
     crime = "all crime" if f.crime_type == "All crime" else f.crime_type
     subtitle = (
         f"Conviction rate (%) against cases, each of the {len(res.points)} {LEVELS[level]}, "
-        f"{crime}, {f.period}<br>National rate {res.p0:.1f}%; {res.limits_label}"
+        f"{crime} ({RATE_DEFINITION}), {f.period}<br>National rate {res.p0:.1f}%; "
+        f"{res.limits_label}"
     )
     fig = charts.funnel_chart(res.points, lines, p0=res.p0, headline=head, subtitle=subtitle,
                               highlight=home)  # fmt: skip
-    return FunnelView(level, res, table, head, tuple(notes), fig)
+    return FunnelView(level, res, table, head, tuple(notes), fig, subtitle)

@@ -359,11 +359,9 @@ if view is None:
 elif view.figure is None:
     st.info(view.headline)
 else:
-    crime = "all crime" if all_crime else f.crime_type
     ui.chart_block(
         view.figure, view.table, key=f"funnel-{view.level}", title=view.headline,
-        subtitle=f"Conviction rate against cases, every {comparison.LEVELS[view.level][:-1]}, "
-        f"{crime} (administratively finalised cases left out), {f.period}",
+        subtitle=view.subtitle.replace("<br>", "; "),  # as on screen: its definition too
         f=f, source=ui.CPS_SOURCE, synthetic=False,
         definitions=(*FUNNEL_DEFINITIONS, CATEGORY_RATE), column_labels=comparison.LABELS,
         notes=view.notes, extract="case_outcomes",

@@ -393,3 +393,21 @@ def test_a_flag_in_unpublished_months_says_what_is_not_published(open_page):
     chart(at, f"{top} had the highest rate, {top_rate}%")
     chart(at, "Hate crime conviction rate")
     chart(at, "Hate crime in the Magistrates' court")  # flagged cases by court type
+
+
+def test_the_funnel_says_on_screen_that_it_leaves_admin_finalised_out(open_page):
+    """The default view (FY 2017-18, 9 months published): the chart by area shows CPS's headline
+    rate (National 83.3%); the funnel plot leaves administratively finalised cases out (National
+    85.2%), and its own title says so, not only its download."""
+    fy = [m for m in published_months().items() if "2017-04" <= m[0] <= "2018-03"]
+    assert len(fy) == 9
+    n_conv, n_uns, n_admin = map(sum, zip(*(area_counts(p, ("National",)) for _, p in fy)))
+    assert rate(n_conv, n_uns + n_admin) == 83.3 and rate(n_conv, n_uns) == 85.2
+    at = open_page()
+    _, by_area = chart(at, "had the highest rate")
+    bars = dict(zip(values(by_area["data"][0]["y"]), values(by_area["data"][0]["x"]), strict=True))
+    assert bars["National"] == 83.3
+    _, funnel = chart(at, "99.8% limits")
+    words = title_words(funnel)
+    assert "National rate 85.2%" in words
+    assert "administratively finalised cases left out" in words
