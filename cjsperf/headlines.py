@@ -55,6 +55,19 @@ def fmt_value(value: float | None, unit: str) -> str:
     return f"{half_up(value, 0):,.0f}"
 
 
+def ranked_headline(
+    ranked: Sequence[tuple[str, float]], sentence: str, unit: str, none: str
+) -> str:
+    """The headline of bars ranked by their value: `ranked` is (name, value) of the bars resting on
+    enough cases, first the one to name. `sentence` ('{name} had the highest rate, {value}') needs
+    at least two of them: one bar alone is no ranking ('National: 81.7%'); none gives `none`."""
+    if not ranked:
+        return none
+    name, value = ranked[0]
+    shown = fmt_value(value, unit)
+    return sentence.format(name=name, value=shown) if len(ranked) > 1 else f"{name}: {shown}"
+
+
 def change_headline(subject: str, values: Sequence[float], unit: str) -> str:
     """'Drugs conviction rate rose to 94.9%' from the last two values of a series (NaNs skipped).
 

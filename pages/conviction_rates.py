@@ -9,7 +9,7 @@ from cjsperf import charts, comparison, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import AREA_FORCES, FLAGGED_UNSUCCESSFUL, FLAGS, HOME_AREA
 from cjsperf.filters import month_label, month_runs
-from cjsperf.headlines import FEW_CASES, fmt_value
+from cjsperf.headlines import FEW_CASES, ranked_headline
 
 HEADLINE_RATE = (
     "headline rate: administratively finalised cases counted as unsuccessful, as CPS publishes it"
@@ -235,11 +235,10 @@ else:
     by_area["few_cases"] = by_area["cases"] < FEW_CASES
     # Small bases never make headlines: the highest among areas with enough cases.
     ranked = by_area[~by_area["few_cases"]].sort_values(rate_col, ascending=False)
-    if ranked.empty:
-        headline2 = f"Every area rests on fewer than {FEW_CASES} cases: no ranking"
-    else:
-        top = ranked.iloc[0]
-        headline2 = f"{top['area']} had the highest rate, {fmt_value(top[rate_col], '%')}"
+    headline2 = ranked_headline(
+        list(zip(ranked["area"], ranked[rate_col])), "{name} had the highest rate, {value}", "%",
+        f"Every area rests on fewer than {FEW_CASES} cases: no ranking",
+    )  # fmt: skip
     if by_area["few_cases"].any():
         notes2.append(
             f"Hollow bars rest on fewer than {FEW_CASES} cases: not ranked. The funnel plot "
@@ -289,14 +288,11 @@ else:
     cats["caution"] = caution(cats["cases"])
     cats["few_cases"] = cats["cases"] < FEW_CASES
     ranked = cats[~cats["few_cases"]].sort_values("conviction_rate")
-    if ranked.empty:
-        headline3 = f"Every category rests on fewer than {FEW_CASES} cases: no ranking"
-    else:
-        low = ranked.iloc[0]
-        headline3 = (
-            f"{low['offence_category']} had the lowest rate, "
-            f"{fmt_value(low['conviction_rate'], '%')}"
-        )
+    headline3 = ranked_headline(
+        list(zip(ranked["offence_category"], ranked["conviction_rate"])),
+        "{name} had the lowest rate, {value}", "%",
+        f"Every category rests on fewer than {FEW_CASES} cases: no ranking",
+    )  # fmt: skip
     subtitle3 = (
         "Conviction rate (%) by principal offence category, administratively finalised "
         f"cases left out;<br>{f.geography}, {f.period}"
@@ -385,13 +381,11 @@ else:
         fl["few_cases"] = fl["cases"] < FEW_CASES
         # Small bases never make headlines: the lowest among those with enough cases.
         ranked = fl[~fl["few_cases"]].sort_values(["conviction_rate", "cases"])
-        if ranked.empty:
-            headline4 = f"Every flag and court type rests on fewer than {FEW_CASES} cases"
-        else:
-            low = ranked.iloc[0]
-            where = f"{low['flag']} in the {low['court_type']}"
-            rate = fmt_value(low["conviction_rate"], "%")
-            headline4 = f"{where} lowest at {rate}" if len(ranked) > 1 else f"{where}: {rate}"
+        headline4 = ranked_headline(
+            [(f"{r.flag} in the {r.court_type}", r.conviction_rate) for r in ranked.itertuples()],
+            "{name} lowest at {value}", "%",
+            f"Every flag and court type rests on fewer than {FEW_CASES} cases",
+        )  # fmt: skip
         subtitle4 = (
             "Conviction rate (%) by flag and court type, administratively finalised cases not "
             f"included;<br>{f.geography}, {f.period}"

@@ -411,3 +411,17 @@ def test_the_funnel_says_on_screen_that_it_leaves_admin_finalised_out(open_page)
     words = title_words(funnel)
     assert "National rate 85.2%" in words
     assert "administratively finalised cases left out" in words
+
+
+def test_one_ranked_bar_is_not_called_the_highest(open_page):
+    """Warwickshire Homicide, March 2017: of the bars by area only National rests on 50 cases or
+    more, so the headline gives its rate without ranking it against hollow bars."""
+    mar17 = "2017/principal_offence_category_march_2017.csv"
+    counts = {a: published(mar17, a, "Homicide") for a in (*AREA_FORCES, "National")}
+    area = tuple(map(sum, zip(*(counts[a] for a in AREA_FORCES))))
+    assert area == (9, 1) and counts["National"] == (103, 23)
+    assert rate(103, 23) == 81.7
+    at = open_page(crime_type="Homicide", geography="Warwickshire", start="2017-03", end="2017-03")
+    assert not any("highest" in h for h in charts(at)), list(charts(at))
+    headline, _ = chart(at, "National")
+    assert headline == "National: 81.7%"
