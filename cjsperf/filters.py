@@ -18,6 +18,7 @@ from cjsperf.headlines import literal
 GEOGRAPHIES: tuple[str, ...] = (HOME_AREA, *AREA_FORCES)
 DEFAULT_COMPARE: tuple[str, ...] = ("National",)
 KEYS = ("crime_type", "geography", "compare", "start", "end")
+DEFAULT_MONTHS = 12  # the default period: the latest 12 months; a link with only an end, 12 to it
 # "Compare with" emptied: written to the link as compare=none, because a parameter with no values
 # leaves the URL, and a link without compare means the default comparison (National).
 NO_COMPARISON = "none"
@@ -119,8 +120,11 @@ class Options:
 
     @property
     def default_period(self) -> tuple[str, str]:
-        last = self.months[-1]
-        return (max(self.months[0], shift_month(last, -11)), last)
+        return self.months_to(self.months[-1])
+
+    def months_to(self, end: str) -> tuple[str, str]:
+        """The DEFAULT_MONTHS months to `end`, or from the first month loaded if it holds fewer."""
+        return (max(self.months[0], shift_month(end, 1 - DEFAULT_MONTHS)), end)
 
 
 @dataclass(frozen=True)
@@ -214,19 +218,37 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
                 + ", ".join(literal(b) for b in bad)
                 + " is not a known area or force and was left out."
             )
-    start, end = one("start"), one("end")
-    if start is not None or end is not None:
-        s = start or state["start"]
-        e = end or state["end"]
-        if s in options.months and e in options.months and s <= e:
-            state["start"], state["end"] = s, e
-        else:
-            notices.append(
-                f"The link's period {literal(start or '?')} to {literal(end or '?')} is not within the months "
-                f"loaded ({options.months[0]} to {options.months[-1]}), so the latest 12 months "
-                "are shown."
-            )
+    period, fault = _period_of_link(one("start") or None, one("end") or None, options)
+    if period:
+        state["start"], state["end"] = period
+    if fault:
+        notices.append(f"The link's {fault}, so the latest {DEFAULT_MONTHS} months are shown.")
     return state, notices
+
+
+def _period_of_link(
+    start: str | None, end: str | None, options: Options
+) -> tuple[tuple[str, str] | None, str]:
+    """The period a link's start and end (None: not in the link) ask for, or None and what is
+    wrong with them, naming only what the link gave. Only a start: from it to the latest month
+    loaded; only an end: `Options.months_to` it."""
+    if start is None and end is None:
+        return None, ""
+    bad = [(w, v) for w, v in (("start", start), ("end", end)) if v is not None]
+    bad = [(w, v) for w, v in bad if v not in options.months]
+    loaded = f"is not within the months loaded ({options.months[0]} to {options.months[-1]})"
+    if len(bad) == 2:
+        return None, f"period {literal(start)} to {literal(end)} {loaded}"
+    if bad:
+        which, value = bad[0]
+        return None, f"{which} month {literal(value)} {loaded}"
+    if start is None:
+        return options.months_to(end), ""
+    if end is None:
+        return (start, options.months[-1]), ""
+    if start > end:
+        return None, f"period starts ({literal(start)}) after it ends ({literal(end)})"
+    return (start, end), ""
 
 
 def to_query_params(state: Mapping) -> dict[str, str | list[str]]:
