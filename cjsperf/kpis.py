@@ -131,6 +131,34 @@ class Kpi:
         return change(number(self.value), number(self.previous), self.unit)
 
 
+def change_words(now, then, unit: str) -> str | None:
+    """The change from `then` to `now` as the headline figures say it: '+1.2 points', '-4.1%',
+    'no change' for a count of 0 both times; None when there is nothing to compare (either figure
+    missing, or a count rising from 0, which has no percentage change)."""
+    a, b = number(now), number(then)
+    if a is None or b is None:
+        return None
+    if (c := change(a, b, unit)) is not None:
+        return c
+    return "no change" if a == b else None
+
+
+def compared(label: str, now, then, unit: str) -> str:
+    """An earlier figure beside the current one: 'on time 79.3% (+8.7 points)'; without a change
+    when there is none to give ('assessed good no data')."""
+    c = change_words(now, then, unit)
+    return f"{label} {fmt_value(number(then), unit)}" + (f" ({c})" if c else "")
+
+
+def year_before_line(
+    period: tuple[str, str], figures: Sequence[tuple[str, object, object, str]]
+) -> str:
+    """'A year before (Mar 2017): on time 79.3% (+8.7 points); tasks due 2,241 (-4.1%).' from
+    (label, now, a year before, unit) of each figure."""
+    said = "; ".join(compared(label, now, then, unit) for label, now, then, unit in figures)
+    return f"A year before ({period_label(*period)}): {said}."
+
+
 def table(kpis: Sequence[Kpi], before: str | None) -> pd.DataFrame:
     """The headline figures as rows: figure, value and change as the tiles show them, status."""
     return pd.DataFrame(
@@ -138,7 +166,10 @@ def table(kpis: Sequence[Kpi], before: str | None) -> pd.DataFrame:
             "Figure": [k.label for k in kpis],
             "Value": [compact(k.value, k.unit) for k in kpis],
             f"Change on {before}" if before else "Change": [
-                (k.delta or "no change") if before else "not covered" for k in kpis
+                (change_words(k.value, k.previous, k.unit) or "no comparison")
+                if before
+                else "not covered"
+                for k in kpis
             ],
             "Against target": [k.status.word if k.status else "" for k in kpis],
         }

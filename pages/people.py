@@ -9,8 +9,8 @@ import streamlit as st
 from cjsperf import charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import HOME_AREA, STAFF_GROUPS
-from cjsperf.filters import month_label, period_label, shift_month
-from cjsperf.headlines import FEW_CASES, change, fmt_value
+from cjsperf.filters import month_label, shift_month
+from cjsperf.headlines import FEW_CASES, fmt_value
 
 ADMIN = "Administrative"
 DEFINITIONS = (
@@ -89,10 +89,10 @@ tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, un
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 ui.status_line([on_t, admin_t, over_t])
 if covered["year"] and periods["year"] != periods["previous"]:
-    year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "
-            f"({change(kpis.number(v['now']), kpis.number(v['year']), unit) or 'no change'})"
-            for label, v, unit, _ in figs]  # fmt: skip
-    ui.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    year = [
+        (label.split(" at ")[0].lower(), v["now"], v["year"], unit) for label, v, unit, _ in figs
+    ]
+    ui.caption(kpis.year_before_line(periods["year"], year))
 
 # ---- Completed by the due date, by month: all staff, then administrative staff (SPC)
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="training")  # fmt: skip

@@ -6,8 +6,8 @@ import streamlit as st
 from cjsperf import charts, kpis, theme, trends, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import FLAGS, HOME_AREA, OFFENCE_CATEGORIES
-from cjsperf.filters import month_label, period_label, shift_month
-from cjsperf.headlines import FEW_CASES, change, fmt_value
+from cjsperf.filters import month_label, shift_month
+from cjsperf.headlines import FEW_CASES, fmt_value
 
 DEFINITIONS = (
     "Completed on time: completed_date on or before due_date.",
@@ -86,10 +86,10 @@ kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 # One status per measure and period, as on the Overview and the charts.
 ui.status_line([on_t, over_t])
 if covered["year"] and periods["year"] != periods["previous"]:
-    year = [f"{label.split(' at ')[0].lower()} {fmt_value(kpis.number(v['year']), unit)} "
-            f"({change(kpis.number(v['now']), kpis.number(v['year']), unit) or 'no change'})"
-            for label, v, unit, _ in figs]  # fmt: skip
-    st.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    year = [
+        (label.split(" at ")[0].lower(), v["now"], v["year"], unit) for label, v, unit, _ in figs
+    ]
+    st.caption(kpis.year_before_line(periods["year"], year))
 
 # ---- On time by month: statistical process control
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="tasks")  # fmt: skip

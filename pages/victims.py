@@ -7,8 +7,8 @@ import streamlit as st
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import VCL_DUE_RULE
-from cjsperf.filters import month_label, period_label, shift_month
-from cjsperf.headlines import FEW_CASES, change, fmt_value
+from cjsperf.filters import month_label, shift_month
+from cjsperf.headlines import FEW_CASES, fmt_value
 
 DEFINITIONS = (
     VCL_DUE_RULE,
@@ -77,10 +77,8 @@ tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, un
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
 ui.status_line([on_t, q_t])
 if covered["year"] and periods["year"] != periods["previous"]:
-    year = [f"{label.lower()} {fmt_value(kpis.number(v['year']), unit)} "
-            f"({change(kpis.number(v['now']), kpis.number(v['year']), unit) or 'no change'})"
-            for label, v, unit, _ in figs]  # fmt: skip
-    ui.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    year = [(label.lower(), v["now"], v["year"], unit) for label, v, unit, _ in figs]
+    ui.caption(kpis.year_before_line(periods["year"], year))
 
 # ---- Timeliness and quality by month: statistical process control
 block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="vcl_letters")  # fmt: skip

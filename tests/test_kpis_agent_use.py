@@ -53,6 +53,35 @@ def test_kpi_change_and_target_status():
     assert no_target.text == "" and no_target.status(1.0).word == "No target"
 
 
+@pytest.mark.parametrize(
+    ("label", "now", "then", "unit", "said"),
+    [
+        # Rates: points between the two figures as shown (57.1 - 49.6 = 7.5).
+        ("assessed good", 57.1, 49.6, "%", "assessed good 49.6% (+7.5 points)"),
+        # Counts: % of the earlier figure, half-up ((2 - 3) / 3 = -33.33...%).
+        ("letters due", 2, 3, "", "letters due 3 (-33.3%)"),
+        ("unsent past due", 0, 0, "", "unsent past due 0 (no change)"),
+        # Nothing to compare with: the earlier figure is missing, or a count rose from 0 (no %).
+        ("assessed good", 57.1, None, "%", "assessed good no data"),
+        ("assessed good", 57.1, float("nan"), "%", "assessed good no data"),
+        ("unsent past due", 5, 0, "", "unsent past due 0"),
+        ("on time", None, 80.0, "%", "on time 80.0%"),
+    ],
+)
+def test_an_earlier_figure_comes_with_a_change_only_when_there_is_one(label, now, then, unit, said):
+    assert kpis.compared(label, now, then, unit) == said
+
+
+def test_the_figures_table_shows_no_change_where_there_is_no_comparison():
+    tiles = [
+        kpis.Kpi("Assessed Good", 57.1, "%", None),
+        kpis.Kpi("Unsent past due", 0, "", 0),
+        kpis.Kpi("Letters due", 2, "", 3),
+    ]
+    changes = kpis.table(tiles, "Feb 2018")["Change on Feb 2018"].tolist()
+    assert changes == ["no comparison", "no change", "-33.3%"]
+
+
 ODP = events.Event("2017-09-25", "Operational Delivery Plan launched", True, ("agent_spend",))
 TRAINING = events.Event("2017-10-02", "Training", False, ("tasks_on_time",))
 

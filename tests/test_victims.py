@@ -394,6 +394,29 @@ def test_page_headline_figures_match_pandas(open_app, sample):
     assert not any("sent on time, by" in h for h in heads) and len(heads) == 3  # 2 SPC, grades
 
 
+def test_page_year_before_line_gives_no_change_without_an_earlier_figure(open_app, sample):
+    """Drugs Offences in West Midlands, Mar 2018 against Mar 2017, from the letter files: no
+    letter of Mar 2017 was assessed, so its Good share is 'no data' and has no change."""
+    at = open_app("pages/victims.py", crime_type="Drugs Offences", geography="West Midlands",
+                  start="2018-03", end="2018-03")  # fmt: skip
+    d = sample[(sample["offence_category"] == "Drugs Offences")
+               & (sample["force_area"] == "West Midlands")]  # fmt: skip
+    now, then = d[d["month"] == "2018-03"], d[d["month"] == "2017-03"]
+    assert (then["quality"] != "").sum() == 0  # nothing assessed a year before
+    jn, jt = now[now["judged"]], then[then["judged"]]
+    on_now, on_then = (half_up(int(j["on_time"].sum()), len(j)) for j in (jn, jt))
+    points = Decimal(str(on_now)) - Decimal(str(on_then))
+    due_change = half_up(len(jn) - len(jt), len(jt))
+    unsent = [int(((x["sent_date"] == "") & x["judged"]).sum()) for x in (jn, jt)]
+    assert unsent == [0, 0]
+    expected = (
+        f"A year before (Mar 2017): sent on time {on_then}% ({points:+} points); "
+        f"letters due {len(jt)} ({due_change:+}%); unsent past due 0 (no change); "
+        "assessed good no data."
+    )
+    assert expected in [c.value for c in at.caption]
+
+
 def test_page_for_all_crime_shows_the_area_rate(open_app, sample):
     at = open_app("pages/victims.py", start="2017-11", end="2018-03")
     d = sample[sample["month"] >= "2017-11"]
