@@ -87,6 +87,37 @@ def coverage_note(
     )
 
 
+def nothing_to_show(
+    f: Filters,
+    what: str,
+    loaded: Sequence[str] | None,
+    crime_type: str | None,
+    missing: str = "not in the extract",
+    extracts: int = 1,
+) -> str:
+    """Why a page or chart has nothing to show, and what to do: the months the extract holds
+    (`loaded`, ascending; None when unknown) when the period has none of them, else a wider
+    period, or another crime type when one narrowed the data. `crime_type`: the crime type the
+    data was narrowed to, or None when the data has none (it is then not named). `extracts`: how
+    many extracts `loaded` joins (the words are then plural)."""
+    data, s = ("the extracts", "") if extracts > 1 else ("the extract", "s")
+    where = f.geography if crime_type is None else f"{f.geography}, {crime_type.lower()}"
+    head = f"No {what} for {where}, {f.period}"
+    if loaded is not None and not loaded:
+        return f"{head}: {data} hold{s} none."
+    if loaded is not None and not set(loaded).intersection(f.months):
+        first, last = loaded[0], loaded[-1]
+        if f.end < first:
+            why = f"{data} start{s} in {month_label(first)}"
+        elif f.start > last:
+            why = f"{data} end{s} in {month_label(last)}"
+        else:
+            why = f"{', '.join(month_runs(f.months))} {missing}"
+        return f"{head}: {why}. Choose a period from {month_label(first)} to {month_label(last)}."
+    other = " or another crime type" if crime_type not in (None, "All crime") else ""
+    return f"{head}. Choose a wider period{other}."
+
+
 def period_choices(months: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Quick choices for the period: latest month, latest 12 months, each financial year and
     quarter that the months cover (newest first), clipped to the months available."""

@@ -28,7 +28,14 @@ from plotly.basedatatypes import BaseFigure
 from cjsperf import charts, downloads
 from cjsperf.db import Warehouse, WarehouseUnavailable
 from cjsperf.extracts import EXTRACTS, HOME_AREA
-from cjsperf.filters import Filters, Options, coverage_note, month_runs, render_sidebar
+from cjsperf.filters import (
+    Filters,
+    Options,
+    coverage_note,
+    month_runs,
+    nothing_to_show,
+    render_sidebar,
+)
 from cjsperf.filters import month_label as filters_month_label
 from cjsperf.headlines import literal
 from cjsperf.queries import QueryError, load_query
@@ -570,11 +577,18 @@ def no_comparison_note(f: Filters) -> None:
         caption(COMPARE_NOTE)
 
 
-def empty_note(f: Filters, what: str) -> None:
-    st.info(  # recorded for the meeting pack while one is built
-        f"No {what} for {f.geography}, {f.crime_type.lower()}, {f.period}. "
-        "Choose a wider period or another crime type."
-    )
+def empty_note(f: Filters, what: str, extract: str | Sequence[str], crime_type: str | None) -> None:
+    """Say that there are no `what` to show and why (`filters.nothing_to_show`): the months the
+    extract (or extracts) hold, when the period has none of them. `crime_type`: the crime type the
+    data was narrowed to, or None when it has none."""
+    names = (extract,) if isinstance(extract, str) else tuple(extract)
+    try:
+        loaded: list[str] | None = sorted({m for name in names for m in months_loaded(name)})
+    except Exception:  # the months unknown: the note still says what it can
+        loaded = None
+    missing = MISSING_WORD.get(names[0], "not in the extract")
+    said = nothing_to_show(f, what, loaded, crime_type, missing, extracts=len(names))
+    st.info(said)  # recorded for the meeting pack while one is built
 
 
 def unpublished(f: Filters, extract: str = "case_outcomes") -> str:

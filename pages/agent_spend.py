@@ -54,7 +54,7 @@ spend = [ui.period_figures(spend_t, "agent_spend_summary", s, e, area=area) for 
 mags = {"area": area, "court_type": "Magistrates' court"}
 share = [ui.period_figures(share_t, "sessions_summary", s, e, **mags) for s, e in periods]
 if not spend[0].get("payments"):
-    ui.empty_note(f, "agent or counsel payments")
+    ui.empty_note(f, "agent or counsel payments", "agent_spend", None)
     st.stop()
 tiles = agent_use.spend_kpis(spend, share, ms)
 if category != "All crime":
@@ -114,7 +114,7 @@ for kind, what, measure, hover in (
                 f":material/info: Counsel fees are recorded by offence category: {category} only here."
             )
     if rows.empty:
-        ui.empty_note(f, what)
+        ui.empty_note(f, what, "agent_spend", None if kind == "Agent session fee" else category)
         continue
     top = rows.iloc[0]
     head = f"{top['court_centre']} had the highest {what}, {fmt_value(top['amount_gbp'], '£')}"

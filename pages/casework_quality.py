@@ -69,7 +69,12 @@ tsj = {k: ui.period_figures(tsj_t, "tsj_reviews_on_time_for_period", s, e, **p)
 iqa = {k: ui.period_figures(iqa_t, "disclosure_fully_met_for_period", s, e, **p)
        for k, (s, e) in periods.items()}  # fmt: skip
 if not tsj["now"].get("due") and not iqa["now"].get("answers"):
-    ui.empty_note(f, "TSJ reviews due or disclosure answers")
+    ui.empty_note(
+        f,
+        "TSJ reviews due or disclosure answers",
+        ("tsj_reviews", "disclosure_assessments"),
+        category,
+    )
     st.stop()
 figs = [  # label, value in each period, unit, which way is better
     ("TSJ reviews on time", {k: r.get("on_time_rate") for k, r in tsj.items()}, "%", m_tsj.better),

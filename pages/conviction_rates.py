@@ -58,6 +58,7 @@ SAMPLE_ONLY = (
 
 f = ui.current_filters()
 flagged = f.crime_type in FLAGS
+outcomes = "flagged_outcomes" if flagged else "case_outcomes"  # the extract the rates come from
 ui.page_header(
     "Conviction rates",
     "How often prosecutions end in a conviction, by month, force and offence category. "
@@ -131,7 +132,7 @@ if not (trend["convictions"] + trend["unsuccessful"]).sum() and not (own_gone an
     if own_gone:
         ui.unpublished_note("Conviction rates", own_gone)
     else:
-        ui.empty_note(f, "finalised cases")
+        ui.empty_note(f, "finalised cases", outcomes, f.crime_type)
     st.stop()
 trend["cases"] = trend["convictions"] + trend["unsuccessful"]
 trend = trend[columns]
@@ -195,7 +196,7 @@ ui.show_trend(
     definitions=DEFINITIONS,
     column_labels=LABELS,
     notes=notes,
-    extract="flagged_outcomes" if flagged else "case_outcomes",
+    extract=outcomes,
 )
 
 
@@ -218,7 +219,7 @@ if no_data2:
 if own_gone:
     ui.unpublished_note("Conviction rates by area", own_gone)
 elif by_area.empty:
-    ui.empty_note(f, "finalised cases")
+    ui.empty_note(f, "finalised cases", outcomes, f.crime_type)
     for note in notes2:
         st.caption(note)
 else:
@@ -263,7 +264,7 @@ else:
         fig2,
         by_area,
         key="conviction-rate-by-area",
-        extract="flagged_outcomes" if flagged else "case_outcomes",
+        extract=outcomes,
         title=headline2,
         subtitle=subtitle2,
         f=f,
@@ -280,7 +281,7 @@ cats = cats[cats["cases"] > 0] if len(cats) else cats
 if gone:  # CPS's figures, whatever the crime type chosen
     ui.unpublished_note("Conviction rates by offence category", gone)
 elif cats.empty:
-    ui.empty_note(f, "finalised cases")
+    ui.empty_note(f, "finalised cases", "case_outcomes", None)
 else:
     cats = cats[
         ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate"]
@@ -375,7 +376,7 @@ else:
         end=f.end,
     )
     if fl.empty:
-        ui.empty_note(f, "flagged cases")
+        ui.empty_note(f, "flagged cases", "flagged_outcomes", f.crime_type)
     else:
         fl["caution"] = caution(fl["cases"])
         fl["few_cases"] = fl["cases"] < FEW_CASES

@@ -69,7 +69,7 @@ admin = {k: ui.period_figures(admin_t, "training_completion_for_period", s, e, s
 first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
 backlog = ui.query("training_backlog_by_month", start=first_month, end=f.end)
 if not on["now"].get("due") or backlog.empty:
-    ui.empty_note(f, "training courses due")
+    ui.empty_note(f, "training courses due", "training", None)
     st.stop()
 loaded = ui.months_loaded("training")  # months with courses assigned
 at = backlog.set_index("month").to_dict("index")

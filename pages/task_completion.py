@@ -66,7 +66,7 @@ on = {k: ui.period_figures(on_t, "tasks_on_time_for_period", s, e, **p)
 first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
 backlog = ui.query("tasks_backlog_by_month", **p, start=first_month, end=f.end)
 if not on["now"].get("due") or backlog.empty:
-    ui.empty_note(f, "tasks due")
+    ui.empty_note(f, "tasks due", "tasks", category)
     st.stop()
 at = backlog.set_index("month").to_dict("index")
 at_end = {k: at.get(e, {}) for k, (_, e) in periods.items()}  # backlog at each period's last month

@@ -73,7 +73,7 @@ by_month = (trends[0], trends[2])  # how the trials went; the witnesses
 now, before = (ui.period_figures(by_month, "trial_effectiveness_for_period", s, e, **p)
                for s, e in ((f.start, f.end), prev))  # fmt: skip
 if not now.get("trials"):
-    ui.empty_note(f, trials)
+    ui.empty_note(f, trials, "trials", f.crime_type)
     st.stop()
 figs = [  # label, column, unit, which way is better
     ("Effective trials", "effective_rate", "%", m_eff.better),

@@ -60,7 +60,7 @@ grades = {k: ui.query("vcl_letter_quality_by_grade", **p, start=s, end=e)
           for k, (s, e) in periods.items()}  # fmt: skip
 good = {k: kpis.first_row(g[g["quality"] == "Good"]) for k, g in grades.items()}
 if not on["now"].get("letters"):
-    ui.empty_note(f, "VCL letters")
+    ui.empty_note(f, "VCL letters", "vcl_letters", f.crime_type)
     st.stop()
 loaded = ui.months_loaded("vcl_letters")
 covered = {k: bool(loaded) and loaded[0] <= s for k, (s, _) in periods.items()}

@@ -10,6 +10,7 @@ from cjsperf.filters import (
     financial_year,
     month_label,
     month_runs,
+    nothing_to_show,
     parse_query_params,
     period_choices,
     period_label,
@@ -267,3 +268,78 @@ def test_link_values_in_notices_are_literal():
     assert notices == [
         f"The link's crime type ` {value} ` is not one the dashboard knows, so All crime is shown."
     ]
+
+
+# An extract holding Apr 2015 to Mar 2018, but not Apr-Jun 2017.
+HELD = [m for m in MONTHS if m >= "2015-04" and not "2017-04" <= m <= "2017-06"]
+SPRING_2014 = Filters("Burglary", "Staffordshire", (), "2014-01", "2014-03")
+
+
+@pytest.mark.parametrize(
+    ("f", "crime_type", "said"),
+    [
+        # Wholly before the extract: when it starts and what it holds, whatever the crime type.
+        (
+            SPRING_2014,
+            None,
+            "No payments for Staffordshire, Jan 2014 to Mar 2014: the extract starts in Apr 2015. "
+            "Choose a period from Apr 2015 to Mar 2018.",
+        ),
+        (
+            SPRING_2014,
+            "Burglary",
+            "No payments for Staffordshire, burglary, Jan 2014 to Mar 2014: the extract starts in "
+            "Apr 2015. Choose a period from Apr 2015 to Mar 2018.",
+        ),
+        # Wholly in a gap: the months it lacks, named as the coverage notes name them.
+        (
+            Filters(start="2017-05", end="2017-06"),
+            "All crime",
+            "No payments for CPS West Midlands, all crime, May 2017 to Jun 2017: May–Jun 2017 not "
+            "in the extract. Choose a period from Apr 2015 to Mar 2018.",
+        ),
+        # Months held, but nothing in them: a wider period; another crime type only where the
+        # data has one and a crime type narrowed it.
+        (
+            Filters("Burglary", start="2016-01", end="2016-01"),
+            "Burglary",
+            "No payments for CPS West Midlands, burglary, Jan 2016. "
+            "Choose a wider period or another crime type.",
+        ),
+        (
+            Filters("Burglary", start="2016-01", end="2016-01"),
+            None,
+            "No payments for CPS West Midlands, Jan 2016. Choose a wider period.",
+        ),
+        (
+            Filters(start="2016-01", end="2016-01"),
+            "All crime",
+            "No payments for CPS West Midlands, all crime, Jan 2016. Choose a wider period.",
+        ),
+        # Part of the period held: not 'outside' it.
+        (
+            Filters(start="2015-01", end="2015-06"),
+            None,
+            "No payments for CPS West Midlands, Jan 2015 to Jun 2015. Choose a wider period.",
+        ),
+    ],
+)
+def test_nothing_to_show_says_why(f, crime_type, said):
+    assert nothing_to_show(f, "payments", HELD, crime_type) == said
+
+
+def test_nothing_to_show_after_the_extract_ends_and_with_nothing_loaded():
+    f = Filters(start="2018-03", end="2018-03")
+    held = [m for m in MONTHS if m <= "2017-12"]
+    assert nothing_to_show(f, "tasks due", held, None) == (
+        "No tasks due for CPS West Midlands, Mar 2018: the extract ends in Dec 2017. "
+        "Choose a period from Jan 2014 to Dec 2017."
+    )
+    assert nothing_to_show(f, "tasks due", [], None) == (
+        "No tasks due for CPS West Midlands, Mar 2018: the extract holds none."
+    )
+    # Two extracts together (TSJ reviews and disclosure answers): the words are plural.
+    assert nothing_to_show(f, "reviews", held, None, extracts=2) == (
+        "No reviews for CPS West Midlands, Mar 2018: the extracts end in Dec 2017. "
+        "Choose a period from Jan 2014 to Dec 2017."
+    )

@@ -6,6 +6,7 @@ list, never taken from the page's queries.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -221,10 +222,16 @@ def test_first_months_have_no_previous_period(open_page, spend):
     assert "No change shown" in captions(at)
 
 
-def test_a_period_before_the_extract_says_so_plainly(open_page):
-    # Published case outcomes start in 2014; the spend extract in April 2015.
-    at = open_page(start="2014-01", end="2014-03")
-    assert [i.value for i in at.info if "No agent or counsel payments" in i.value]
+def test_a_period_before_the_extract_says_so_plainly(open_page, spend):
+    # Published case outcomes start in 2014; the spend extract in April 2015. Spend has no crime
+    # type to change, so none is suggested, even with one chosen.
+    first, last = (dt.datetime.strptime(spend["month"].agg(f), "%Y-%m") for f in ("min", "max"))
+    assert (f"{first:%b %Y}", f"{last:%b %Y}") == ("Apr 2015", "Mar 2018")
+    at = open_page(start="2014-01", end="2014-03", crime_type="Burglary")
+    assert [i.value for i in at.info if "No agent or counsel payments" in i.value] == [
+        "No agent or counsel payments for CPS West Midlands, Jan 2014 to Mar 2014: the extract "
+        f"starts in {first:%b %Y}. Choose a period from {first:%b %Y} to {last:%b %Y}."
+    ]
     assert not at.get("plotly_chart") and not at.metric
 
 

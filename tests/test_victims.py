@@ -417,6 +417,17 @@ def test_page_year_before_line_gives_no_change_without_an_earlier_figure(open_ap
     assert expected in [c.value for c in at.caption]
 
 
+def test_page_before_the_extract_says_where_it_starts(open_app, sample):
+    """Letters carry a crime type, but another would not help before the extract starts."""
+    first, last = sample["month"].min(), sample["month"].max()
+    assert (first, last) == ("2015-04", "2018-03")  # read from the letter files
+    at = open_app("pages/victims.py", crime_type="Burglary", start="2014-01", end="2014-03")
+    assert [i.value for i in at.info if i.value.startswith("No ")] == [
+        "No VCL letters for CPS West Midlands, burglary, Jan 2014 to Mar 2014: the extract "
+        "starts in Apr 2015. Choose a period from Apr 2015 to Mar 2018."
+    ]
+
+
 def test_page_for_all_crime_shows_the_area_rate(open_app, sample):
     at = open_app("pages/victims.py", start="2017-11", end="2018-03")
     d = sample[sample["month"] >= "2017-11"]
