@@ -335,6 +335,11 @@ def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> 
         notes.append(f"All crime: {f.crime_type.lower()} has its own tile")
     elif f.crime_type != ALL_CRIME and crime_type != f.crime_type and not m.crime_type:
         notes.append(f"All crime: no {f.crime_type.lower()} in this data")
+    elif m.crime_type and f.crime_type not in (ALL_CRIME, m.crime_type):
+        # a flag's own tile: every offence category of the flag, whatever else is chosen
+        notes.append(
+            f"{m.crime_type} of every offence category: not narrowed to {f.crime_type.lower()}"
+        )
     if month and (n := t.base(month)) is not None and n < FEW_CASES:
         notes.append(f"Only {n:,} {m.base_noun} in {month_label(month)}: no status")
     if not m.by_force and f.geography != HOME_AREA:

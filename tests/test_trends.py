@@ -174,6 +174,26 @@ def test_tile_notes_and_parameters_follow_the_filters():
     assert any("no hate crime" in n for n in tiles["agent_spend"].notes)
 
 
+def test_a_flag_tile_says_it_is_not_narrowed_to_the_crime_type_chosen():
+    """The hate crime and domestic abuse tiles show every offence category of their flag: under an
+    offence category (or the other flag) they say so, as the all-crime tiles do."""
+    conv = pd.DataFrame(
+        {"month": ["2018-02", "2018-03"], "conviction_rate": [80.0, 75.0], "convictions": [30, 3],
+         "unsuccessful": [10, 1]}
+    )  # fmt: skip
+    run = FakeRun({"conviction_rate_by_month": conv})
+    for chosen, want in (
+        ("Burglary", "Hate crime of every offence category: not narrowed to burglary"),
+        ("Domestic abuse", "Hate crime of every offence category: not narrowed to domestic abuse"),
+    ):
+        f = Filters(crime_type=chosen, compare=(), start="2018-01", end="2018-03")
+        tiles = {t.measure.key: t for t in trends.tiles(run, REGISTRY, f)}
+        assert want in tiles["hate_crime_conviction_rate"].notes
+    f = Filters(crime_type="Hate crime", compare=(), start="2018-01", end="2018-03")
+    tiles = {t.measure.key: t for t in trends.tiles(run, REGISTRY, f)}
+    assert not [n for n in tiles["hate_crime_conviction_rate"].notes if "narrowed" in n]
+
+
 def test_table_downloads_as_an_accessible_workbook():
     """gptables refuses a cell of symbols only (a bare '%' or '£'): units are in words."""
     from cjsperf import downloads
