@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fnmatch
 import gzip
 import hashlib
 import os
@@ -148,8 +149,13 @@ def _raw_name(extract: Extract, index: int) -> str:
     return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else f"c{index}"
 
 
+def is_gzip_name(path: Path) -> bool:
+    """Whether the file's name says gzip: `.gz` in any case (`tasks_2018-19.CSV.GZ` too)."""
+    return path.name.lower().endswith(".gz")
+
+
 def _open_text_head(path: Path, limit: int = 65536) -> bytes:
-    opener = gzip.open if path.name.endswith(".gz") else open
+    opener = gzip.open if is_gzip_name(path) else open
     with opener(path, "rb") as fh:
         return fh.read(limit)
 
@@ -337,7 +343,7 @@ def join_broken_records(path: Path, out: Path) -> JoinedRecords:
     number of fields, or swallows a line that is a whole record on its own, the quote is taken to
     be a typo on its first line. That line is written without its quotes (it is rejected, its
     value kept as the file gives it) and the lines after it are read on their own."""
-    opener = gzip.open if path.name.endswith(".gz") else open
+    opener = gzip.open if is_gzip_name(path) else open
     with opener(path, "rb") as fh:
         text = fh.read().decode("utf-8", errors="surrogateescape")
     lines = re.split(r"(?<=\n)", text)
@@ -738,7 +744,17 @@ class Warehouse:
 
     # ---------------------------------------------------------------- listing
     def list_files(self, extract: Extract) -> list[Path]:
-        seen = sorted({p for p in self.data_dir.glob(extract.glob) if p.is_file()})
+        """The extract's files: its glob, with the file name matched in any case, so that
+        `Principal_Offence_Category_Apr.CSV` or `tasks_2018-19.CSV.GZ` is read like its
+        lower-case twin (a case-sensitive glob left them out without a word)."""
+        folder, _, name = extract.glob.rpartition("/")
+        seen = sorted(
+            {
+                p
+                for p in self.data_dir.glob(f"{folder}/*" if folder else "*")
+                if p.is_file() and fnmatch.fnmatchcase(p.name.lower(), name.lower())
+            }
+        )
         return [p for p in seen if not p.name.startswith(".")]
 
     def _rel(self, path: Path) -> str:
@@ -1363,7 +1379,7 @@ class Warehouse:
             # with the same lines, and read the copy. (A line break is byte 0A in both.)
             con.execute(f"DELETE FROM {table} WHERE file = ?", [rel])
             first_bad = min(r[0] for r in rejects if r[2] == "INVALID ENCODING")
-            opener = gzip.open if source.name.endswith(".gz") else open
+            opener = gzip.open if is_gzip_name(source) else open
             with opener(source, "rb") as fh:
                 data = fh.read()
             decoded, utf8_lines, cp1252_lines = [], 0, 0
@@ -1472,7 +1488,7 @@ class Warehouse:
     def _blank_lines(path: Path) -> list[int]:
         """Physical numbers of blank lines, which the CSV reader skips (in a .csv.gz file too:
         the rows after one would otherwise be given the line before theirs)."""
-        if path.name.endswith(".gz"):
+        if is_gzip_name(path):
             if not _gz_has_blank_line(path):
                 return []
             try:

@@ -76,7 +76,7 @@ class Column:
 class Extract:
     name: str  # also the folder under data/ and the staging file queries/staging/<name>.sql
     title: str
-    glob: str  # relative to the data folder; .csv and .csv.gz
+    glob: str  # relative to the data folder; .csv and .csv.gz, the file name in any case
     grain: str
     columns: tuple[Column, ...]
     synthetic: bool

@@ -28,6 +28,7 @@ from cjsperf.db import Warehouse
 DATA = Path(__file__).resolve().parent.parent / "data"
 CO_JAN = "case_outcomes/2016/principal_offence_category_january_2016.csv"
 CO_MAR = "case_outcomes/2018/Principal_Offence_Category_Mar.csv"
+CO_FEB_UPPER = "case_outcomes/2018/Principal_Offence_Category_Feb.CSV"  # a copy of March
 
 TASKS_HEADER = "task_id,team,task_type,offence_category,created_date,due_date,completed_date"
 TASKS = [
@@ -183,6 +184,14 @@ def _one_category_gone(month: str, force: str, category: str):
     return verify
 
 
+def _upper_case_verify(wh):
+    _one_category_gone("2018-02", "Warwickshire", "Homicide")(wh)
+    # The Data quality page lists it, with the month its name gives and every line read.
+    files = wh.run_query("dq_files").set_index("file")
+    row = files.loc[CO_FEB_UPPER]
+    assert (row.status, row.period, row.rows_read, row.rows_rejected) == ("loaded", "2018-02", 43, 1)
+
+
 def _extra_column_verify(wh):
     row = wh.sql("SELECT * FROM stg_tasks WHERE task_id = 'T5'").iloc[0]
     assert (row.team, row.task_type, row.offence_category) == ("RASSO", "Case review", "Robbery")
@@ -237,9 +246,11 @@ def _physical_lines_verify(rel: str):
     return verify
 
 
-def _blank_lines_case(id_: str, filler: str, newline: str, gz: bool = False) -> Case:
+def _blank_lines_case(
+    id_: str, filler: str, newline: str, gz: bool = False, rel: str | None = None
+) -> Case:
     bad = "T5,RASSO,Case review,Sexual Offences,2017-11-02,2017-10-32,"
-    rel = "tasks/tasks_2017_11.csv" + (".gz" if gz else "")
+    rel = rel or "tasks/tasks_2017_11.csv" + (".gz" if gz else "")
     writer = write_gz if gz else write
     return Case(
         id_,
@@ -949,6 +960,26 @@ CASES = [
     _blank_lines_case("blank lines in the middle (LF)", "", "\n"),
     _blank_lines_case("blank lines in the middle (CRLF)", "", "\r\n"),
     _blank_lines_case("blank lines in the middle (csv.gz)", "", "\n", gz=True),
+    # An upper-case extension is read like its lower-case twin: as gzip, blank lines and all.
+    _blank_lines_case(
+        "upper-case .CSV.GZ extension", "", "\r\n", gz=True, rel="tasks/tasks_2017_11.CSV.GZ"
+    ),
+    Case(
+        "upper-case .CSV extension",
+        lambda d: (
+            shutil.copyfile(d / CO_MAR, d / CO_FEB_UPPER),
+            edit_cell(d, CO_FEB_UPPER, "Warwickshire", "Number of Homicide Convictions", "-1"),
+        ),
+        "error",
+        CO_FEB_UPPER,
+        40,
+        "Number of Homicide Convictions",
+        "-1",
+        "a whole number of defendants, 0 or more",
+        added={"case_outcomes": {("2018-02", a) for a in areas_in(CO_MAR)}},
+        verify=_upper_case_verify,
+        partly_loaded=1,
+    ),
     Case(
         "a line of spaces after a blank line",
         lambda d: write(
@@ -1210,11 +1241,17 @@ def test_a_removed_file_takes_its_rows_with_it(base, persisted):
     ]
 
 
-def test_next_months_file_appears_in_the_query(base, persisted):
+@pytest.mark.parametrize(
+    "april",
+    [
+        "case_outcomes/2018/principal_offence_category_april_2018.csv",
+        "case_outcomes/2018/Principal_Offence_Category_Apr.CSV",  # as some exports name it
+    ],
+)
+def test_next_months_file_appears_in_the_query(base, persisted, april):
     wh = persisted()
     wh.sync()
     wh.ingested.clear()
-    april = "case_outcomes/2018/principal_offence_category_april_2018.csv"
     shutil.copyfile(base / CO_MAR, base / april)
     assert wh.sync().changed_extracts == ["case_outcomes"]
     assert wh.ingested == [april]
