@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -154,6 +155,69 @@ def is_gzip_name(path: Path) -> bool:
     return path.name.lower().endswith(".gz")
 
 
+class GzipBroken(OSError):
+    """A .gz file whose stream does not inflate whole (cut short, or damaged)."""
+
+    def __init__(self, ends_early: bool):
+        super().__init__("ends early" if ends_early else "damaged")
+        self.ends_early = ends_early
+
+
+# What reading a file can raise: each refuses that file only, with a problem, never the sync
+# (zlib.error: gzip data that do not inflate, which Python's gzip module does not wrap).
+READ_ERRORS = (duckdb.Error, OSError, EOFError, zlib.error, csv.Error)
+
+# A .gz file that is not whole gzip, in plain words: (what was found, what was expected).
+GZIP_TROUBLE = {
+    "plain": (
+        "not a gzip file: its bytes are plain text",
+        "a gzip file, as its name ends .gz: rename it .csv or compress it",
+    ),
+    "other": (
+        "not a gzip file: its bytes are neither gzip nor text",
+        "a gzip file, as its name ends .gz",
+    ),
+    "short": (
+        "the gzip file ends early (cut short when copied?)",
+        "a whole gzip file: copy it again from its source",
+    ),
+    "damaged": (
+        "a damaged gzip file: its data do not inflate",
+        "a whole gzip file: copy it again from its source",
+    ),
+}
+
+
+def _gzip_trouble(path: Path, exc: BaseException) -> str | None:
+    """Which GZIP_TROUBLE a read of `path` that raised `exc` met, or None when it was not that."""
+    if not is_gzip_name(path):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(4096)
+    except OSError:
+        return None
+    if not start.startswith(b"\x1f\x8b"):
+        return "plain" if start and b"\x00" not in start else "other"
+    text = str(exc)
+    if isinstance(exc, EOFError) or getattr(exc, "ends_early", False) or "end of GZIP" in text:
+        return "short"
+    if isinstance(exc, GzipBroken | zlib.error | gzip.BadGzipFile) or "gzip" in text.lower():
+        return "damaged"
+    return None
+
+
+def read_failure(path: Path, rel: str, exc: BaseException, what: str) -> FileProblem:
+    """The problem of a file the reader could not read as a whole: in plain words for a .gz file
+    that is not whole gzip, else `what` was expected, with the first line of the reader's message
+    (no absolute path reaches a page: `Warehouse._record_file_problems` strips them)."""
+    trouble = _gzip_trouble(path, exc)
+    if trouble is not None:
+        return FileProblem(rel, None, "(whole file)", *GZIP_TROUBLE[trouble])
+    first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    return FileProblem(rel, None, "(whole file)", None, f"{what} ({first})")
+
+
 def _open_text_head(path: Path, limit: int = 65536) -> bytes:
     opener = gzip.open if is_gzip_name(path) else open
     with opener(path, "rb") as fh:
@@ -239,6 +303,8 @@ def repeat_key_columns(sql: str) -> list[str] | None:
     return [a for _, a in _repeat_terms(m.group(1))] if m else None
 
 
+# An absolute path in a reader's message ("/tmp/tmpab12/joined.csv"), not a fraction or "and/or".
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.)/])/(?:[\w.~@+-]+/)+[\w.~@+-]*")
 LINE_BREAK_MARK = "\x02"  # stands for a line break inside a field in a joined copy
 
 
@@ -1029,20 +1095,12 @@ class Warehouse:
                     extract, path, rel, mapping, con
                 )
                 status = "loaded"
-            except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+            except READ_ERRORS as exc:
                 # Whatever the reader cannot cope with refuses this file only, never the sync.
                 con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [rel])
                 con.execute("DELETE FROM raw_breaks WHERE file = ?", [rel])
                 encoding, rows_read, status = None, 0, "rejected"
-                read_problems = [
-                    FileProblem(
-                        rel,
-                        None,
-                        "(whole file)",
-                        None,
-                        f"a CSV file the reader can read ({str(exc).splitlines()[0][:200]})",
-                    )
-                ]
+                read_problems = [read_failure(path, rel, exc, "a CSV file the reader can read")]
             problems += read_problems
             if status == "loaded" and rows_read == 0:
                 status = "empty"
@@ -1067,11 +1125,7 @@ class Warehouse:
                 "typed" if (extract.name, rel) in self._typed else "text",
             ],
         )
-        for p in problems:
-            con.execute(
-                "INSERT INTO file_problems VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [extract.name, p.file, p.line, p.column, p.value, p.expected, p.severity],
-            )
+        self._record_file_problems(con, extract.name, problems)
 
     def _check_file(
         self, extract: Extract, path: Path, rel: str
@@ -1079,8 +1133,8 @@ class Warehouse:
         """Check a file as a whole; return how its columns map to the contract, and problems."""
         try:
             head = _open_text_head(path)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            return None, [FileProblem(rel, None, None, None, f"a readable file ({exc})")]
+        except READ_ERRORS as exc:
+            return None, [read_failure(path, rel, exc, "a readable file")]
         if not head.strip():
             return None, [
                 FileProblem(rel, 1, None, "(empty file)", "a header line naming the columns")
@@ -1271,7 +1325,7 @@ class Warehouse:
                     f"FROM {self._blocks_table(table)}"
                 ).fetchall()[0]
                 clean = n == 0
-        except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile):
+        except READ_ERRORS:
             clean, rows = False, 0
         if not clean or rows == 0:
             self._drop_scratch(table, con)
@@ -1494,8 +1548,10 @@ class Warehouse:
             try:
                 with gzip.open(path, "rb") as fh:
                     data = fh.read()
-            except (OSError, EOFError):  # what DuckDB read of it keeps the numbers it gave
-                return []
+            except (OSError, EOFError, zlib.error) as exc:
+                # Not whole gzip (DuckDB may read on through damage, losing lines without a
+                # word): the file is refused, saying so.
+                raise GzipBroken(isinstance(exc, EOFError)) from exc
         else:
             data = path.read_bytes()
         if b"\n\n" not in data and b"\n\r\n" not in data:
@@ -1580,17 +1636,10 @@ class Warehouse:
                 width = len(mapping)
                 try:
                     problems += self._read_raw(ref, path, rel, mapping, con)[2]
-                except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+                except READ_ERRORS as exc:
                     con.execute(f"DELETE FROM raw_{ref.name}")
-                    problems.append(
-                        FileProblem(rel, None, "(whole file)", None,
-                                    f"a CSV file ({str(exc).splitlines()[0][:200]})")
-                    )  # fmt: skip
-        for p in problems:
-            con.execute(
-                "INSERT INTO file_problems VALUES ('reference', ?, ?, ?, ?, ?, ?)",
-                [p.file, p.line, p.column, p.value, p.expected, p.severity],
-            )
+                    problems.append(read_failure(path, rel, exc, "a CSV file"))
+        self._record_file_problems(con, "reference", problems)
         sql = (STAGING_DIR / f"{ref.name}.sql").read_text().strip().rstrip(";")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ref AS
@@ -1629,11 +1678,26 @@ class Warehouse:
         )
         con.execute("DROP TABLE _ref")
 
-    def _file_problem(self, extract, file, line, value, expected, severity="error"):
-        self.con.execute(
-            "INSERT INTO file_problems VALUES (?, ?, ?, NULL, ?, ?, ?)",
-            [extract, file, line, value, expected, severity],
-        )
+    def _record_file_problems(self, con, extract: str, problems: list[FileProblem]) -> None:
+        """Store problems with whole files: the one place they are written, so no message shows
+        where the server keeps its files. The data folder's absolute path becomes the path
+        relative to it, as files are named everywhere; any other absolute path (a working copy
+        of a file, in the message of the reader) becomes "(a path on the server)"."""
+        root = str(self.data_dir)
+
+        def plain(text: str | None, message: bool) -> str | None:
+            if text is None:
+                return None
+            text = text.replace(root + os.sep, "").replace(root, "the data folder")
+            return _ABSOLUTE_PATH.sub("(a path on the server)", text) if message else text
+
+        rows = [
+            (extract, p.file, p.line, p.column, plain(p.value, False), plain(p.expected, True),
+             p.severity)
+            for p in problems
+        ]  # fmt: skip
+        if rows:
+            con.executemany("INSERT INTO file_problems VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     # ---------------------------------------------------------------- staging
     def _anchor_dates(self, extract: Extract, typed: dict[str, str] | None = None) -> None:
@@ -1735,7 +1799,7 @@ class Warehouse:
             if mapping is None:
                 raise OSError(f"{rel} no longer reads as it did")
             encoding, rows, problems = self._read_text(extract, path, rel, mapping, con)
-        except (duckdb.Error, OSError, EOFError, gzip.BadGzipFile, csv.Error):
+        except READ_ERRORS:
             # The file changed under this sync: forget its rows; the next sync reads it anew.
             con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [rel])
             con.execute(
@@ -1749,11 +1813,7 @@ class Warehouse:
             "WHERE extract = ? AND file = ?",
             [encoding, rows, extract.name, rel],
         )
-        for p in problems:
-            con.execute(
-                "INSERT INTO file_problems VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [extract.name, p.file, p.line, p.column, p.value, p.expected, p.severity],
-            )
+        self._record_file_problems(con, extract.name, problems)
 
     def _changed_blocks(self, extract: Extract, rel: str, table: str) -> list[int] | None:
         """The blocks of lines (line // BLOCK_LINES) of a typed file read again whose fingerprint

@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -189,7 +190,12 @@ def _upper_case_verify(wh):
     # The Data quality page lists it, with the month its name gives and every line read.
     files = wh.run_query("dq_files").set_index("file")
     row = files.loc[CO_FEB_UPPER]
-    assert (row.status, row.period, row.rows_read, row.rows_rejected) == ("loaded", "2018-02", 43, 1)
+    assert (row.status, row.period, row.rows_read, row.rows_rejected) == (
+        "loaded",
+        "2018-02",
+        43,
+        1,
+    )
 
 
 def _extra_column_verify(wh):
@@ -270,6 +276,55 @@ def write_gz(root: Path, rel: str, lines: list[str], newline: str = "\n"):
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress("".join(line + newline for line in lines).encode()))
+
+
+# .csv.gz files that are not whole gzip: each is refused as a whole, in plain words.
+GZ_LINES = [
+    TASKS_HEADER,
+    *(f"G{n},RASSO,Case review,Robbery,2017-11-02,2017-11-09," for n in range(6000)),
+]
+GZ_REL = "tasks/tasks_2017_11.csv.gz"
+GZ_ENDS_EARLY = "the gzip file ends early (cut short when copied?)"
+GZ_DAMAGED = "a damaged gzip file: its data do not inflate"
+
+
+def _gz_cut(root: Path, lines: list[str], keep: float) -> None:
+    """A .csv.gz file cut short: only the first `keep` of its bytes."""
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    (root / GZ_REL).write_bytes(data[: int(len(data) * keep)])
+
+
+def _gz_damaged(root: Path, at: float) -> None:
+    """A .csv.gz file with 10 bytes changed `at` that share of its length."""
+    data = bytearray(gzip.compress(("\n".join(GZ_LINES) + "\n").encode()))
+    start = int(len(data) * at)
+    for i in range(start, start + 10):
+        data[i] ^= 0x55
+    (root / GZ_REL).write_bytes(bytes(data))
+
+
+def _gz_case(id_, corrupt, value, reason):
+    return Case(id_, corrupt, "error", GZ_REL, None, "(whole file)", value, reason)
+
+
+GZ_CASES = [
+    _gz_case(
+        "plain text saved with a .csv.gz name",
+        lambda d: write(d, GZ_REL, [TASKS_HEADER, T4]),
+        "not a gzip file: its bytes are plain text",
+        "rename it .csv or compress it",
+    ),
+    # cut within the first lines (Python reads the header) and far in (DuckDB reads the rows)
+    _gz_case("a .csv.gz file cut short in its header", lambda d: _gz_cut(d, [TASKS_HEADER, T4], 0.6),
+             GZ_ENDS_EARLY, "a whole gzip file"),
+    _gz_case("a .csv.gz file cut short", lambda d: _gz_cut(d, GZ_LINES, 0.7),
+             GZ_ENDS_EARLY, "a whole gzip file"),
+    # damaged near its start, and near its end (where DuckDB read on, and lost lines without a word)
+    _gz_case("a .csv.gz file damaged near its start", lambda d: _gz_damaged(d, 0.05),
+             GZ_DAMAGED, "a whole gzip file"),
+    _gz_case("a .csv.gz file damaged near its end", lambda d: _gz_damaged(d, 0.8),
+             GZ_DAMAGED, "a whole gzip file"),
+]  # fmt: skip
 
 
 def _line_break_verify(file: str, lines: dict[str, int]):
@@ -1039,6 +1094,7 @@ CASES = [
         "Principal_Offence_Category_Mar.csv",
         "inside a folder named for the year",
     ),
+    *GZ_CASES,
     *LINE_BREAK_CASES,
     *OPEN_QUOTE_CASES,
     *CORRECTED_REPEATS,
@@ -1096,6 +1152,9 @@ def test_bad_input_is_reported_and_nothing_good_is_lost(base, case, capsys):
     # Problems are confined to the file at fault, and not buried among consequential ones.
     assert set(problems.file) == {case.file}
     assert len(problems) == case.n_problems, problems.drop(columns="record").to_string()
+    # No message shows where the server keeps its files (the data folder, or a copy of a file).
+    for text in [*problems.value.dropna(), *problems.expected]:
+        assert str(base) not in text and tempfile.gettempdir() + "/" not in text, text
 
     # Everything else loaded: the good rows of the same file, the other files, other extracts.
     expected = {
@@ -1125,6 +1184,31 @@ def test_bad_input_is_reported_and_nothing_good_is_lost(base, case, capsys):
     line = lines[0]
     assert line.startswith(case.severity.upper())
     assert repr(case.value) in line and case.reason in line
+
+
+def test_no_file_problem_shows_where_the_server_keeps_its_files(base, monkeypatch):
+    """A reader's message naming a file by its absolute path names it relative to the data
+    folder, as everywhere else; another absolute path (a working copy) is not shown."""
+    import duckdb
+
+    def refuse(self, extract, path, rel, mapping, con):
+        raise duckdb.IOException(
+            f"IO Error: Could not read '{path}' nor '/tmp/tmpab12cd/joined.csv'"
+        )
+
+    monkeypatch.setattr(Warehouse, "_read_raw", refuse)
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    got = wh.problems().set_index("file").loc["tasks/tasks_2017_10.csv"]
+    assert got.expected == (
+        "a CSV file the reader can read (IO Error: Could not read 'tasks/tasks_2017_10.csv' "
+        "nor '(a path on the server)')"
+    )
+    reference = wh.problems().set_index("file").loc["reference/measures.csv"]
+    assert reference.expected == (
+        "a CSV file (IO Error: Could not read 'reference/measures.csv' "
+        "nor '(a path on the server)')"
+    )
 
 
 def test_edit_cell_changes_only_that_cell(base):
