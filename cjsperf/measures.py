@@ -153,12 +153,19 @@ class Measure:
 
 
 class MissingMeasure(KeyError):
-    """A page asked for a measure the registry does not hold (its line was refused at load)."""
+    """A page asked for a measure the registry does not hold (its line was refused at load);
+    `why`: that line's problems in words (`ui.refused_measures`), when known."""
+
+    def __init__(self, key: str, why: str = ""):
+        super().__init__(key)
+        self.why = why
 
     def __str__(self) -> str:
+        why = f" ({self.why})" if self.why else ""
         return (
             f"The measure {self.args[0]!r} could not be loaded: its line in "
-            "data/reference/measures.csv was refused. The Data quality page says why."
+            f"data/reference/measures.csv was refused{why}. The Data quality page lists every "
+            "problem with its line."
         )
 
 

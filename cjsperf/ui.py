@@ -881,16 +881,34 @@ def no_registry_message() -> str:
         found = found[found["file"].astype(str) == REGISTRY_FILE]
     except Exception:  # the message must never fail itself
         found = None
-    said = [
-        f"line {int(r.line) if pd.notna(r.line) else '?'}, column {literal(str(r.column))}: "
-        f"expected {literal(str(r.expected))}"
-        for r in (found.head(3).itertuples() if found is not None else [])
-    ]
-    why = f" ({'; '.join(said)})" if said else ""
+    said = problems_in_words(found.head(3)) if found is not None else ""
+    why = f" ({said})" if said else ""
     return (
         f"No measures to show: `data/{REGISTRY_FILE}` loaded no line{why}. The Data quality page "
         "lists every problem with its line."
     )
+
+
+def problems_in_words(found: pd.DataFrame) -> str:
+    """Problems of the registry file (rows with line, column, expected) as a sentence's aside:
+    "line 2, column `target`: expected `a plain number…`; …"."""
+    return "; ".join(
+        f"line {int(r.line) if pd.notna(r.line) else '?'}, column {literal(str(r.column))}: "
+        f"expected {literal(str(r.expected))}"
+        for r in found.itertuples()
+    )
+
+
+def refused_measures() -> dict[str, str]:
+    """For each measure whose line of the registry was refused at load (`measures_refused`), the
+    message its own page shows (`MissingMeasure`), saying why; in the order of the file."""
+    from cjsperf.measures import MissingMeasure
+
+    found = query("measures_refused")
+    return {
+        key: str(MissingMeasure(key, problems_in_words(rows.head(3))))
+        for key, rows in found.groupby(found["key"].fillna(""), sort=False)
+    }
 
 
 def measures_of(*keys: str, extra: dict | None = None):
@@ -904,7 +922,7 @@ def measures_of(*keys: str, extra: dict | None = None):
     try:
         found = [reg[k] for k in keys]
     except MissingMeasure as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(refused_measures().get(exc.args[0], str(exc)), icon=":material/error:")
         st.stop()
     # Their trends' queries start now, while the page does the rest (`trend_of` finds them).
     f = current_filters()

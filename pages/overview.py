@@ -35,6 +35,8 @@ else:
     ui.page_header("Overview", INTRO, synthetic=False)  # its notes: the tiles' marks, the caption
 
 registry = ui.measure_registry()
+for refused in ui.refused_measures().values():  # no tile for them: say which, and why
+    st.warning(refused, icon=":material/warning:")
 tiles = ui.tiles(registry, f, ui.events())
 
 

@@ -298,3 +298,29 @@ def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_pag
     assert len(ran) == expected and not any(t.startswith("cjsperf-query") for t, _ in ran)
     assert tiles(ahead) == tiles(in_turn) and statuses(ahead) == statuses(in_turn)
     st.cache_data.clear()
+
+
+def test_a_refused_measure_line_is_named_with_its_reason(tmp_path, run_page):
+    """A target of '85%' refuses the conviction rate's line of the registry: its tile cannot be
+    drawn, and the Overview says which measure and why (line, column, what was expected), in the
+    words the measure's own page uses, instead of showing one tile fewer without a word."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns(".*"))
+    path = data / "reference" / "measures.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    (at_line,) = [i + 1 for i, x in enumerate(lines) if x.startswith("conviction_rate,")]
+    lines[at_line - 1] = lines[at_line - 1].replace(",85.0,2.0,", ",85%,2.0,")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with run_page(data, tmp_path, PAGE) as at:
+        assert not at.exception, [e.value for e in at.exception]
+        warnings = [w.value for w in at.warning]
+        shown = tiles(at)
+    assert warnings == [
+        "The measure 'conviction_rate' could not be loaded: its line in "
+        f"data/reference/measures.csv was refused (line {at_line}, column {literal('target')}: "
+        f"expected {literal('a plain number such as 85.0 (no %, £ or commas), or empty')}). "
+        "The Data quality page lists every problem with its line."
+    ]
+    assert len(shown) == N_MEASURES - 1 and "Conviction rate" not in shown, shown

@@ -13,6 +13,7 @@ import pytest
 
 from cjsperf.__main__ import main
 from cjsperf.db import Warehouse
+from cjsperf.headlines import literal
 from tests.test_ingest import make_base
 
 REGISTRY_KEYS = [
@@ -216,6 +217,28 @@ def test_a_reference_key_given_twice_is_a_problem_on_the_second_line(base):
     wh.close()
 
 
+def test_the_refused_lines_of_the_registry_are_listed_with_why(base):
+    """`measures_refused`: each problem of a refused registry line whose key no loaded line
+    holds, with that key; a repeated key whose first line loaded is not among them."""
+    line_cr = edit(base, "measures", "key", "conviction_rate", "target", "85%")
+    line_ot = edit(base, "measures", "key", "overdue_tasks", "better", "down")
+    with (base / "reference" / "measures.csv").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "agent_spend,Agent spend again,£,lower,agent_spend_by_month,total_gbp,,N,N,Y,Y,Y,,,"
+            "agent_spend,,,A second line for agent_spend\n"
+        )
+    wh = loaded(base)
+    got = [tuple(r) for r in wh.run_query("measures_refused").itertuples(index=False)]
+    assert (line_cr, line_ot) == (2, 9)  # the lines of the registry file, counted by hand
+    assert got == [
+        ("conviction_rate", 2, "target", "85%",
+         "a plain number such as 85.0 (no %, £ or commas), or empty"),
+        ("overdue_tasks", 9, "better", "down", "which way is better: one of: higher; lower; neither"),
+    ]  # fmt: skip
+    assert "agent_spend" in set(wh.run_query("measures").key)
+    wh.close()
+
+
 def test_a_refused_measure_line_is_a_plain_message_on_its_page(tmp_path, run_page):
     """Issue 7's own example: a target of '85%' refuses the tasks_on_time line; the Task
     completion page then says so plainly instead of failing."""
@@ -229,11 +252,18 @@ def test_a_refused_measure_line_is_a_plain_message_on_its_page(tmp_path, run_pag
     path = data / "reference" / "measures.csv"
     text = path.read_text(encoding="utf-8")
     line = next(x for x in text.splitlines() if x.startswith("tasks_on_time,"))
+    at_line = text.splitlines().index(line) + 1
     path.write_text(text.replace(line, line.replace(",85.0,5.0,", ",85%,5.0,")), encoding="utf-8")
     with run_page(data, tmp_path, "pages/task_completion.py") as at:
         assert not at.exception, [e.value for e in at.exception]
         errors = [e.value for e in at.error]
-    assert any("'tasks_on_time' could not be loaded" in e for e in errors), errors
+    # and why: the words the Overview uses too
+    assert errors == [
+        "The measure 'tasks_on_time' could not be loaded: its line in data/reference/measures.csv "
+        f"was refused (line {at_line}, column {literal('target')}: expected "
+        f"{literal('a plain number such as 85.0 (no %, £ or commas), or empty')}). The Data "
+        "quality page lists every problem with its line."
+    ], errors
 
 
 def test_a_registry_without_a_usable_line_is_said_on_every_page(tmp_path, run_page):
