@@ -1,5 +1,5 @@
--- Every month of the published CPS case outcomes series, from the first month loaded to the last, and whether it loaded.
--- grain: one row per calendar month from the first case outcomes month loaded to the last
+-- Every month of the published CPS case outcomes series, from the first month loaded (or found in a file that was refused) to the last, and whether it loaded.
+-- grain: one row per calendar month from the first case outcomes month loaded or refused to the last (no row when no month loaded)
 -- returns: month (YYYY-MM), loaded (true when rows for the month loaded), file (the file the month came from), force_rows (police force area rows loaded, National left out), refused_files (files for the month that were refused, '; '-separated)
 WITH loaded AS (
     SELECT month, min(file) AS file,
@@ -7,16 +7,18 @@ WITH loaded AS (
     FROM stg_case_outcomes
     GROUP BY month
 ),
-span AS (
-    SELECT unnest(generate_series(min(month), max(month), INTERVAL 1 MONTH))::DATE AS month
-    FROM loaded
-),
 refused AS (
     SELECT strptime(period, '%Y-%m')::DATE AS month,
         string_agg(file, '; ' ORDER BY file) AS refused_files
     FROM load_files
     WHERE extract = 'case_outcomes' AND status <> 'loaded' AND period IS NOT NULL
     GROUP BY 1
+),
+-- from the first month loaded or refused to the last: a refused latest month is missing too
+span AS (
+    SELECT unnest(generate_series(min(month), max(month), INTERVAL 1 MONTH))::DATE AS month
+    FROM (SELECT month FROM loaded UNION ALL SELECT month FROM refused)
+    HAVING count(*) FILTER (WHERE month IN (SELECT month FROM loaded)) > 0
 )
 SELECT
     strftime(s.month, '%Y-%m') AS month,

@@ -288,3 +288,28 @@ def test_a_force_missing_from_a_month_is_named(tmp_path, run_page):
         problems = frame_with(at, "Raw record")
         got = problems[["Severity", "File", "Column", "Value found"]].values.tolist()
         assert got == [["warning", rel, "(first column)", "Warwickshire"]]
+
+
+def test_refused_files_of_the_latest_months_are_missing_months(tmp_path, run_page):
+    """A file found for a month after the last one loaded, but refused, leaves a missing month
+    too: the series' span runs to it, and the page says the file was refused."""
+    root = tmp_path / "data"
+    shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(DATA / "case_outcomes", root / "case_outcomes")
+    feb = root / "case_outcomes/2018/Principal_Offence_Category_Feb.csv"
+    mar = root / "case_outcomes/2018/Principal_Offence_Category_Mar.csv"
+    feb.write_bytes(b"")  # an empty file
+    text = mar.read_text(encoding="utf-8")
+    assert "Number of Admin Finalised Unsuccessful" in text
+    mar.write_text(text.replace("Number of Admin Finalised Unsuccessful", "Admin"), "utf-8")
+    (tmp_path / "db").mkdir()
+    with run_page(root, tmp_path / "db", "pages/data_quality.py") as at:
+        assert not at.exception
+        shown = all_text(at)
+        # Jan 2014 to Mar 2018 is 51 months: 6 never published, Feb and Mar 2018 refused.
+        assert "**43 of the 51 months** from Jan 2014 to Mar 2018 are loaded" in shown
+        assert "Missing: **Nov 2015; Feb–Mar 2016; Apr–Jun 2017; Feb–Mar 2018**" in shown
+        for month, rel in (("Feb 2018", feb), ("Mar 2018", mar)):
+            name = rel.relative_to(root).as_posix()
+            said = next(x for x in shown.splitlines() if x.startswith(f"{month}: a file was found"))
+            assert "but refused" in said and name in said
