@@ -222,7 +222,10 @@ else:
         )[["Problems", "Severity", "File", "Column", "What was expected"]]
         st.markdown("**By file and reason**")
         st.dataframe(by_reason, hide_index=True, width="stretch", column_config=PROBLEM_WIDTHS)
-        st.markdown("**Each problem**, with the record as it is in the file")
+        st.markdown(
+            "**Each problem**, with its line's fields as they were read, in the extract's column "
+            "order (a quoted value without its quotes; a field beyond the header's left out)"
+        )
         if len(shown) > MAX_SHOWN:
             st.caption(f"Showing the first {MAX_SHOWN:,} of {len(shown):,}; the CSV has them all.")
         st.dataframe(

@@ -207,6 +207,8 @@ def test_broken_copy_problems_name_file_line_column_and_reason(broken_app):
         BAD_DUE,
     )
     assert "real date" in t["What was expected"] and BAD_DUE in t["Raw record"]
+    # The record is the line's fields as read, and says so (not "as it is in the file").
+    assert "with its line's fields as they were read" in all_text(at)
     sheet = problems[problems["File"] == XLSX_FILE]
     assert len(sheet) == 1
     assert "Excel" in sheet.iloc[0]["Value found"] and "CSV" in sheet.iloc[0]["What was expected"]
