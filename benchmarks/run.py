@@ -84,7 +84,7 @@ EXTRACT_NAMES = tuple(e.name for e in EXTRACTS)
 FRAME_QUERIES = ("_options", "_summary")
 # Reference lists read once per load of the data and never again on a filter change (the pandas
 # way reads none of them): recorded apart, timed apart ("per_build_reads_ms"), not in "queries".
-PER_BUILD_READS = ("months_loaded", "measure_registry", "events")
+PER_BUILD_READS = ("months_loaded", "measure_registry", "refused_measures", "events")
 QUICK_BROWSER_PAGES = ("pages/conviction_rates.py",)  # --quick: one page in the browser
 GEOGRAPHIES = (HOME_AREA, *AREA_FORCES)
 TARGETS = {

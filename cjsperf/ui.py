@@ -901,14 +901,18 @@ def problems_in_words(found: pd.DataFrame) -> str:
 
 def refused_measures() -> dict[str, str]:
     """For each measure whose line of the registry was refused at load (`measures_refused`), the
-    message its own page shows (`MissingMeasure`), saying why; in the order of the file."""
+    message its own page shows (`MissingMeasure`), saying why; in the order of the file. Read
+    once per load of the data, like the registry, so no rerun queries it."""
     from cjsperf.measures import MissingMeasure
 
-    found = query("measures_refused")
-    return {
-        key: str(MissingMeasure(key, problems_in_words(rows.head(3))))
-        for key, rows in found.groupby(found["key"].fillna(""), sort=False)
-    }
+    def make() -> dict[str, str]:
+        found = query("measures_refused")
+        return {
+            key: str(MissingMeasure(key, problems_in_words(rows.head(3))))
+            for key, rows in found.groupby(found["key"].fillna(""), sort=False)
+        }
+
+    return per_load("measures_refused", make)  # once per load of the data, like the registry
 
 
 def measures_of(*keys: str, extra: dict | None = None):
