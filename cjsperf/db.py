@@ -56,7 +56,13 @@ SHARED_DIR = QUERIES_DIR / "shared"
 PAGES_DIR = REPO_ROOT / "pages"
 # The lists extracts are checked against: a change to one re-stages every extract.
 LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres", "trial_reasons")
-SCHEMA_VERSION = "5"  # bump when tables change shape or how they are filled: rebuilds saved DBs
+# What a row was missing when its value is in a reference list, on a line that list refused (the
+# list's file, that line): the row's problem points to that line, whose own problem says why.
+REFUSED_REFERENCE_LINE = (
+    "its line in data/{} (line {}) to load: that line was refused (its problem is listed under "
+    "that file); fix it and this row loads"
+)
+SCHEMA_VERSION = "6"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
 STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
@@ -694,6 +700,12 @@ class Warehouse:
             """CREATE TABLE IF NOT EXISTS row_problems (
                 extract VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR,
                 expected VARCHAR, severity VARCHAR, record VARCHAR)"""
+        )
+        # The keys of the reference lists (LIST_REFERENCES) on lines they refused: a row naming
+        # one is told so (`_stage_extract`), not that its value is missing from the list.
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS refused_keys (
+                file VARCHAR, value VARCHAR, line BIGINT, expected VARCHAR)"""
         )
         # Per file of an extract: the date its dates are judged against (see `_anchor_dates`).
         con.execute(
@@ -1590,6 +1602,7 @@ class Warehouse:
         con = self.con
         con.execute("DELETE FROM file_problems WHERE extract = 'reference'")
         con.execute("DELETE FROM row_problems WHERE extract = 'reference'")
+        con.execute("DELETE FROM refused_keys")
         vocab = [(kind, v) for kind, values in FIXED_VOCABULARIES.items() for v in values]
         vocab += [("crime_type", f) for f in FLAGS]
         vocab += registry_vocabulary()
@@ -1611,6 +1624,20 @@ class Warehouse:
             self._load_reference(ref, short)
             if short in adds:
                 con.execute("INSERT INTO vocab " + adds[short])
+            if short in LIST_REFERENCES:
+                key = _raw_name(ref, 0)  # each list's key is its first column
+                con.execute(
+                    f"""INSERT INTO refused_keys
+                    SELECT file, value, line, format($said, file, line) FROM (
+                        SELECT r.file, trim(r."{key}") AS value, min(r.line) AS line
+                        FROM raw_{ref.name} r
+                        SEMI JOIN row_problems p ON p.extract = 'reference' AND p.file = r.file
+                            AND p.line = r.line AND p.severity = 'error'
+                        WHERE coalesce(trim(r."{key}"), '') <> ''
+                          AND trim(r."{key}") NOT IN (SELECT "{key}" FROM ref_{short})
+                        GROUP BY ALL)""",
+                    {"said": REFUSED_REFERENCE_LINE},
+                )
 
     def _load_reference(self, ref: Extract, short: str) -> None:
         con = self.con
@@ -2115,12 +2142,17 @@ class Warehouse:
             )
         raw_cols = [_raw_name(extract, i) for i in range(n)]
         record = "concat_ws(',', " + ", ".join(f"coalesce(r.\"{c}\", '')" for c in raw_cols) + ")"
+        # A value that a reference list holds on a line it refused fails the check against
+        # that list (its message names the list's file): its problem points to that line.
         con.execute(
             f"""INSERT INTO row_problems
-            SELECT DISTINCT ?, c.file, c.line, p.column, p.value, p.expected, p.severity, {record}
+            SELECT DISTINCT ?, c.file, c.line, p.column, p.value,
+                coalesce(k.expected, p.expected), p.severity, {record}
             FROM (SELECT file, line, unnest(problems) AS p FROM {staged}
                   WHERE len(problems) > 0) c
             JOIN {raw} r ON r.file = c.file AND r.line = c.line
+            LEFT JOIN refused_keys k ON k.value = trim(c.p.value)
+                AND contains(c.p.expected, parse_filename(k.file))
             -- a record broken over lines is reported for that alone (its values are garbled)
             ANTI JOIN (SELECT file, line FROM raw_breaks WHERE extract = ?) b
                 ON b.file = c.file AND b.line = c.line""",

@@ -14,7 +14,9 @@ import pytest
 from cjsperf.__main__ import main
 from cjsperf.db import Warehouse
 from cjsperf.headlines import literal
-from tests.test_ingest import make_base
+from tests.test_ingest import P4, SPEND_HEADER, T4, TASKS_HEADER, make_base, write
+
+SPEND_P5 = "P5,2017-11-02,Warwick Crown Court,Warwickshire,External counsel fee,Robbery,0,1250.50"
 
 REGISTRY_KEYS = [
     "conviction_rate",
@@ -214,6 +216,49 @@ def test_a_reference_key_given_twice_is_a_problem_on_the_second_line(base):
     kent = wh.sql("SELECT cps_area FROM ref_force_areas WHERE force_area = 'Kent'")
     assert list(kent.cps_area) == ["South East"]  # the first line's
     assert wh.sql("SELECT count(*) AS n FROM ref_offence_categories").n.iloc[0] == 12
+    wh.close()
+
+
+REFUSED_REFERENCE = [
+    # (reference list, key column, key, column, bad value, extract file and its lines, the
+    # line rejected, the keys that load)
+    ("court_centres", "court_centre", "Coventry Magistrates' Court", "court_type",
+     "Magistrates court", "agent_spend/agent_spend_2017_11.csv", [SPEND_HEADER, P4, SPEND_P5], 2,
+     "court_centre", ("SELECT payment_id AS k FROM stg_agent_spend", {"P1", "P2", "P3", "P5"})),
+    ("offence_categories", "offence_category", "Robbery", "cps_order", "seven",
+     "tasks/tasks_2017_11.csv", [TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2017-11-02,"
+     "2017-11-09,"], 3, "offence_category", ("SELECT task_id AS k FROM stg_tasks",
+     {"T1", "T2", "T4"})),  # T3 (tasks_2017_10.csv) is a robbery too
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", REFUSED_REFERENCE, ids=[c[0] for c in REFUSED_REFERENCE])
+def test_a_row_of_a_refused_reference_line_points_to_that_line(base, case):
+    """A row whose court centre (or offence category) is in its reference list, on a line that
+    was refused, is rejected saying so and naming that line, not as a value missing from the
+    list; rows loaded + rows rejected = rows read."""
+    name, key_col, key, col, bad, rel, lines, at, column, (sql, loads) = case
+    ref_line = edit(base, name, key_col, key, col, bad)
+    write(base, rel, lines)
+    wh = loaded(base)
+    problems = wh.problems()
+    ref = problems[problems.file == f"reference/{name}.csv"]
+    assert list(zip(ref.line, ref.column, ref.value, strict=True)) == [(ref_line, col, bad)]
+    extract = rel.split("/")[0]
+    rows = problems[problems.extract == extract]
+    assert (rel, at) in set(zip(rows.file, rows.line))
+    assert set(zip(rows.column, rows.value, rows.expected)) == {
+        (
+            column,
+            key,
+            f"its line in data/reference/{name}.csv (line {ref_line}) to load: that line was "
+            "refused (its problem is listed under that file); fix it and this row loads",
+        )
+    }
+    assert {r.k for r in wh.sql(sql).itertuples()} == loads
+    read = wh.sql("SELECT sum(rows_read)::BIGINT AS n FROM load_files WHERE extract = ?", [extract])
+    s = wh.summary().set_index("extract").loc[extract]
+    assert s.rows_loaded == len(loads) and s.rows_loaded + s.rows_rejected == read.n.iloc[0] == 5
     wh.close()
 
 

@@ -41,7 +41,8 @@ checked AS NOT MATERIALIZED (
             'spend_type', spend_type, one_of('spend_type')) END,
         CASE WHEN offence_category IS NOT NULL AND NOT known('offence_category', offence_category)
             THEN problem('offence_category', offence_category,
-            'empty, or one of the 12 CPS offence categories') END,
+            'empty, or one of the 12 CPS offence categories (data/reference/offence_categories.csv)')
+            END,
         CASE WHEN sessions IS NULL OR sessions < 0 THEN problem(
             'sessions', sessions_raw, 'a whole number of sessions, 0 or more') END,
         CASE WHEN amount_gbp IS NULL THEN problem(
