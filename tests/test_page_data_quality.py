@@ -269,19 +269,26 @@ def test_problem_filters_and_csv_is_exactly_the_table(broken_app, monkeypatch):
     assert pd.read_csv(io.BytesIO(csv_sent)).columns.tolist() == shown.columns.tolist()
 
 
-def test_a_force_missing_from_a_month_is_named(tmp_path, run_page):
-    """A police force with no line in a month's file: the page says the month is short of forces
-    and the problems name the file and the force (a warning: the other forces load)."""
+def outcomes_only(tmp_path: Path) -> Path:
+    """A copy of data/'s case outcomes and reference lists under tmp_path/data (and an empty
+    tmp_path/db for its database): a test changes some of its files."""
     root = tmp_path / "data"
     shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
     shutil.copytree(DATA / "case_outcomes", root / "case_outcomes")
+    (tmp_path / "db").mkdir()
+    return root
+
+
+def test_a_force_missing_from_a_month_is_named(tmp_path, run_page):
+    """A police force with no line in a month's file: the page says the month is short of forces
+    and the problems name the file and the force (a warning: the other forces load)."""
+    root = outcomes_only(tmp_path)
     rel = "case_outcomes/2017/Principal_Offence_Category_Oct.csv"
     rows = list(csv.reader((root / rel).open(newline="")))
     forces = pd.read_csv(DATA / "reference" / "force_areas.csv", dtype=str)["force_area"]
     assert sum(r[0] in set(forces) for r in rows) == len(forces) == 42
     with (root / rel).open("w", newline="") as fh:
         csv.writer(fh, lineterminator="\r\n").writerows(r for r in rows if r[0] != "Warwickshire")
-    (tmp_path / "db").mkdir()
     with run_page(root, tmp_path / "db", "pages/data_quality.py") as at:
         assert not at.exception
         text = all_text(at)
@@ -295,16 +302,13 @@ def test_a_force_missing_from_a_month_is_named(tmp_path, run_page):
 def test_refused_files_of_the_latest_months_are_missing_months(tmp_path, run_page):
     """A file found for a month after the last one loaded, but refused, leaves a missing month
     too: the series' span runs to it, and the page says the file was refused."""
-    root = tmp_path / "data"
-    shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
-    shutil.copytree(DATA / "case_outcomes", root / "case_outcomes")
+    root = outcomes_only(tmp_path)
     feb = root / "case_outcomes/2018/Principal_Offence_Category_Feb.csv"
     mar = root / "case_outcomes/2018/Principal_Offence_Category_Mar.csv"
     feb.write_bytes(b"")  # an empty file
     text = mar.read_text(encoding="utf-8")
     assert "Number of Admin Finalised Unsuccessful" in text
     mar.write_text(text.replace("Number of Admin Finalised Unsuccessful", "Admin"), "utf-8")
-    (tmp_path / "db").mkdir()
     with run_page(root, tmp_path / "db", "pages/data_quality.py") as at:
         assert not at.exception
         shown = all_text(at)
