@@ -276,15 +276,21 @@ MARGIN_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((
 
 
 # Each chart's title and source lines (Plotly clips nothing: a line too long for its chart runs
-# past the chart's edge, under the next one or off the page). Overview sparklines have none.
+# past the chart's edge, under the next one or off the page). A chart counts as drawn once Plotly
+# has laid it out and, if it has a title (Overview sparklines have none), drawn that title; the
+# texts are read only once every chart on screen is drawn.
 OUTSIDE_JS = """() => {
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  const drawn = charts.filter(c => c.querySelector('.gtitle')).length;
-  if (drawn < charts.filter(c => c.querySelector('.js-plotly-plot')).length) return null;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(c => c.getBoundingClientRect().height > 0);
+  const drawn = c => {
+    const gd = c.querySelector('.js-plotly-plot');
+    const title = gd?.layout?.title;
+    return !!gd?._fullLayout && (!(title?.text ?? title) || !!c.querySelector('.gtitle'));
+  };
+  if (!charts.every(drawn)) return null;
   const out = [];
   for (const c of charts) {
-    const box = c.querySelector('.js-plotly-plot')?.getBoundingClientRect();
-    if (!box) continue;
+    const box = c.querySelector('.js-plotly-plot').getBoundingClientRect();
     for (const t of c.querySelectorAll('.gtitle, .annotation-text')) {
       const r = t.getBoundingClientRect();
       if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
@@ -310,7 +316,8 @@ def texts_outside_their_chart(pg) -> list[str]:
 
 
 DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((c, i) =>
-  `chart ${i + 1}: plot ${!!c.querySelector('.js-plotly-plot')}, title ${!!c.querySelector('.gtitle')}`)"""
+  `chart ${i + 1}: plot ${!!c.querySelector('.js-plotly-plot')}, `
+  + `title ${c.querySelector('.js-plotly-plot')?.layout?.title ? !!c.querySelector('.gtitle') : 'none'}`)"""
 
 
 def test_crime_type_changes_the_chart(page, server):
