@@ -253,32 +253,48 @@ def parse_query_params(qp: Mapping[str, Sequence[str]], options: Options) -> tup
     if period:
         state["start"], state["end"] = period
     if fault:
-        notices.append(f"The link's {fault}, so the latest {DEFAULT_MONTHS} months are shown.")
+        notices.append(f"The link's {fault}.")
     return state, notices
 
 
 def _period_of_link(
     start: str | None, end: str | None, options: Options
 ) -> tuple[tuple[str, str] | None, str]:
-    """The period a link's start and end (None: not in the link) ask for, or None and what is
-    wrong with them, naming only what the link gave. Only a start: from it to the latest month
-    loaded; only an end: `Options.months_to` it."""
+    """The period a link's start and end (None: not in the link) ask for, and what is wrong with
+    them ("" if nothing) followed by what is shown instead, naming only what the link gave. Only a
+    start (or a good start and a bad end): from it to the latest month loaded; only an end (or a
+    bad start and a good end): `Options.months_to` it."""
     if start is None and end is None:
         return None, ""
     bad = [(w, v) for w, v in (("start", start), ("end", end)) if v is not None]
     bad = [(w, v) for w, v in bad if v not in options.months]
     loaded = f"is not within the months loaded ({options.months[0]} to {options.months[-1]})"
-    if len(bad) == 2:
-        return None, f"period {literal(start)} to {literal(end)} {loaded}"
+    latest = f"so the latest {DEFAULT_MONTHS} months are shown"
+    if len(bad) == 2 or (bad and None in (start, end)):
+        which = (
+            f"period {literal(start)} to {literal(end)}"
+            if len(bad) == 2
+            else f"{bad[0][0]} month {literal(bad[0][1])}"
+        )
+        return None, f"{which} {loaded}, {latest}"
+    if bad and bad[0][0] == "end":
+        last = options.months[-1]
+        shown = f"so {start} to the latest month loaded, {last}, is shown"
+        return (start, last), f"end month {literal(end)} {loaded}, {shown}"
     if bad:
-        which, value = bad[0]
-        return None, f"{which} month {literal(value)} {loaded}"
+        first, _ = period = options.months_to(end)
+        shown = (
+            f"so the {DEFAULT_MONTHS} months to {end} are shown"
+            if shift_month(end, 1 - DEFAULT_MONTHS) == first
+            else f"so the months to {end} are shown, from {first}"
+        )
+        return period, f"start month {literal(start)} {loaded}, {shown}"
     if start is None:
         return options.months_to(end), ""
     if end is None:
         return (start, options.months[-1]), ""
     if start > end:
-        return None, f"period starts ({literal(start)}) after it ends ({literal(end)})"
+        return None, f"period starts ({literal(start)}) after it ends ({literal(end)}), {latest}"
     return (start, end), ""
 
 

@@ -156,12 +156,13 @@ LATEST = "so the latest 12 months are shown."
             f"The link's end month ` 2013-12 ` is not within the months loaded {LOADED}, {LATEST}",
         ),
         (
-            {"start": ["March"]},
-            f"The link's start month ` March ` is not within the months loaded {LOADED}, {LATEST}",
+            {"start": ["{0}"], "end": ["{}"]},
+            f"The link's period ` {{0}} ` to ` {{}} ` is not within the months loaded {LOADED}, "
+            f"{LATEST}",
         ),
         (
-            {"start": ["2016-01"], "end": ["2030-01"]},
-            f"The link's end month ` 2030-01 ` is not within the months loaded {LOADED}, {LATEST}",
+            {"start": ["March"]},
+            f"The link's start month ` March ` is not within the months loaded {LOADED}, {LATEST}",
         ),
         (
             {"start": ["2030-01"], "end": ["2030-02"]},
@@ -174,6 +175,43 @@ def test_a_bad_period_in_a_link_is_named_as_given_with_its_real_fault(qp, notice
     state, notices = parse_query_params(qp, OPTIONS)
     assert notices == [notice]
     assert (state["start"], state["end"]) == ("2017-04", "2018-03")
+
+
+@pytest.mark.parametrize(
+    ("qp", "period", "notice"),
+    [
+        # A good start and an end past the data: from the start to the latest month loaded.
+        (
+            {"start": ["2016-01"], "end": ["2030-01"]},
+            ("2016-01", "2018-03"),
+            f"The link's end month ` 2030-01 ` is not within the months loaded {LOADED}, so "
+            "2016-01 to the latest month loaded, 2018-03, is shown.",
+        ),
+        (
+            {"start": ["2017-06"], "end": ["2018-13"]},
+            ("2017-06", "2018-03"),
+            f"The link's end month ` 2018-13 ` is not within the months loaded {LOADED}, so "
+            "2017-06 to the latest month loaded, 2018-03, is shown.",
+        ),
+        # A bad start and a good end: the 12 months to the end (2015-07 to 2016-06).
+        (
+            {"start": ["June"], "end": ["2016-06"]},
+            ("2015-07", "2016-06"),
+            f"The link's start month ` June ` is not within the months loaded {LOADED}, so "
+            "the 12 months to 2016-06 are shown.",
+        ),
+        (
+            {"start": ["2013-01"], "end": ["2014-05"]},
+            ("2014-01", "2014-05"),
+            f"The link's start month ` 2013-01 ` is not within the months loaded {LOADED}, so "
+            "the months to 2014-05 are shown, from 2014-01.",
+        ),
+    ],
+)
+def test_a_link_keeps_the_good_end_of_its_period_when_the_other_is_bad(qp, period, notice):
+    state, notices = parse_query_params(qp, OPTIONS)
+    assert notices == [notice]
+    assert (state["start"], state["end"]) == period
 
 
 def test_unknown_comparison_is_dropped_and_the_rest_kept():
