@@ -44,6 +44,7 @@ from cjsperf.extracts import (
     EXTRACTS,
     FIXED_VOCABULARIES,
     FLAGS,
+    OFFENCE_CATEGORIES,
     REFERENCE_FILES,
     Extract,
 )
@@ -62,7 +63,7 @@ REFUSED_REFERENCE_LINE = (
     "its line in data/{} (line {}) to load: that line was refused (its problem is listed under "
     "that file); fix it and this row loads"
 )
-SCHEMA_VERSION = "6"  # bump when tables change shape or how they are filled: rebuilds saved DBs
+SCHEMA_VERSION = "7"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
 STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
@@ -757,6 +758,17 @@ class Warehouse:
         con.execute(
             "CREATE TABLE IF NOT EXISTS ref_offence_categories "
             "(offence_category VARCHAR, cps_order INTEGER, short_name VARCHAR)"
+        )
+        # The offence categories of CPS's case outcomes file, in its column order (the file's
+        # format, `extracts.OFFENCE_CATEGORIES`): staging reads each by its position, and a
+        # category the reference list lacks (or refused) is a problem, not a silent gap.
+        con.execute(
+            "CREATE OR REPLACE TABLE case_outcome_categories "
+            "(position INTEGER, offence_category VARCHAR)"
+        )
+        con.executemany(
+            "INSERT INTO case_outcome_categories VALUES (?, ?)",
+            list(enumerate(OFFENCE_CATEGORIES, start=1)),
         )
         con.execute(
             "CREATE TABLE IF NOT EXISTS ref_force_areas (force_area VARCHAR, cps_area VARCHAR)"

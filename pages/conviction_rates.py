@@ -277,18 +277,19 @@ else:
 
 # ---- By offence category, for the chosen geography
 cats = ui.query("conviction_rate_by_category", area=f.geography, start=f.start, end=f.end)
-cats = cats[cats["cases"] > 0] if len(cats) else cats
+cats = cats[(cats["cases"] > 0) | cats["missing"].notna()] if len(cats) else cats
 if gone:  # CPS's figures, whatever the crime type chosen
     ui.unpublished_note("Conviction rates by offence category", gone)
 elif cats.empty:
     ui.empty_note(f, "finalised cases", "case_outcomes", None)
 else:
     cats = cats[
-        ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate"]
+        ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate", "missing"]
     ].copy()
     cats["caution"] = caution(cats["cases"])
     cats["few_cases"] = cats["cases"] < FEW_CASES
-    ranked = cats[~cats["few_cases"]].sort_values("conviction_rate")
+    ranked = cats[~cats["few_cases"] & cats["conviction_rate"].notna()]
+    ranked = ranked.sort_values("conviction_rate")
     headline3 = ranked_headline(
         list(zip(ranked["offence_category"], ranked["conviction_rate"])),
         "{name} had the lowest rate, {value}", "%",
@@ -325,6 +326,11 @@ else:
         definitions=DEFINITIONS,
         column_labels=LABELS,
         notes=[
+            *(
+                f":material/warning: {ui.literal(row.offence_category)}, total incomplete: "
+                f"{ui.literal(row.missing)} not loaded."
+                for row in cats[cats["missing"].notna()].itertuples()
+            ),
             *(
                 [
                     "Every offence category is shown whatever the crime type chosen; "

@@ -1,21 +1,20 @@
 -- Conviction rate by principal offence category for one area over a period (CPS published data).
--- grain: one row per offence category, the 12 in CPS order (categories with no cases included, rate empty)
+-- A category's total is whole when every force of the area (or National) has its row for every month covered; `missing` names the ones that do not (queries/shared/outcomes.sql, outcome_cells).
+-- grain: one row per offence category of CPS's file, the 12 in CPS order (categories with no cases included, rate empty); none when no month of the period has a file
 -- param area: CPS West Midlands | a police force area as CPS spells it, "CPS <Area>" (its forces summed) or National
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: offence_category, short_name, cps_order, convictions, unsuccessful, cases, conviction_rate (% to one decimal, half-up)
+-- returns: offence_category, short_name, cps_order, convictions, unsuccessful, cases, conviction_rate (% to one decimal, half-up; empty when no cases or none loaded), missing (the force areas, or National, whose row for the category did not load, as conviction_rate_by_area gives them: 'Warwickshire in Mar 2018; …'; empty when whole)
 SELECT
-    c.offence_category,
-    c.short_name,
-    c.cps_order,
-    coalesce(sum(s.convictions), 0)::BIGINT AS convictions,
-    coalesce(sum(s.unsuccessful), 0)::BIGINT AS unsuccessful,
-    coalesce(sum(s.convictions + s.unsuccessful), 0)::BIGINT AS cases,
-    rate_half_up(sum(s.convictions), sum(s.convictions) + sum(s.unsuccessful)) AS conviction_rate
-FROM ref_offence_categories c
-LEFT JOIN stg_case_outcomes s
-    ON s.offence_category = c.offence_category
-    AND in_area(s.force_area, $area)
-    AND s.month BETWEEN month_start($start) AND month_start($end)
-GROUP BY c.offence_category, c.short_name, c.cps_order
-ORDER BY c.cps_order
+    offence_category,
+    short_name,
+    cps_order,
+    coalesce(sum(convictions), 0)::BIGINT AS convictions,
+    coalesce(sum(unsuccessful), 0)::BIGINT AS unsuccessful,
+    coalesce(sum(convictions + unsuccessful), 0)::BIGINT AS cases,
+    rate_half_up(sum(convictions), sum(convictions) + sum(unsuccessful)) AS conviction_rate,
+    string_agg(unit || ' in ' || strftime(month, '%b %Y'), '; ' ORDER BY month, unit)
+        FILTER (WHERE NOT loaded) AS missing
+FROM outcome_cells($area, 'By category', $start, $end)  -- queries/shared/outcomes.sql
+GROUP BY offence_category, short_name, cps_order
+ORDER BY cps_order

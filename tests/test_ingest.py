@@ -1725,3 +1725,32 @@ def test_a_gz_file_with_a_bad_row_is_searched_for_blank_lines_once(base, monkeyp
     wh.sync()
     assert scanned == ["tasks_2017_11.csv.gz"]
     assert wh.problems().set_index("file").loc["tasks/tasks_2017_11.csv.gz", "line"] == 4
+
+
+def _cell(root: Path, rel: str, area: str, column: str) -> int:
+    """A count as the case outcomes file gives it ("1,234" → 1234)."""
+    rows = list(csv.reader(io.StringIO((root / rel).read_text(encoding="utf-8"), newline="")))
+    (row,) = [r for r in rows if r[0] == area]
+    return int(row[rows[0].index(column)].replace(",", ""))
+
+
+def test_a_category_total_that_lacks_a_force_month_says_which(tmp_path):
+    """Warwickshire's Homicide count for Mar 2018 rejected (-1): CPS West Midlands' Homicide total
+    over Jan 2016 and Mar 2018 is the other seven force-months, read from the files, and says
+    Warwickshire (Mar 2018) is missing; the other 11 categories are whole."""
+    base = make_base(tmp_path / "data")
+    column = "Number of Homicide Convictions"
+    edit_cell(base, CO_MAR, "Warwickshire", column, "-1")
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    cats = wh.run_query("conviction_rate_by_category", area="CPS West Midlands")
+    assert len(cats) == 12
+    cats = cats.set_index("offence_category")
+    forces = ("Staffordshire", "Warwickshire", "West Mercia", "West Midlands")
+    expected = sum(_cell(base, CO_JAN, f, column) for f in forces) + sum(
+        _cell(base, CO_MAR, f, column) for f in forces if f != "Warwickshire"
+    )
+    assert cats.loc["Homicide", "convictions"] == expected
+    assert cats.loc["Homicide", "missing"] == "Warwickshire in Mar 2018"
+    assert cats["missing"].drop("Homicide").isna().all()
+    wh.close()

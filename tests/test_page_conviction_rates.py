@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from cjsperf.extracts import FLAGGED_UNSUCCESSFUL
+from cjsperf.extracts import FLAGGED_UNSUCCESSFUL, OFFENCE_CATEGORIES
 from cjsperf.headlines import literal
 from tests.apptest_support import (
     DATA,
@@ -262,6 +262,15 @@ def test_an_incomplete_area_total_is_named_on_the_page(tmp_path):
         f"{area}, total incomplete: {literal('Warwickshire in Jan 2016')} not loaded."
         in captions(runs["Burglary"])
     )
+    # ... and so does the chart by offence category, for Burglary only, whatever the crime type
+    for at in runs.values():
+        lines = captions(at).splitlines()
+        categories = tuple(f":material/warning: {literal(c)}," for c in OFFENCE_CATEGORIES)
+        incomplete = [c for c in lines if c.startswith(categories)]
+        assert incomplete == [
+            f":material/warning: {literal('Burglary')}, total incomplete: "
+            f"{literal('Warwickshire in Jan 2016')} not loaded."
+        ]
 
 
 def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):

@@ -14,7 +14,7 @@ import pytest
 from cjsperf.__main__ import main
 from cjsperf.db import Warehouse
 from cjsperf.headlines import literal
-from tests.test_ingest import P4, SPEND_HEADER, T4, TASKS_HEADER, make_base, write
+from tests.test_ingest import CO_JAN, CO_MAR, P4, SPEND_HEADER, T4, TASKS_HEADER, make_base, write
 
 SPEND_P5 = "P5,2017-11-02,Warwick Crown Court,Warwickshire,External counsel fee,Robbery,0,1250.50"
 
@@ -145,6 +145,11 @@ def test_a_bad_reference_value_is_a_problem_and_the_rest_loads(base, bad, capsys
     line = edit(base, name, key_col, key, col, value)
     wh = loaded(base)
     problems = wh.problems()
+    if name == "offence_categories":  # every case outcomes line's Burglary row is refused too
+        outcomes = problems[problems.extract == "case_outcomes"]
+        assert set(outcomes.column) == {"Number of Burglary Convictions"}
+        assert len(outcomes) == 2 * 43  # two files of 42 police force areas and National
+        problems = problems[problems.extract != "case_outcomes"]
     assert len(problems) == 1, problems.to_string()
     p = problems.iloc[0]
     assert (p.severity, p.extract, p.file, p.line, p.column) == (
@@ -335,3 +340,44 @@ def test_a_registry_without_a_usable_line_is_said_on_every_page(tmp_path, run_pa
             "` by_flag `: expected ` a column named 'by_flag' in the header `)" in e
             for e in errors
         ), errors
+
+
+def test_a_refused_offence_category_line_leaves_no_case_outcomes_total_looking_whole(base):
+    """Burglary's line of offence_categories.csv refused (cps_order "four"): every case outcomes
+    line's Burglary figures are rejected, each naming that line, and All crime is not a whole
+    total of the 11 other categories; it names Burglary as missing for every force."""
+    ref_line = edit(base, "offence_categories", "offence_category", "Burglary", "cps_order", "four")
+    wh = loaded(base)
+    expected_lines = set()
+    for rel in (CO_JAN, CO_MAR):
+        rows = list(csv.reader(io.StringIO((base / rel).read_text(encoding="utf-8"))))
+        expected_lines |= {(rel, i + 1) for i, r in enumerate(rows) if i > 0 and any(r)}
+    assert len(expected_lines) == 2 * 43  # 42 police force areas and National, once a file
+    problems = wh.problems()
+    rows = problems[problems.extract == "case_outcomes"]
+    burglary = rows[rows.column == "Number of Burglary Convictions"]
+    assert set(zip(burglary.file, burglary.line)) == expected_lines
+    assert set(burglary.expected) == {
+        f"its line in data/reference/offence_categories.csv (line {ref_line}) to load: that line "
+        "was refused (its problem is listed under that file); fix it and this row loads"
+    }
+    staged = wh.sql("SELECT offence_category, count(*) AS n FROM stg_case_outcomes GROUP BY 1")
+    assert "Burglary" not in set(staged.offence_category)
+    assert set(staged.n) == {len(expected_lines)}  # each of 11 categories + admin, once a line
+    month = wh.run_query("conviction_rate_by_month", area="CPS West Midlands", start="2016-01",
+                         end="2016-01")  # fmt: skip
+    assert month.forces_expected.tolist() == [4] and month.forces_included.tolist() == [0]
+    assert month.missing.tolist() == [
+        "Staffordshire (Burglary); Warwickshire (Burglary); West Mercia (Burglary); "
+        "West Midlands (Burglary)"
+    ]
+    # By category: all 12, Burglary with no rate and every force named as missing.
+    cats = wh.run_query("conviction_rate_by_category", area="CPS West Midlands", start="2016-01",
+                        end="2016-01").set_index("offence_category")  # fmt: skip
+    assert len(cats) == 12 and pd.isna(cats.loc["Burglary", "conviction_rate"])
+    assert cats.loc["Burglary", "missing"] == (
+        "Staffordshire in Jan 2016; Warwickshire in Jan 2016; West Mercia in Jan 2016; "
+        "West Midlands in Jan 2016"
+    )
+    assert cats["missing"].drop("Burglary").isna().all()
+    wh.close()

@@ -17,12 +17,21 @@
 -- own category: queries/staging/case_outcomes.sql); for a flag, no line of the unit, month and
 -- flag was rejected (unless a line with the same key loaded: a repeat). A unit with no cases in
 -- a month covered is whole, with zero counts.
-CREATE OR REPLACE MACRO outcomes_by_unit(area, crime_type, start_month, end_month) AS TABLE
-WITH co_parts AS (
-    SELECT offence_category, cps_order FROM ref_offence_categories
-    WHERE crime_type = 'All crime' OR offence_category = crime_type
+-- outcome_cells(area, crime_type, start_month, end_month): the cells such a total is made of, one
+-- row per month covered, unit and part (the file's offence categories, by name, whether or not
+-- data/reference/offence_categories.csv lists them, and for All crime 'Administratively
+-- finalised', cps_order 13), with the part's counts where its row loaded (loaded false, counts
+-- NULL, where it did not). conviction_rate_by_category reads it with crime_type 'By category'
+-- (the 12 categories, no admin finalised part).
+CREATE OR REPLACE MACRO outcome_cells(area, crime_type, start_month, end_month) AS TABLE
+WITH co_parts AS (  -- the file's 12 categories, each whole only if it loaded (listed or not)
+    SELECT k.offence_category, coalesce(c.cps_order, k.position) AS cps_order,
+        coalesce(c.short_name, k.offence_category) AS short_name
+    FROM case_outcome_categories k
+    LEFT JOIN ref_offence_categories c ON c.offence_category = k.offence_category
+    WHERE crime_type IN ('All crime', 'By category') OR k.offence_category = crime_type
     UNION ALL
-    SELECT 'Administratively finalised', 13 WHERE crime_type = 'All crime'
+    SELECT 'Administratively finalised', 13, 'Admin finalised' WHERE crime_type = 'All crime'
 ),
 co_units AS (
     SELECT force_area AS unit FROM ref_force_areas WHERE in_area(force_area, area)
@@ -32,24 +41,29 @@ co_units AS (
 co_months AS (
     SELECT DISTINCT strptime(period, '%Y-%m')::DATE AS month FROM load_files
     WHERE extract = 'case_outcomes' AND status = 'loaded' AND period IS NOT NULL
-),
-co AS (
-    SELECT m.month, u.unit,
-        coalesce(sum(s.convictions) FILTER (WHERE p.cps_order <= 12), 0) AS convictions,
-        coalesce(sum(s.unsuccessful) FILTER (WHERE p.cps_order <= 12), 0) AS unsuccessful,
-        coalesce(sum(s.unsuccessful) FILTER (WHERE p.cps_order = 13), 0) AS admin_finalised,
-        count(s.offence_category) AS parts_loaded,
+)
+SELECT m.month, u.unit, p.offence_category, p.cps_order, p.short_name,
+    s.convictions, s.unsuccessful, s.offence_category IS NOT NULL AS loaded
+FROM co_months m
+CROSS JOIN co_units u
+CROSS JOIN co_parts p
+LEFT JOIN stg_case_outcomes s
+    ON s.month = m.month AND s.force_area = u.unit AND s.offence_category = p.offence_category
+WHERE m.month BETWEEN month_start(start_month) AND month_start(end_month);
+
+CREATE OR REPLACE MACRO outcomes_by_unit(area, crime_type, start_month, end_month) AS TABLE
+WITH co AS (
+    SELECT month, unit,
+        coalesce(sum(convictions) FILTER (WHERE cps_order <= 12), 0) AS convictions,
+        coalesce(sum(unsuccessful) FILTER (WHERE cps_order <= 12), 0) AS unsuccessful,
+        coalesce(sum(unsuccessful) FILTER (WHERE cps_order = 13), 0) AS admin_finalised,
+        count(*) FILTER (WHERE loaded) AS parts_loaded,
         count(*) AS parts,
-        string_agg(CASE WHEN p.cps_order = 13 THEN 'administratively finalised'
-                        ELSE p.offence_category END, ', ' ORDER BY p.cps_order)
-            FILTER (WHERE s.offence_category IS NULL) AS parts_missing
-    FROM co_months m
-    CROSS JOIN co_units u
-    CROSS JOIN co_parts p
-    LEFT JOIN stg_case_outcomes s
-        ON s.month = m.month AND s.force_area = u.unit AND s.offence_category = p.offence_category
-    WHERE m.month BETWEEN month_start(start_month) AND month_start(end_month)
-    GROUP BY m.month, u.unit
+        string_agg(CASE WHEN cps_order = 13 THEN 'administratively finalised'
+                        ELSE offence_category END, ', ' ORDER BY cps_order)
+            FILTER (WHERE NOT loaded) AS parts_missing
+    FROM outcome_cells(area, crime_type, start_month, end_month)
+    GROUP BY month, unit
 ),
 fl_units AS (
     SELECT DISTINCT force_area AS unit FROM stg_flagged_outcomes

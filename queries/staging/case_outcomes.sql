@@ -12,7 +12,8 @@
 -- force, a month already loaded, a force twice, a wrong number of fields) is put on every row of
 -- the line, so none of them loads; a bad count rejects only its own category's row (a bad admin
 -- finalised count only that row), and the line's other categories still load. Queries then count
--- that force as missing for that category only (queries/shared/outcomes.sql).
+-- that force as missing for that category only (queries/shared/outcomes.sql). A category of the
+-- file that data/reference/offence_categories.csv lacks (or refused) is rejected on every line.
 WITH lines AS (
     SELECT r.file, r.line, r._fields, trim(r.c0) AS area, f.period,
         [c1, c5, c9, c13, c17, c21, c25, c29, c33, c37, c41, c45] AS conv,
@@ -23,14 +24,16 @@ WITH lines AS (
     FROM raw_case_outcomes r
     JOIN load_files f ON f.file = r.file
 ),
-long AS (
-    SELECT l.file, l.line, l._fields, l.area, l.period, c.offence_category, c.cps_order,
-        l.conv[c.cps_order] AS conv_raw, l.conv_pct[c.cps_order] AS conv_pct_raw,
-        l.uns[c.cps_order] AS uns_raw, l.uns_pct[c.cps_order] AS uns_pct_raw
+long AS (  -- the file's 12 categories by column position; one missing from the list is refused
+    SELECT l.file, l.line, l._fields, l.area, l.period, k.offence_category,
+        coalesce(c.cps_order, k.position) AS cps_order, c.offence_category IS NULL AS unlisted,
+        l.conv[k.position] AS conv_raw, l.conv_pct[k.position] AS conv_pct_raw,
+        l.uns[k.position] AS uns_raw, l.uns_pct[k.position] AS uns_pct_raw
     FROM lines l
-    CROSS JOIN ref_offence_categories c
+    CROSS JOIN case_outcome_categories k
+    LEFT JOIN ref_offence_categories c ON c.offence_category = k.offence_category
     UNION ALL
-    SELECT file, line, _fields, area, period, 'Administratively finalised', 13,
+    SELECT file, line, _fields, area, period, 'Administratively finalised', 13, false,
         '0', NULL, admin, NULL
     FROM lines
 ),
@@ -66,14 +69,18 @@ SELECT file, line, _fields,
             '(first column)', area,
             'each force once per file; ' || area || ' is already at line ' || area_first_line)
         END,
-        CASE WHEN convictions IS NULL OR convictions < 0 THEN problem(
+        CASE WHEN unlisted THEN problem(
+            'Number of ' || offence_category || ' Convictions', offence_category,
+            'an offence category of data/reference/offence_categories.csv')
+        END,
+        CASE WHEN NOT unlisted AND (convictions IS NULL OR convictions < 0) THEN problem(
             'Number of ' || offence_category || ' Convictions', conv_raw,
             'a whole number of defendants, 0 or more')
         END,
-        CASE WHEN unsuccessful IS NULL OR unsuccessful < 0 THEN problem(
+        CASE WHEN NOT unlisted AND (unsuccessful IS NULL OR unsuccessful < 0) THEN problem(
             uns_col, uns_raw, 'a whole number of defendants, 0 or more')
         END,
-        CASE WHEN cps_order < 13 AND convictions >= 0 AND convictions + unsuccessful > 0
+        CASE WHEN NOT unlisted AND cps_order < 13 AND convictions >= 0 AND convictions + unsuccessful > 0
               AND published_rate IS DISTINCT FROM rate_half_up(convictions,
                                                                convictions + unsuccessful)
         THEN warning(
@@ -82,7 +89,7 @@ SELECT file, line, _fields,
             || '% = ' || convictions || ' ÷ (' || convictions || ' + ' || unsuccessful
             || '), rounded half-up; the counts are loaded, the published % is not used')
         END,
-        CASE WHEN cps_order < 13 AND convictions >= 0 AND convictions + unsuccessful > 0
+        CASE WHEN NOT unlisted AND cps_order < 13 AND convictions >= 0 AND convictions + unsuccessful > 0
               AND published_unsucc IS DISTINCT FROM rate_half_up(unsuccessful,
                                                                  convictions + unsuccessful)
         THEN warning(
