@@ -9,7 +9,7 @@ import streamlit as st
 from cjsperf import charts, kpis, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import FLAGS, OFFENCE_CATEGORIES
-from cjsperf.filters import period_label, shift_month
+from cjsperf.filters import shift_month
 from cjsperf.headlines import FEW_CASES, fmt_value
 
 DEFINITIONS = (
@@ -92,9 +92,9 @@ if not covered["now"]:
                "in June 2015): the figures cover the months they hold.")  # fmt: skip
 ui.status_line([tsj_t, iqa_t])
 if covered["year"] and periods["year"] != periods["previous"]:
-    year = [f"{label} {fmt_value(kpis.number(v['year']), unit)}"
+    year = [(label if label.startswith("TSJ") else label.lower(), v["now"], v["year"], unit)
             for label, v, unit, _ in figs]  # fmt: skip
-    ui.caption(f"A year before ({period_label(*periods['year'])}): " + "; ".join(year) + ".")
+    ui.caption(kpis.year_before_line(periods["year"], year))
 
 tsj_block = dict(f=f, source=ui.SAMPLE_SOURCE, synthetic=True, definitions=DEFINITIONS, column_labels=LABELS, extract="tsj_reviews")  # fmt: skip
 iqa_block = {**tsj_block, "extract": "disclosure_assessments"}

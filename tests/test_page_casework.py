@@ -156,6 +156,23 @@ def test_force_crime_type_and_period(open_page, reviews, answers):
     assert m["TSJ reviews on time"] != on_time(reviews, "2017-10", "2017-12")
     assert m["Disclosure fully met"] == fully_met(a, "2017-10", "2017-12")
     assert "Comparisons with National" not in captions(at)
+    # A year before (Oct to Dec 2016), each figure with its change, worked out from the files
+    # as the other pages give it: points for rates, % for counts.
+    then = {"tsj": on_time(r, "2016-10", "2016-12"), "iqa": fully_met(a, "2016-10", "2016-12")}
+    now = {"tsj": on_time(r, "2017-10", "2017-12"), "iqa": fully_met(a, "2017-10", "2017-12")}
+    points = {k: Decimal(now[k].rstrip("%")) - Decimal(then[k].rstrip("%")) for k in now}
+    due = [int(in_months(r["due_date"], *p).sum()) for p in (("2016-10", "2016-12"),
+                                                          ("2017-10", "2017-12"))]  # fmt: skip
+    assessed = [a[(a["month"] >= s) & (a["month"] <= e)]["assessment_id"].nunique()
+                for s, e in (("2016-10", "2016-12"), ("2017-10", "2017-12"))]  # fmt: skip
+    pct = [(Decimal(100 * (n - t)) / Decimal(t)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+           for t, n in (due, assessed)]  # fmt: skip
+    assert (
+        f"A year before (Oct 2016 to Dec 2016): TSJ reviews on time {then['tsj']} "
+        f"({points['tsj']:+} points); TSJ reviews due {due[0]:,} ({pct[0]:+}%); disclosure "
+        f"fully met {then['iqa']} ({points['iqa']:+} points); cases assessed {assessed[0]:,} "
+        f"({pct[1]:+}%)."
+    ) in captions(at).splitlines()
 
 
 def test_a_flag_shows_all_crime_and_says_so(open_page, reviews):
