@@ -47,9 +47,15 @@ def check(data_dir: Path) -> int:
         return 2
     wh = Warehouse(data_dir, db_path=None)
     report = wh.sync()
+    return print_check(wh, data_dir, report.seconds)
+
+
+def print_check(wh: Warehouse, data_dir: Path, seconds: float) -> int:
+    """`check`'s report of a synced warehouse: each extract's files and rows, then every problem;
+    1 if anything was rejected or unreadable, else 0."""
     summary = wh.summary()
     problems = wh.problems()
-    print(f"Data folder: {safe(data_dir)}  (loaded in {report.seconds:.1f} s)\n")
+    print(f"Data folder: {safe(data_dir)}  (loaded in {seconds:.1f} s)\n")
     # the first column as wide as the longest extract's name (disclosure_assessments)
     width = max([len("extract"), *(len(str(x)) for x in summary.extract)])
     header = (
