@@ -63,6 +63,11 @@ REFUSED_REFERENCE_LINE = (
     "its line in data/{} (line {}) to load: that line was refused (its problem is listed under "
     "that file); fix it and this row loads"
 )
+# A file's rows dated before the period its name gives (`Warehouse._dated_before_period`).
+DATED_BEFORE_PERIOD = (
+    "rows dated within the period the file's name gives; they are loaded, but check that the "
+    "file holds the period its name says"
+)
 SCHEMA_VERSION = "7"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
@@ -253,20 +258,26 @@ def case_outcome_month(path: Path) -> str | None:
     return f"{year}-{month:02d}"
 
 
-def file_period_end(path: Path) -> date | None:
-    """The last day of the period a sample extract's file name gives: a financial year
-    (`tasks_2017-18.csv.gz` → 2018-03-31) or a month (`tasks_2017_10.csv` → 2017-10-31); None
-    when the name gives neither."""
+def file_period(path: Path) -> tuple[date, date] | None:
+    """The first and last day of the period a sample extract's file name gives: a financial year
+    (`tasks_2017-18.csv.gz` → 2017-04-01 to 2018-03-31) or a month (`tasks_2017_10.csv` →
+    2017-10-01 to 2017-10-31); None when the name gives neither."""
     stem = path.name.lower().split(".")[0]
     found = re.findall(r"(?<!\d)((?:19|20)\d\d)[-_](\d\d)(?!\d)", stem)
     if not found:
         return None
     year, part = int(found[-1][0]), int(found[-1][1])
     if part == (year + 1) % 100:
-        return date(year + 1, 3, 31)
+        return date(year, 4, 1), date(year + 1, 3, 31)
     if 1 <= part <= 12:
-        return date(year + part // 12, part % 12 + 1, 1) - timedelta(days=1)
+        return date(year, part, 1), date(year + part // 12, part % 12 + 1, 1) - timedelta(days=1)
     return None
+
+
+def file_period_end(path: Path) -> date | None:
+    """The last day of the period a file's name gives (`file_period`), or None."""
+    period = file_period(path)
+    return period[1] if period else None
 
 
 def query_columns(returns: str) -> list[str]:
@@ -1973,9 +1984,48 @@ class Warehouse:
             self._stage_extract(extract)
             if extract is CASE_OUTCOMES:
                 self._missing_forces()
+            else:
+                self._dated_before_period(extract)
         finally:
             for key in [k for k in self._typed if k[0] == extract.name]:
                 self._drop_scratch(self._typed.pop(key))
+
+    def _dated_before_period(self, extract: Extract) -> None:
+        """A warning for each file whose name gives a period (`file_period`) holding staged rows
+        dated before it, by the extract's period column: they load (a late entry can be real),
+        but a file of another year's rows under this year's name would otherwise pass unseen.
+        (Dates after the period are checked row by row: `beyond_period`.)"""
+        con = self.con
+        con.execute(
+            "DELETE FROM file_problems WHERE extract = $e AND expected = $why",
+            {"e": extract.name, "why": DATED_BEFORE_PERIOD},
+        )
+        files, starts = [], []
+        for (rel,) in con.execute(
+            "SELECT file FROM load_files WHERE extract = ? AND status = 'loaded'", [extract.name]
+        ).fetchall():
+            if period := file_period(Path(rel)):
+                files.append(rel)
+                starts.append(period[0])
+        if not files:
+            return
+        col = extract.period_column  # an identifier of the extract's contract, never a value
+        con.execute(
+            f"""INSERT INTO file_problems
+            SELECT $e, s.file, NULL, $col,
+                format('{{:,}} of {{:,}} rows dated before {{}} (the earliest {{}})',
+                       count(*) FILTER (WHERE s.{col} < p.start), count(*), p.start,
+                       min(s.{col})::DATE),
+                $why, 'warning'
+            FROM stg_{extract.name} s
+            JOIN (SELECT unnest($files::VARCHAR[]) AS file, unnest($starts::DATE[]) AS start) p
+                ON p.file = s.file
+            GROUP BY s.file, p.start
+            HAVING min(s.{col}) < p.start
+            ORDER BY s.file""",
+            {"e": extract.name, "col": col, "why": DATED_BEFORE_PERIOD, "files": files,
+             "starts": starts},
+        )  # fmt: skip
 
     def _missing_forces(self) -> None:
         """A warning for each police force with no line at all in a loaded case outcomes file

@@ -768,6 +768,23 @@ CASES = [
         added={"flagged_outcomes": {"Warwickshire/Hate crime"}},
     ),
     Case(
+        # The name says November 2017; one row is from 2014 (the rest of the extract is 2017):
+        # loaded, but the file is named as perhaps not the one its name says.
+        "a row dated before the period its file's name gives (warning; rows load)",
+        lambda d: write(
+            d,
+            "tasks/tasks_2017_11.csv",
+            [TASKS_HEADER, T4, "T5,RASSO,Case review,Robbery,2014-11-03,2014-11-10,2014-11-04"],
+        ),
+        "warning",
+        "tasks/tasks_2017_11.csv",
+        None,
+        "created_date",
+        "1 of 2 rows dated before 2017-11-01 (the earliest 2014-11-03)",
+        "rows dated within the period the file's name gives",
+        added={"tasks": {"T4", "T5"}},
+    ),
+    Case(
         "negative amount",
         lambda d: write(
             d,

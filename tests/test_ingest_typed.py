@@ -205,7 +205,15 @@ def test_a_date_the_typed_reader_accepts_is_the_text_layers_date(tmp_path, writt
         assert _layers(wh)[NOV] == "text"
     else:
         assert [_day(d) for d in done] == [want]
-        assert problems.empty
+        # every good date here is before the month the file is named for (November 2017)
+        assert [(p.severity, p.file, p.column, p.value) for p in problems.itertuples()] == [
+            (
+                "warning",
+                NOV,
+                "created_date",
+                f"1 of 1 rows dated before 2017-11-01 (the earliest {want})",
+            )
+        ]
 
 
 def test_a_repeat_across_files_sends_both_files_to_the_text_layer(folder, tmp_path):
