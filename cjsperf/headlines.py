@@ -125,3 +125,23 @@ def rag_status(
         within = f"{half_up(margin, 1)} points" if unit == "%" else fmt_value(margin, unit)
         return Status("Amber", f"within {within} of the target of {better} {t}")
     return Status("Red", f"misses the target of {better} {t}")
+
+
+def incomplete_notes(missing: Sequence[tuple[str, str | None]], every: str) -> list[str]:
+    """A warning for each set of force-months (the text of a `missing` column) that the totals
+    of (name, missing) pairs lack, naming those totals once: 'Burglary, Robbery, totals
+    incomplete: … not loaded.', or `every` ('Every offence category') when all of several lack
+    the same; names and months come from the files, so they are shown as literal text."""
+    names_of: dict[str, list[str]] = {}
+    for name, gap in missing:
+        if isinstance(gap, str) and gap:
+            names_of.setdefault(gap, []).append(name)
+    notes = []
+    for gap, names in names_of.items():
+        if len(names) == len(missing) > 1:
+            who, total = every, "total"
+        else:
+            who = ", ".join(literal(n) for n in names)
+            total = "totals" if len(names) > 1 else "total"
+        notes.append(f":material/warning: {who}, {total} incomplete: {literal(gap)} not loaded.")
+    return notes

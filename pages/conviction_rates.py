@@ -9,7 +9,7 @@ from cjsperf import charts, comparison, ui
 from cjsperf.charts import Hover
 from cjsperf.extracts import AREA_FORCES, FLAGGED_UNSUCCESSFUL, FLAGS, HOME_AREA
 from cjsperf.filters import month_label, month_runs
-from cjsperf.headlines import FEW_CASES, ranked_headline
+from cjsperf.headlines import FEW_CASES, incomplete_notes, ranked_headline
 
 HEADLINE_RATE = (
     "headline rate: administratively finalised cases counted as unsuccessful, as CPS publishes it"
@@ -326,10 +326,8 @@ else:
         definitions=DEFINITIONS,
         column_labels=LABELS,
         notes=[
-            *(
-                f":material/warning: {ui.literal(row.offence_category)}, total incomplete: "
-                f"{ui.literal(row.missing)} not loaded."
-                for row in cats[cats["missing"].notna()].itertuples()
+            *incomplete_notes(
+                list(zip(cats["offence_category"], cats["missing"])), "Every offence category"
             ),
             *(
                 [

@@ -11,7 +11,7 @@ import pytest
 from cjsperf import charts, theme
 from cjsperf.charts import Hover
 from cjsperf.downloads import csv_bytes, excel_bytes, file_name
-from cjsperf.headlines import change, change_headline, fmt_value, rag_status
+from cjsperf.headlines import change, change_headline, fmt_value, incomplete_notes, rag_status
 
 THREE = pd.DataFrame(
     {
@@ -382,3 +382,19 @@ def test_left_margin_counts_a_target_line_and_fractional_ticks():
     # the estimate takes one decimal: '3.1' = 1,390 thousandths of an em, 20.9 px + 36 = 57.
     small = {"data": [{"type": "bar", "y": [1, 3]}], "layout": base}
     assert charts.left_margin(small) == 57
+
+
+def test_incomplete_notes_name_each_gap_once_with_the_totals_that_lack_it():
+    gap = "Warwickshire in Mar 2018"
+    notes = incomplete_notes(
+        [("Burglary", gap), ("Robbery", gap), ("Homicide", None), ("Drugs", "Kent in Jan 2016")],
+        "Every offence category",
+    )
+    assert notes == [
+        f":material/warning: ` Burglary `, ` Robbery `, totals incomplete: ` {gap} ` not loaded.",
+        ":material/warning: ` Drugs `, total incomplete: ` Kent in Jan 2016 ` not loaded.",
+    ]
+    every = incomplete_notes([("Burglary", gap), ("Robbery", gap)], "Every offence category")
+    assert every == [
+        f":material/warning: Every offence category, total incomplete: ` {gap} ` not loaded."
+    ]

@@ -273,6 +273,32 @@ def test_an_incomplete_area_total_is_named_on_the_page(tmp_path):
         ]
 
 
+def test_a_force_line_missing_is_one_note_under_the_chart_by_category(tmp_path):
+    """Warwickshire's line taken out of the March 2018 file: every category's total lacks it, and
+    the chart by offence category says so once, not once a category."""
+    from tests.conftest import _app_env, _caches, _clear_st_caches, _run_app
+    from tests.test_ingest import drop_area
+    from tests.test_outcomes_completeness import CO_JAN, CO_MAR, folder
+
+    root = folder(tmp_path, CO_JAN, CO_MAR)
+    drop_area(root, CO_MAR, "Warwickshire")
+    with _app_env(root, tmp_path / "app.duckdb"):
+        _caches["from"] = None
+        _clear_st_caches()
+        try:
+            at = _run_app("pages/conviction_rates.py", {"start": "2016-01", "end": "2018-03"}, 90)
+        finally:
+            _clear_st_caches()
+    assert not at.exception
+    categories = (":material/warning: Every offence category,",
+                  *(f":material/warning: {literal(c)}," for c in OFFENCE_CATEGORIES))  # fmt: skip
+    notes = [c for c in captions(at).splitlines() if c.startswith(categories)]
+    assert notes == [
+        ":material/warning: Every offence category, total incomplete: "
+        f"{literal('Warwickshire in Mar 2018')} not loaded."
+    ]
+
+
 def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):
     at = open_page(
         crime_type="Drugs Offences", geography="West Midlands", start="2018-03", end="2018-03"

@@ -133,6 +133,11 @@ BAD = [
     ("events", "label", "Operational Delivery Plan launched", "date", "2017-09-31", "a real date"),
     ("events", "label", "Operational Delivery Plan launched", "process_change", "yes", "Y or N"),
     ("offence_categories", "offence_category", "Burglary", "cps_order", "4.0", "a whole number"),
+    # 13 is administratively finalised cases' place: Homicide there was summed as admin finalised
+    ("offence_categories", "offence_category", "Homicide", "cps_order", "13",
+     "a whole number from 1 to 12"),
+    ("offence_categories", "offence_category", "Homicide", "cps_order", "0",
+     "a whole number from 1 to 12"),
     ("court_centres", "court_centre", "Warwick Crown Court", "force_area", "Warwick",
      "a police force area in reference/force_areas.csv"),
 ]  # fmt: skip
@@ -145,9 +150,9 @@ def test_a_bad_reference_value_is_a_problem_and_the_rest_loads(base, bad, capsys
     line = edit(base, name, key_col, key, col, value)
     wh = loaded(base)
     problems = wh.problems()
-    if name == "offence_categories":  # every case outcomes line's Burglary row is refused too
+    if name == "offence_categories":  # every case outcomes line's row of it is refused too
         outcomes = problems[problems.extract == "case_outcomes"]
-        assert set(outcomes.column) == {"Number of Burglary Convictions"}
+        assert set(outcomes.column) == {f"Number of {key} Convictions"}
         assert len(outcomes) == 2 * 43  # two files of 42 police force areas and National
         problems = problems[problems.extract != "case_outcomes"]
     assert len(problems) == 1, problems.to_string()

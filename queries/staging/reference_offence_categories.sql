@@ -1,6 +1,7 @@
 -- staging: reference/offence_categories.csv — the 12 CPS principal offence categories.
 -- Reads raw_reference_offence_categories (text, one row per file line).
--- Returns one row per category: file, line, offence_category, cps_order (INTEGER), short_name,
+-- Returns one row per category: file, line, offence_category, cps_order (INTEGER, 1 to 12: the
+-- queries take 1-12 for a category and 13 for administratively finalised cases), short_name,
 -- problems. A category or a cps_order given twice among the valid lines is rejected the second time.
 WITH typed AS (
     SELECT file, line, _fields, trim(offence_category) AS offence_category,
@@ -14,8 +15,10 @@ checked AS (
     SELECT *, list_filter([
         CASE WHEN coalesce(offence_category, '') = '' THEN problem(
             'offence_category', offence_category, 'the name of an offence category') END,
-        CASE WHEN cps_order IS NULL THEN problem(
-            'cps_order', order_raw, 'a whole number: its place in CPS''s order, e.g. 3') END,
+        CASE WHEN cps_order IS NULL OR cps_order NOT BETWEEN 1 AND 12 THEN problem(
+            'cps_order', order_raw,
+            'a whole number from 1 to 12: its place in CPS''s order, e.g. 3 (13 is '
+            || 'administratively finalised cases)') END,
         CASE WHEN coalesce(short_name, '') = '' THEN problem(
             'short_name', short_name, 'a short name for charts') END
     ], lambda p: p IS NOT NULL) AS problems
