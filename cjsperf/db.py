@@ -1992,9 +1992,10 @@ class Warehouse:
 
     def _dated_before_period(self, extract: Extract) -> None:
         """A warning for each file whose name gives a period (`file_period`) holding staged rows
-        dated before it, by the extract's period column: they load (a late entry can be real),
-        but a file of another year's rows under this year's name would otherwise pass unseen.
-        (Dates after the period are checked row by row: `beyond_period`.)"""
+        dated, by the extract's period column, more than the margin of `beyond_period` (31 days)
+        before it: they load (a late entry can be real, and an assessment's answers may run into
+        the next year's file), but a file of another year's rows under this year's name would
+        otherwise pass unseen. (Dates after the period are checked row by row.)"""
         con = self.con
         con.execute(
             "DELETE FROM file_problems WHERE extract = $e AND expected = $why",
@@ -2013,15 +2014,15 @@ class Warehouse:
         con.execute(
             f"""INSERT INTO file_problems
             SELECT $e, s.file, NULL, $col,
-                format('{{:,}} of {{:,}} rows dated before {{}} (the earliest {{}})',
-                       count(*) FILTER (WHERE s.{col} < p.start), count(*), p.start,
-                       min(s.{col})::DATE),
+                format('{{:,}} of {{:,}} rows dated more than {{}} days before {{}} (the earliest {{}})',
+                       count(*) FILTER (WHERE s.{col} < p.start - past_margin()), count(*),
+                       past_margin(), p.start, min(s.{col})::DATE),
                 $why, 'warning'
             FROM stg_{extract.name} s
             JOIN (SELECT unnest($files::VARCHAR[]) AS file, unnest($starts::DATE[]) AS start) p
                 ON p.file = s.file
             GROUP BY s.file, p.start
-            HAVING min(s.{col}) < p.start
+            HAVING min(s.{col}) < p.start - past_margin()
             ORDER BY s.file""",
             {"e": extract.name, "col": col, "why": DATED_BEFORE_PERIOD, "files": files,
              "starts": starts},

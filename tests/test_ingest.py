@@ -780,7 +780,7 @@ CASES = [
         "tasks/tasks_2017_11.csv",
         None,
         "created_date",
-        "1 of 2 rows dated before 2017-11-01 (the earliest 2014-11-03)",
+        "1 of 2 rows dated more than 31 days before 2017-11-01 (the earliest 2014-11-03)",
         "rows dated within the period the file's name gives",
         added={"tasks": {"T4", "T5"}},
     ),
