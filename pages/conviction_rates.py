@@ -96,7 +96,11 @@ own_gone = "" if flagged else gone  # the trend and the chart by area: a flag's 
 
 def caution(cases: pd.Series) -> pd.Series:
     return cases.map(
-        lambda n: f"Fewer than {FEW_CASES} cases: compare with care" if 0 < n < FEW_CASES else ""
+        lambda n: (
+            f"Fewer than {FEW_CASES} cases: compare with care"
+            if pd.notna(n) and 0 < n < FEW_CASES
+            else ""
+        )  # none: unknown (no row loaded), not few
     )
 
 
@@ -287,7 +291,7 @@ else:
         ["offence_category", "convictions", "unsuccessful", "cases", "conviction_rate", "missing"]
     ].copy()
     cats["caution"] = caution(cats["cases"])
-    cats["few_cases"] = cats["cases"] < FEW_CASES
+    cats["few_cases"] = (cats["cases"] < FEW_CASES).fillna(False).astype(bool)
     ranked = cats[~cats["few_cases"] & cats["conviction_rate"].notna()]
     ranked = ranked.sort_values("conviction_rate")
     headline3 = ranked_headline(

@@ -4,14 +4,14 @@
 -- param area: CPS West Midlands | a police force area as CPS spells it, "CPS <Area>" (its forces summed) or National
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
--- returns: offence_category, short_name, cps_order, convictions, unsuccessful, cases, conviction_rate (% to one decimal, half-up; empty when no cases or none loaded), missing (the force areas, or National, whose row for the category did not load, as conviction_rate_by_area gives them: 'Warwickshire in Mar 2018; …'; empty when whole)
+-- returns: offence_category, short_name, cps_order, convictions, unsuccessful, cases (the three counts empty when none of the category's rows loaded: unknown, not 0), conviction_rate (% to one decimal, half-up; empty when no cases or none loaded), missing (the force areas, or National, whose row for the category did not load, as conviction_rate_by_area gives them: 'Warwickshire in Mar 2018; …'; empty when whole)
 SELECT
     offence_category,
     short_name,
     cps_order,
-    coalesce(sum(convictions), 0)::BIGINT AS convictions,
-    coalesce(sum(unsuccessful), 0)::BIGINT AS unsuccessful,
-    coalesce(sum(convictions + unsuccessful), 0)::BIGINT AS cases,
+    sum(convictions)::BIGINT AS convictions,  -- empty when none of the category's rows loaded
+    sum(unsuccessful)::BIGINT AS unsuccessful,
+    sum(convictions + unsuccessful)::BIGINT AS cases,
     rate_half_up(sum(convictions), sum(convictions) + sum(unsuccessful)) AS conviction_rate,
     string_agg(unit || ' in ' || strftime(month, '%b %Y'), '; ' ORDER BY month, unit)
         FILTER (WHERE NOT loaded) AS missing

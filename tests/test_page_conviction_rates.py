@@ -299,6 +299,33 @@ def test_a_force_line_missing_is_one_note_under_the_chart_by_category(tmp_path):
     ]
 
 
+def test_a_category_with_no_row_loaded_shows_no_counts_and_says_so(tmp_path):
+    """Burglary's line of offence_categories.csv refused: the chart by category keeps the other
+    11, its table gives Burglary no counts (unknown, not 0), and a note names what is missing."""
+    from tests.apptest_support import open_table
+    from tests.conftest import _app_env, _caches, _clear_st_caches, _run_app
+    from tests.test_outcomes_completeness import CO_JAN, CO_MAR, folder
+    from tests.test_references import edit
+
+    root = folder(tmp_path, CO_JAN, CO_MAR)
+    edit(root, "offence_categories", "offence_category", "Burglary", "cps_order", "four")
+    with _app_env(root, tmp_path / "app.duckdb"):
+        _caches["from"] = None
+        _clear_st_caches()
+        try:
+            at = _run_app("pages/conviction_rates.py", {"start": "2016-01", "end": "2016-01"}, 90)
+            assert not at.exception, [e.value for e in at.exception]
+            table = open_table(at, "conviction-rate-by-category").set_index("Offence category")
+        finally:
+            _clear_st_caches()
+    assert len(table) == 12
+    assert table.loc["Burglary", ["Convictions", "Unsuccessful", "Cases"]].isna().all()
+    assert table.drop("Burglary")["Cases"].notna().all()
+    forces = "; ".join(f"{f} in Jan 2016" for f in AREA_FORCES)
+    assert (f":material/warning: {literal('Burglary')}, total incomplete: {literal(forces)} "
+            "not loaded.") in captions(at).splitlines()  # fmt: skip
+
+
 def test_funnel_plot_places_every_force_for_drugs_march_2018(open_page):
     at = open_page(
         crime_type="Drugs Offences", geography="West Midlands", start="2018-03", end="2018-03"

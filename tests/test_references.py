@@ -380,6 +380,8 @@ def test_a_refused_offence_category_line_leaves_no_case_outcomes_total_looking_w
     cats = wh.run_query("conviction_rate_by_category", area="CPS West Midlands", start="2016-01",
                         end="2016-01").set_index("offence_category")  # fmt: skip
     assert len(cats) == 12 and pd.isna(cats.loc["Burglary", "conviction_rate"])
+    # none of its rows loaded: its counts are unknown, not 0
+    assert cats.loc["Burglary", ["convictions", "unsuccessful", "cases"]].isna().all()
     assert cats.loc["Burglary", "missing"] == (
         "Staffordshire in Jan 2016; Warwickshire in Jan 2016; West Mercia in Jan 2016; "
         "West Midlands in Jan 2016"
