@@ -1263,6 +1263,10 @@ def month_start(m: str) -> pd.Timestamp:
 def macro_extracts() -> dict[str, set[str]]:
     """For each table macro of queries/shared/*.sql, the extracts it reads (stg_<name>, directly
     or through another macro): a query reading `trials_listed(...)` reads the trials."""
+    from cjsperf.db import DERIVED_DIR, derived_extracts
+
+    # a table of queries/derived reads the extracts its header names (`-- extracts: …`)
+    derived = {p.stem: set(derived_extracts(p.read_text())) for p in DERIVED_DIR.glob("*.sql")}
     bodies = {}
     for path in sorted((REPO / "queries" / "shared").glob("*.sql")):
         text = re.sub(r"--[^\n]*", "", path.read_text())  # comments name other macros' tables
@@ -1270,6 +1274,8 @@ def macro_extracts() -> dict[str, set[str]]:
         for name, body in zip(parts[1::2], parts[2::2]):
             bodies[name] = body
     reads = {n: set(re.findall(r"\b(?:stg|raw)_(\w+)", b)) for n, b in bodies.items()}
+    for n, b in bodies.items():
+        reads[n] |= {e for t, es in derived.items() if re.search(rf"\b{t}\b", b) for e in es}
     calls = {
         n: {m for m in bodies if m != n and re.search(rf"\b{m}\s*\(", b)} for n, b in bodies.items()
     }
@@ -1281,6 +1287,8 @@ def macro_extracts() -> dict[str, set[str]]:
                 if not reads[m] <= reads[n]:
                     reads[n] |= reads[m]
                     changed = True
+    # a query may read a derived table directly too: it counts as a macro of no arguments here
+    reads |= {t: set(es) for t, es in derived.items()}
     return {n: {e for e in r if e in EXTRACT_NAMES} for n, r in reads.items()}
 
 
@@ -1652,6 +1660,8 @@ class PandasWay:
             found = set(re.findall(r"\b(?:stg|raw)_(\w+)", sql))
             for macro in re.findall(r"\b(\w+)\s*\(", sql):
                 found |= macros.get(macro, set())
+            for table in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", sql):  # a derived table
+                found |= macros.get(table, set())
             out.append([e for e in EXTRACT_NAMES if e in found])
         return out
 

@@ -54,6 +54,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 STAGING_DIR = QUERIES_DIR / "staging"
 SHARED_DIR = QUERIES_DIR / "shared"
+DERIVED_DIR = QUERIES_DIR / "derived"
 PAGES_DIR = REPO_ROOT / "pages"
 # The lists extracts are checked against: a change to one re-stages every extract.
 LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres", "trial_reasons")
@@ -278,6 +279,12 @@ def file_period_end(path: Path) -> date | None:
     """The last day of the period a file's name gives (`file_period`), or None."""
     period = file_period(path)
     return period[1] if period else None
+
+
+def derived_extracts(text: str) -> list[str]:
+    """The extracts a queries/derived/*.sql file reads, from its `-- extracts: a, b` line."""
+    m = re.search(r"^-- extracts: (.+)$", text, re.M)
+    return [e.strip() for e in m.group(1).split(",")] if m else []
 
 
 def query_columns(returns: str) -> list[str]:
@@ -878,6 +885,7 @@ class Warehouse:
             for p in [
                 *sorted(QUERIES_DIR.glob("*.sql")),
                 *sorted(SHARED_DIR.glob("*.sql")),  # the macros those queries use
+                *sorted(DERIVED_DIR.glob("*.sql")),  # and the tables made from the macros
                 *sorted(PAGES_DIR.glob("*.py")),
             ]
         ]
@@ -948,12 +956,55 @@ class Warehouse:
                 "WHERE function_name IN (SELECT unnest($names::VARCHAR[]))",
                 {"names": names},
             ).fetchall()[0]
+            # Tables made from the staged rows (queries/derived): those that call no shared macro
+            # first, as a macro may read them; then the macros; then those that call one.
+            derived = sorted(DERIVED_DIR.glob("*.sql"))
+            code = {p: re.sub(r"--[^\n]*", "", p.read_text()) for p in derived}  # no comments
+            calls = {p: any(re.search(rf"\b{n}\s*\(", code[p]) for n in names) for p in derived}
+            self._derive([p for p in derived if not calls[p]], mark, ref_sig)
             if not row or row[0][0] != mark or found < len(names):
                 for text in shared:
                     con.execute(text)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('shared', ?)", [mark])
+            self._derive([p for p in derived if calls[p]], mark, ref_sig)
             self.version = self._compute_version()
             return SyncReport(changed, time.perf_counter() - t0)
+
+    def _derive(self, paths: list[Path], shared_mark: str, ref_sig: str) -> None:
+        """The tables of queries/derived/*.sql: a shared macro worked out once for every value of
+        its parameters, for the queries to read. Each file names the extracts it reads
+        (`-- extracts: a, b`); it runs again when the table is missing or when its text, the
+        shared macros, the reference lists, the working-day calendar or a file of those extracts
+        (name, size, time, status) differ from when it last ran: never on a sync that changed
+        none of them."""
+        con = self.con
+        calendar = con.execute("SELECT value FROM meta WHERE key = 'working_days'").fetchall()
+        for path in paths:
+            text = path.read_text()
+            table = path.stem
+            extracts = derived_extracts(text)
+            ((files,),) = con.execute(
+                "SELECT string_agg(concat_ws(':', file, size, mtime_ns, status), '|' "
+                "ORDER BY file) FROM load_files WHERE list_contains($extracts, extract)",
+                {"extracts": extracts},
+            ).fetchall()
+            inputs = f"{text}|{shared_mark}|{ref_sig}|{calendar}|{files}"
+            sig = hashlib.sha1(inputs.encode()).hexdigest()
+            row = con.execute(
+                "SELECT value FROM meta WHERE key = $key", {"key": f"derived:{table}"}
+            ).fetchall()
+            ((exists,),) = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                "AND table_name = $table",
+                {"table": table},
+            ).fetchall()
+            if row and row[0][0] == sig and exists:
+                continue
+            con.execute(text)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ($key, $sig)",
+                {"key": f"derived:{table}", "sig": sig},
+            )
 
     @contextlib.contextmanager
     def _ingest_memory(self):

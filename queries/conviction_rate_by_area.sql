@@ -8,25 +8,32 @@
 WITH asked AS (
     SELECT unnest(string_split($areas, ';')) AS area,
         generate_subscripts(string_split($areas, ';'), 1) AS n
+),
+units AS (  -- each area asked for with the rows of its units
+    SELECT a.area, a.n, u.*
+    FROM asked a
+    JOIN outcome_units u  -- outcomes_by_unit (queries/shared/outcomes.sql): queries/derived
+        ON in_area(u.unit, a.area)
+    WHERE u.crime_type = $crime_type
+      AND u.month BETWEEN month_start($start) AND month_start($end)
 )
-SELECT a.area, r.*
-FROM asked a, LATERAL (
-    SELECT
-        sum(convictions)::BIGINT AS convictions,
-        sum(unsuccessful)::BIGINT AS unsuccessful,
-        sum(convictions + unsuccessful)::BIGINT AS cases,
-        rate_half_up(sum(convictions), sum(convictions) + sum(unsuccessful)) AS conviction_rate,
-        CASE WHEN $crime_type = 'All crime' THEN sum(admin_finalised)::BIGINT END AS admin_finalised,
-        CASE WHEN $crime_type = 'All crime' THEN rate_half_up(
-            sum(convictions),
-            sum(convictions) + sum(unsuccessful) + sum(admin_finalised)) END AS headline_rate,
-        count(DISTINCT month) AS months,
-        count(DISTINCT unit)::BIGINT AS forces_expected,
-        (count(DISTINCT unit) - count(DISTINCT unit) FILTER (WHERE NOT included))::BIGINT
-            AS forces_included,
-        string_agg(missing || ' in ' || strftime(month, '%b %Y'), '; ' ORDER BY month, unit)
-            AS missing
-    FROM outcomes_by_unit(a.area, $crime_type, $start, $end) units  -- queries/shared/outcomes.sql
-    HAVING sum(convictions + unsuccessful) > 0
-) r
-ORDER BY a.n
+SELECT
+    area,
+    sum(convictions)::BIGINT AS convictions,
+    sum(unsuccessful)::BIGINT AS unsuccessful,
+    sum(convictions + unsuccessful)::BIGINT AS cases,
+    rate_half_up(sum(convictions), sum(convictions) + sum(unsuccessful)) AS conviction_rate,
+    CASE WHEN $crime_type = 'All crime' THEN sum(admin_finalised)::BIGINT END AS admin_finalised,
+    CASE WHEN $crime_type = 'All crime' THEN rate_half_up(
+        sum(convictions),
+        sum(convictions) + sum(unsuccessful) + sum(admin_finalised)) END AS headline_rate,
+    count(DISTINCT month) AS months,
+    count(DISTINCT unit)::BIGINT AS forces_expected,
+    (count(DISTINCT unit) - count(DISTINCT unit) FILTER (WHERE NOT included))::BIGINT
+        AS forces_included,
+    string_agg(missing || ' in ' || strftime(month, '%b %Y'), '; ' ORDER BY month, unit)
+        AS missing
+FROM units
+GROUP BY area, n
+HAVING sum(convictions + unsuccessful) > 0
+ORDER BY n

@@ -19,6 +19,8 @@ SELECT
     count(*) FILTER (WHERE included)::BIGINT AS forces_included,
     string_agg(missing, '; ' ORDER BY unit) AS missing,
     min(source) AS source
-FROM outcomes_by_unit($area, $crime_type, $start, $end)
+FROM outcome_units  -- outcomes_by_unit (queries/shared/outcomes.sql) for every unit: queries/derived
+WHERE crime_type = $crime_type AND in_area(unit, $area)
+  AND month BETWEEN month_start($start) AND month_start($end)
 GROUP BY month
 ORDER BY month

@@ -109,6 +109,11 @@ def test_every_page_has_its_pandas_equivalent(bench):
     assert r["pages"]["pages/trials_witnesses.py"]["pandas"]["extracts"] == ["trials"]
     assert r["pages"]["pages/people.py"]["pandas"]["extracts"] == ["training"]
     assert r["pages"]["pages/victims.py"]["pandas"]["extracts"] == ["vcl_letters"]
+    # and through the tables of queries/derived (outcome_units: the case and flagged outcomes)
+    assert r["pages"]["pages/conviction_rates.py"]["pandas"]["extracts"] == [
+        "case_outcomes",
+        "flagged_outcomes",
+    ]
     assert r["pages"]["pages/casework_quality.py"]["pandas"]["extracts"] == [
         "disclosure_assessments",
         "tsj_reviews",

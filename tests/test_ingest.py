@@ -1686,6 +1686,42 @@ def test_shared_macros_are_made_again_only_when_their_text_changes(tmp_path):
     wh.close()
 
 
+def test_derived_tables_are_made_again_when_what_they_read_changes_and_only_then(tmp_path):
+    """queries/derived/*.sql: outcome_units, the rows the conviction rate queries read, is made on
+    the first sync; kept on a sync that changed nothing it reads (nothing at all, or a tasks
+    file); made again when a case outcomes file changes, so the figures follow the file; and made
+    again when it is missing."""
+    root = make_base(tmp_path / "data")
+    wh = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    wh.sync()
+
+    def rate():  # Staffordshire, Burglary, March 2018: 11 convictions, 3 unsuccessful in the file
+        return wh.run_query(
+            "conviction_rate_by_month", area="Staffordshire", crime_type="Burglary",
+            start="2018-03", end="2018-03",
+        )  # fmt: skip
+
+    def rows() -> int:
+        return wh.con.execute("SELECT count(*) FROM outcome_units").fetchall()[0][0]
+
+    first = rate()
+    assert (first.convictions[0], first.unsuccessful[0], first.conviction_rate[0]) == (11, 3, 78.6)
+    wh.con.execute("DELETE FROM outcome_units")  # a sentinel: emptied, so a remake shows
+    wh.sync()
+    assert rows() == 0  # nothing changed: not made again
+    write(root, "tasks/tasks_2017_10.csv", [TASKS_HEADER, *TASKS[:-1]])
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert rows() == 0  # a file it does not read changed: not made again
+    edit_cell(root, CO_MAR, "Staffordshire", "Number of Burglary Convictions", "25")
+    wh.sync()
+    after = rate()  # 25 / (25 + 3) = 89.29%
+    assert (after.convictions[0], after.unsuccessful[0], after.conviction_rate[0]) == (25, 3, 89.3)
+    wh.con.execute("DROP TABLE outcome_units")
+    wh.sync()
+    assert rate().conviction_rate[0] == 89.3
+    wh.close()
+
+
 @pytest.mark.parametrize("inflate", ["isal", "zlib"])
 @pytest.mark.parametrize("piece", [1, 3, 7, 64])
 def test_a_blank_line_is_found_in_a_gz_file_wherever_the_pieces_break(tmp_path, piece, inflate):

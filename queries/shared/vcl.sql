@@ -1,30 +1,18 @@
 -- Macros the vcl_ queries share, so that "due", "on time" and "the extract date" are defined once.
--- Created by the warehouse after staging, on every sync (they read stg_vcl_letters and the
--- working_days calendar the warehouse builds from the holidays package).
+-- Created by the warehouse after staging (they read vcl_letters_due, made from stg_vcl_letters and
+-- the working_days calendar the warehouse builds from the holidays package).
 --
--- vcl_for(crime_type, area, service): the letters of stg_vcl_letters for a crime type (All crime;
--- a flag, Hate crime or Domestic abuse, keeps the letters with that flag; an offence category
--- those on cases of that category), a geography (in_area: a force, 'CPS <Area>' or National) and
--- a service ('all', 'Y' enhanced only, 'N' standard only). Adds:
---   due_date  the working day numbered n + 1 (enhanced) or n + 5 (standard), n being the number
---             of the last working day on or before the decision: the decision day is not
---             counted, and a decision on a weekend or bank holiday has the next working day as
---             its day 1
---   as_at     the extract is taken to be made at the end of its latest period (date_anchors: the
---             period a file's name gives, else the latest month holding a real share of rows)
+-- vcl_for(crime_type, area, service): the letters of vcl_letters_due (stg_vcl_letters with each
+-- letter's due_date and the extract's as_at: queries/derived/vcl_letters_due.sql defines them) for a crime type (All crime; a flag, Hate crime or Domestic abuse,
+-- keeps the letters with that flag; an offence category those on cases of that category), a
+-- geography (in_area: a force, 'CPS <Area>' or National) and a service ('all', 'Y' enhanced
+-- only, 'N' standard only).
 CREATE OR REPLACE MACRO vcl_for(crime_type, area, service) AS TABLE
-    WITH l AS (
-        SELECT * FROM stg_vcl_letters
-        WHERE (crime_type = 'All crime' OR offence_category = crime_type
-               OR list_contains(flags, crime_type))
-          AND in_area(force_area, area)
-          AND (service = 'all' OR service = CASE WHEN enhanced THEN 'Y' ELSE 'N' END)
-    )
-    SELECT l.*, d.day AS due_date,
-        (SELECT max(anchor) FROM date_anchors WHERE extract = 'vcl_letters') AS as_at
-    FROM l
-    ASOF LEFT JOIN working_days w ON l.decision_date >= w.day
-    LEFT JOIN working_days d ON d.n = w.n + CASE WHEN l.enhanced THEN 1 ELSE 5 END;
+    SELECT * FROM vcl_letters_due
+    WHERE (crime_type = 'All crime' OR offence_category = crime_type
+           OR list_contains(flags, crime_type))
+      AND in_area(force_area, area)
+      AND (service = 'all' OR service = CASE WHEN enhanced THEN 'Y' ELSE 'N' END);
 
 -- vcl_due(crime_type, area, service, start_month, end_month): the letters DECIDED from the first
 -- day of start_month to the last day of end_month (YYYY-MM), each marked:
