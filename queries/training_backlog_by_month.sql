@@ -6,11 +6,7 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), month_end (DATE), outstanding (courses assigned and not completed), overdue (outstanding past the due date), not_yet_due (outstanding, due on or after the month end), overdue_share (% of outstanding overdue, one decimal, half-up)
-WITH t AS (
-    SELECT assigned_date, due_date, completed_date, as_at
-    FROM training_for($staff_group)  -- queries/shared/training.sql
-),
-span AS (
+WITH span AS (
     SELECT date_trunc('month', min(assigned_date)) AS first_month,
         (SELECT max(anchor) FROM date_anchors WHERE extract = 'training') AS as_at
     FROM stg_training
@@ -20,14 +16,11 @@ months AS (
     FROM range(month_start($start), month_start($end) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) r(d)
     WHERE d >= (SELECT first_month FROM span) AND d <= (SELECT as_at FROM span)
 ),
-counts AS (
-    SELECT m.m,
-        count(*) AS outstanding,
-        count(*) FILTER (WHERE t.due_date < m.month_end) AS overdue
-    FROM months m
-    JOIN t ON t.assigned_date <= m.month_end
-        AND (t.completed_date IS NULL OR t.completed_date > m.month_end)
-    GROUP BY m.m
+counts AS (  -- training_open_at at each month end, counted once: queries/derived
+    SELECT day, sum(outstanding) AS outstanding, sum(overdue) AS overdue
+    FROM training_open_cells
+    WHERE ($staff_group = 'All staff' OR staff_group = $staff_group)
+    GROUP BY day
 )
 SELECT
     strftime(m.m, '%Y-%m') AS month,
@@ -37,5 +30,5 @@ SELECT
     coalesce(c.outstanding - c.overdue, 0)::BIGINT AS not_yet_due,
     rate_half_up(c.overdue, c.outstanding) AS overdue_share
 FROM months m
-LEFT JOIN counts c ON c.m = m.m
+LEFT JOIN counts c ON c.day = m.month_end
 ORDER BY m.m

@@ -13,10 +13,11 @@ SELECT
     CASE WHEN grouping(staff_group) = 1 THEN 'All staff' ELSE staff_group END AS staff_group,
     CASE WHEN grouping(course) = 1 THEN 'All courses' ELSE course END AS course,
     (SELECT d FROM at_day) AS as_at,
-    count(*) AS outstanding,
-    count(*) FILTER (WHERE overdue) AS overdue,
-    count(*) FILTER (WHERE NOT overdue) AS not_yet_due,
-    rate_half_up(count(*) FILTER (WHERE overdue), count(*)) AS overdue_share
-FROM training_open_at('All staff', (SELECT d FROM at_day))  -- queries/shared/training.sql
+    coalesce(sum(outstanding), 0)::BIGINT AS outstanding,
+    coalesce(sum(overdue), 0)::BIGINT AS overdue,
+    coalesce(sum(outstanding - overdue), 0)::BIGINT AS not_yet_due,
+    rate_half_up(sum(overdue), sum(outstanding)) AS overdue_share
+FROM training_open_cells  -- training_open_at (queries/shared/training.sql) at each day: queries/derived
+WHERE day = (SELECT d FROM at_day)
 GROUP BY GROUPING SETS ((staff_group, course), (staff_group), (course), ())
 ORDER BY grouping(staff_group), staff_group, grouping(course), course

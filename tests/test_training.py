@@ -136,6 +136,31 @@ def test_backlog_and_outstanding_hand_worked(wh):
     assert got[("Manager", "Value for money")] == (1, 0)
 
 
+def test_a_changed_file_changes_the_counts_kept_for_the_queries(tmp_path):
+    """The training queries sum tables made once per change of the extract (queries/derived):
+    when C's course is completed (10 Oct, after its due date of 20 Sep), a sync gives the new
+    counts, hand worked as above."""
+    root = _folder(tmp_path / "data", FIXTURE)
+    w = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    w.sync()
+    lines = [ln + "2017-10-10" if ln.startswith("C,") else ln for ln in FIXTURE]
+    (root / "training" / "training_2017_10.csv").write_text("\n".join([HEADER, *lines]) + "\n")
+    assert w.sync().changed_extracts == ["training"]
+    df = w.run_query("training_backlog_by_month")
+    # 30 Sep: B and C still outstanding, C overdue; 31 Oct: E and F, neither overdue.
+    assert df[["month", "outstanding", "overdue"]].values.tolist() == [
+        ["2017-09", 2, 1], ["2017-10", 2, 0],
+    ]  # fmt: skip
+    sep = w.run_query("training_completion_by_month").iloc[0]
+    # Sep: A and D on time, B and C late, none outstanding: 2/4
+    assert (sep.due, sep.on_time, sep.late, sep.open_overdue) == (4, 2, 2, 0)
+    out = w.run_query("training_outstanding_by_group", end="2017-10")
+    got = {(r.staff_group, r.course): (r.outstanding, r.overdue) for r in out.itertuples()}
+    assert got[("All staff", "All courses")] == (2, 0)
+    assert ("Administrative", "All courses") not in got  # nothing of theirs outstanding
+    w.close()
+
+
 # ---------------------------------------------------------------------------- the sample
 
 

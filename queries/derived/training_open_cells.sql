@@ -1,0 +1,25 @@
+-- training_open_cells: training_open_at (queries/shared/training.sql: outstanding, and overdue
+-- when past its due date) counted once for each day the training queries count at, by staff
+-- group and course: the end of every month from the first course assigned to the extract's
+-- date, and that date itself. training_backlog_by_month and training_outstanding_by_group sum it
+-- instead of joining every course with every month on each run.
+-- Made again by the warehouse whenever what it reads changes (`Warehouse._derive`).
+-- extracts: training
+CREATE OR REPLACE TABLE training_open_cells AS
+WITH span AS (
+    SELECT date_trunc('month', min(assigned_date)) AS first_month,
+        (SELECT max(anchor) FROM date_anchors WHERE extract = 'training') AS as_at
+    FROM stg_training
+),
+days AS (
+    SELECT (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS day
+    FROM span, range(span.first_month, span.as_at + INTERVAL 1 DAY, INTERVAL 1 MONTH) r(d)
+    UNION
+    SELECT as_at FROM span
+)
+SELECT days.day, t.staff_group, t.course,
+    count(*) AS outstanding,
+    count(*) FILTER (WHERE t.overdue) AS overdue
+FROM days, LATERAL (SELECT * FROM training_open_at('All staff', days.day)) t
+GROUP BY ALL
+ORDER BY days.day, t.staff_group, t.course;
