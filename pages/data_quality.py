@@ -79,11 +79,16 @@ def csv_button(label: str, data: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def load_report(version: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    wh = ui.warehouse()
-    forces = int(wh.sql("SELECT count(*) AS n FROM ref_force_areas")["n"].iloc[0])
-    return wh.summary(), wh.problems(), forces
+def load_report() -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """What each extract loaded, every problem, and how many forces the list holds: read once per
+    load of the data (`ui.per_load`), as only a new load changes them."""
+
+    def make():
+        wh = ui.warehouse()
+        forces = int(wh.sql("SELECT count(*) AS n FROM ref_force_areas")["n"].iloc[0])
+        return wh.summary(), wh.problems(), forces
+
+    return ui.per_load("load_report", make)
 
 
 ui.page_header(
@@ -100,7 +105,7 @@ try:
     wh = ui.warehouse()
     if wh.notice:
         st.info(ui.literal(wh.notice))
-    summary, problems, forces = load_report(wh.version)
+    summary, problems, forces = load_report()
 except Exception as exc:  # a broken data folder must never take the page down
     st.error(f"The load report could not be read: {ui.literal(str(exc).splitlines()[0])}")
     st.stop()

@@ -319,3 +319,34 @@ def test_refused_files_of_the_latest_months_are_missing_months(tmp_path, run_pag
             name = rel.relative_to(root).as_posix()
             said = next(x for x in shown.splitlines() if x.startswith(f"{month}: a file was found"))
             assert "but refused" in said and name in said
+
+
+def test_the_load_report_is_read_once_per_load_of_the_data(tmp_path, run_page, monkeypatch):
+    """Only a new load changes what each extract loaded and the problems: a rerun with Streamlit's
+    cache emptied does not read them again (about a third of an uncached visit of this page);
+    a changed folder does, and the table follows it (one case outcomes file fewer: 44 files,
+    44 × 43 rows, counted here)."""
+    from cjsperf import ui
+    from cjsperf.db import Warehouse
+
+    monkeypatch.setattr(ui, "SYNC_EVERY_SECONDS", 0)  # every run looks at the folder
+    root = tmp_path / "data"
+    shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(
+        DATA / "case_outcomes", root / "case_outcomes", ignore=shutil.ignore_patterns(".*")
+    )
+    reads = []
+    real = Warehouse.summary
+    monkeypatch.setattr(Warehouse, "summary", lambda self: reads.append(1) or real(self))
+    with run_page(root, tmp_path / "db", "pages/data_quality.py") as at:
+        assert len(reads) == 1 and summary_row(at, "Case outcomes")["Files"] == 45
+        st.cache_data.clear()
+        at.run()
+        assert not at.exception and len(reads) == 1
+        assert summary_row(at, "Case outcomes")["Rows loaded"] == 45 * 43
+        (root / TAMPERED_FILE).unlink()
+        st.cache_data.clear()
+        at.run()
+        assert not at.exception and len(reads) == 2
+        row = summary_row(at, "Case outcomes")
+        assert (row["Files"], row["Rows loaded"]) == (44, 44 * 43)
