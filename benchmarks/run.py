@@ -1260,38 +1260,6 @@ def month_start(m: str) -> pd.Timestamp:
     return pd.Timestamp(f"{m}-01")
 
 
-def macro_extracts() -> dict[str, set[str]]:
-    """For each table macro of queries/shared/*.sql, the extracts it reads (stg_<name>, directly
-    or through another macro): a query reading `trials_listed(...)` reads the trials."""
-    from cjsperf.db import DERIVED_DIR, derived_extracts
-
-    # a table of queries/derived reads the extracts its header names (`-- extracts: …`)
-    derived = {p.stem: set(derived_extracts(p.read_text())) for p in DERIVED_DIR.glob("*.sql")}
-    bodies = {}
-    for path in sorted((REPO / "queries" / "shared").glob("*.sql")):
-        text = re.sub(r"--[^\n]*", "", path.read_text())  # comments name other macros' tables
-        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", text)
-        for name, body in zip(parts[1::2], parts[2::2]):
-            bodies[name] = body
-    reads = {n: set(re.findall(r"\b(?:stg|raw)_(\w+)", b)) for n, b in bodies.items()}
-    for n, b in bodies.items():
-        reads[n] |= {e for t, es in derived.items() if re.search(rf"\b{t}\b", b) for e in es}
-    calls = {
-        n: {m for m in bodies if m != n and re.search(rf"\b{m}\s*\(", b)} for n, b in bodies.items()
-    }
-    changed = True
-    while changed:
-        changed = False
-        for n in bodies:
-            for m in calls[n]:
-                if not reads[m] <= reads[n]:
-                    reads[n] |= reads[m]
-                    changed = True
-    # a query may read a derived table directly too: it counts as a macro of no arguments here
-    reads |= {t: set(es) for t, es in derived.items()}
-    return {n: {e for e in r if e in EXTRACT_NAMES} for n, r in reads.items()}
-
-
 class PandasWay:
     """What a dashboard without a database does: read the raw CSV files with pandas, then filter
     and group by. One reader and one aggregation per extract, shaped like the project's queries
@@ -1650,18 +1618,13 @@ class PandasWay:
     # ---- a page: the extracts its queries read, read once, then one aggregation per query
     @staticmethod
     def extracts_of(calls: Iterable[tuple]) -> list[list[str]]:
-        """For each recorded call, the extracts its SQL reads (stg_<name> or raw_<name>)."""
-        from cjsperf.queries import load_query
+        """For each recorded call, the extracts its SQL reads (`cjsperf.queries.sql_extracts`:
+        stg_<name> or raw_<name>, directly or through the shared macros and derived tables)."""
+        from cjsperf.queries import load_query, sql_extracts
 
-        macros = macro_extracts()
         out = []
         for kind, name, _ in calls:
-            sql = load_query(name).sql if kind == "query" else name
-            found = set(re.findall(r"\b(?:stg|raw)_(\w+)", sql))
-            for macro in re.findall(r"\b(\w+)\s*\(", sql):
-                found |= macros.get(macro, set())
-            for table in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", sql):  # a derived table
-                found |= macros.get(table, set())
+            found = sql_extracts(load_query(name).sql if kind == "query" else name)
             out.append([e for e in EXTRACT_NAMES if e in found])
         return out
 

@@ -48,13 +48,18 @@ from cjsperf.extracts import (
     REFERENCE_FILES,
     Extract,
 )
-from cjsperf.queries import QUERIES_DIR, QueryError, load_query
+from cjsperf.queries import (
+    DERIVED_DIR,
+    QUERIES_DIR,
+    SHARED_DIR,
+    QueryError,
+    derived_extracts,
+    load_query,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 STAGING_DIR = QUERIES_DIR / "staging"
-SHARED_DIR = QUERIES_DIR / "shared"
-DERIVED_DIR = QUERIES_DIR / "derived"
 PAGES_DIR = REPO_ROOT / "pages"
 # The lists extracts are checked against: a change to one re-stages every extract.
 LIST_REFERENCES = ("offence_categories", "force_areas", "court_centres", "trial_reasons")
@@ -279,12 +284,6 @@ def file_period_end(path: Path) -> date | None:
     """The last day of the period a file's name gives (`file_period`), or None."""
     period = file_period(path)
     return period[1] if period else None
-
-
-def derived_extracts(text: str) -> list[str]:
-    """The extracts a queries/derived/*.sql file reads, from its `-- extracts: a, b` line."""
-    m = re.search(r"^-- extracts: (.+)$", text, re.M)
-    return [e.strip() for e in m.group(1).split(",")] if m else []
 
 
 def query_columns(returns: str) -> list[str]:
@@ -2417,6 +2416,36 @@ class Warehouse:
             f"FROM stg_{e.name} ORDER BY 1"
         )
         return self.per_build(f"months:{extract}", lambda: tuple(self.sql(sql)["m"].tolist()))
+
+    def forces_in(self, extract: str) -> frozenset[str] | None:
+        """The police force areas (and National) stg_<extract> has rows for, once per load; None
+        for an extract without them (tasks, training) or not staged."""
+        e = next((x for x in EXTRACTS if x.name == extract), None)  # an allow-list: never a value
+        if e is None:
+            return None
+
+        def make():
+            try:
+                found = self.sql(f"SELECT DISTINCT force_area FROM stg_{e.name}")
+            except duckdb.Error:  # no such column, or not staged
+                return None
+            return frozenset(found["force_area"].dropna())
+
+        return self.per_build(f"forces:{extract}", make)
+
+    def area_units(self, area: str) -> frozenset[str]:
+        """The units an area is made of (`in_area`): a police force area itself, "CPS <Area>" its
+        forces, National its own row; none for a name the lists do not hold. Once per load."""
+        return self.per_build(
+            f"units:{area}",
+            lambda: frozenset(
+                self.sql(
+                    "SELECT f FROM (SELECT force_area AS f FROM ref_force_areas "
+                    "UNION ALL SELECT 'National') WHERE in_area(f, $area)",
+                    {"area": area},
+                )["f"]
+            ),
+        )
 
     def run_query(self, name: str, **params) -> pd.DataFrame:
         query = load_query(name)

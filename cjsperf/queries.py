@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+SHARED_DIR = QUERIES_DIR / "shared"  # macros the queries share
+DERIVED_DIR = QUERIES_DIR / "derived"  # tables made from the staged rows, for the queries
 
 
 class QueryError(ValueError):
@@ -122,3 +124,52 @@ def load_query(name: str) -> Query:
 
 def list_queries() -> list[Query]:
     return [load_query(p.stem) for p in sorted(QUERIES_DIR.glob("*.sql"))]
+
+
+def derived_extracts(text: str) -> list[str]:
+    """The extracts a queries/derived/*.sql file reads, from its `-- extracts: a, b` line."""
+    m = re.search(r"^-- extracts: (.+)$", text, re.M)
+    return [e.strip() for e in m.group(1).split(",")] if m else []
+
+
+def _code(text: str) -> str:
+    return re.sub(r"--[^\n]*", "", text)  # comments name other macros' tables
+
+
+@cache
+def _reads(stamp: tuple) -> dict[str, frozenset[str]]:
+    """For each shared macro and derived table, the names `x` of the stg_x and raw_x tables it
+    reads, directly or through another macro or derived table (`stamp`: the files' times)."""
+    bodies: dict[str, str] = {}
+    for path in sorted(SHARED_DIR.glob("*.sql")):
+        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", _code(path.read_text()))
+        bodies.update(zip(parts[1::2], parts[2::2]))
+    derived = {p.stem: p.read_text() for p in sorted(DERIVED_DIR.glob("*.sql"))}
+    reads = {n: set(re.findall(r"\b(?:stg|raw)_(\w+)", b)) for n, b in bodies.items()}
+    reads |= {t: set(derived_extracts(text)) for t, text in derived.items()}
+    uses = {n: set(re.findall(r"\b(\w+)\b", b)) & set(reads) - {n} for n, b in bodies.items()}
+    changed = True
+    while changed:  # through macros that call macros or read derived tables
+        changed = False
+        for n, used in uses.items():
+            for m in used:
+                if not reads[m] <= reads[n]:
+                    reads[n] |= reads[m]
+                    changed = True
+    return {n: frozenset(r) for n, r in reads.items()}
+
+
+def sql_extracts(sql: str) -> frozenset[str]:
+    """The names `x` of the stg_x and raw_x tables a statement reads: named in it, or read by a
+    shared macro it calls or a derived table it reads (queries/shared, queries/derived)."""
+    stamp = tuple(
+        (p.name, p.stat().st_mtime_ns)
+        for d in (SHARED_DIR, DERIVED_DIR)
+        for p in sorted(d.glob("*.sql"))
+    )
+    reads = _reads(stamp)
+    code = _code(sql)
+    found = set(re.findall(r"\b(?:stg|raw)_(\w+)", code))
+    for word in set(re.findall(r"\b(\w+)\b", code)) & set(reads):
+        found |= reads[word]
+    return frozenset(found)

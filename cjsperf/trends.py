@@ -304,7 +304,14 @@ class Tile:
         return pd.DataFrame({"month": months, "value": [value.get(m) for m in months]})
 
 
-def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> Tile:
+# Whether the data a query reads holds any row of an area (`ui.holds`): when it holds none, the
+# query's figures for that area are known to be empty, so the tile's comparison is not asked for.
+Holds = Callable[[str, str], bool]
+
+
+def tile_for(
+    m: Measure, run: Run, f: Filters, events: Sequence[Event] = (), holds: Holds | None = None
+) -> Tile:
     from cjsperf.extracts import ALL_CRIME, FLAGS, HOME_AREA
     from cjsperf.measures import CONVICTION
 
@@ -320,9 +327,10 @@ def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> 
     comparison, comparison_value = None, None
     if m.by_force and f.compare and month:
         comparison = f.compare[0]
-        other = run(m.query, **m.params(f, month, month, area=comparison))
-        col = value_column(m, other) if len(other) else None
-        comparison_value = number(other[col].iloc[-1]) if col else None
+        if holds is None or holds(m.query, comparison):
+            other = run(m.query, **m.params(f, month, month, area=comparison))
+            col = value_column(m, other) if len(other) else None
+            comparison_value = number(other[col].iloc[-1]) if col else None
     crime_type = t.crime_type
     notes = []
     col = t.column
@@ -357,21 +365,25 @@ def tile_for(m: Measure, run: Run, f: Filters, events: Sequence[Event] = ()) -> 
     )
 
 
-def tile_calls(registry: dict[str, Measure], f: Filters) -> list[tuple[str, dict]]:
+def tile_calls(
+    registry: dict[str, Measure], f: Filters, holds: Holds | None = None
+) -> list[tuple[str, dict]]:
     """The queries `tiles` runs (name, parameters): each measure's trend, and its comparison in
-    the period's last month."""
+    the period's last month (where its data holds the area compared with)."""
     calls = []
     for m in registry.values():
         calls.append((m.query, trend_params(m, f)))
-        if m.by_force and f.compare:
+        if m.by_force and f.compare and (holds is None or holds(m.query, f.compare[0])):
             calls.append((m.query, m.params(f, f.end, f.end, area=f.compare[0])))
     return calls
 
 
-def tiles(run: Run, registry: dict[str, Measure], f: Filters, events=()) -> list[Tile]:
+def tiles(
+    run: Run, registry: dict[str, Measure], f: Filters, events=(), holds: Holds | None = None
+) -> list[Tile]:
     """One tile per measure, special cause concerns first, then improvements, then the rest, each
     group in the registry's order."""
-    out = [tile_for(m, run, f, events) for m in registry.values()]
+    out = [tile_for(m, run, f, events, holds) for m in registry.values()]
     return sorted(out, key=lambda t: sort_key(t.trend))
 
 

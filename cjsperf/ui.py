@@ -38,7 +38,7 @@ from cjsperf.filters import (
 )
 from cjsperf.filters import month_label as filters_month_label
 from cjsperf.headlines import literal
-from cjsperf.queries import QueryError, load_query
+from cjsperf.queries import QueryError, load_query, sql_extracts
 
 SYNC_EVERY_SECONDS = 2.0
 SAMPLE_SOURCE = "Synthetic sample extract made by `python -m cjsperf sample` (not real CPS data)"
@@ -115,13 +115,13 @@ def _warehouse() -> Warehouse:
 
 def inputs_signature(wh: Warehouse) -> tuple:
     """Every file a sync reads, as (path, size, modified): the data folder (the database file and
-    its journal aside) and the staging and shared SQL. Taken in a few milliseconds, where a sync
+    its journal aside) and the staging, shared and derived SQL. Taken in a few milliseconds, where a sync
     that finds nothing changed costs about 0.1 s of DuckDB work on the visit that asks."""
-    from cjsperf.db import SHARED_DIR, STAGING_DIR
+    from cjsperf.db import DERIVED_DIR, SHARED_DIR, STAGING_DIR
 
     own = wh.db_path.name if wh.db_path is not None else None
     out = []
-    for root in (wh.data_dir, STAGING_DIR, SHARED_DIR):
+    for root in (wh.data_dir, STAGING_DIR, SHARED_DIR, DERIVED_DIR):
         for folder, _, names in os.walk(root):
             for name in names:
                 if own and name.startswith(own):  # the database, its .wal, a build's temp file
@@ -423,14 +423,32 @@ def tiles(registry, f: Filters, events=()):
     key = ("tiles", tuple(registry.items()), f, tuple(events), _generation(warehouse().version))
 
     def build():
-        prefetch(trends.tile_calls(registry, f))  # the tiles' queries, two at a time
-        return trends.tiles(query, registry, f, events)
+        prefetch(trends.tile_calls(registry, f, holds))  # the tiles' queries, two at a time
+        return trends.tiles(query, registry, f, events, holds)
 
     out = memo(key, build)
     for i, t in enumerate(out):  # icons and figures made from a tile's trend are kept by it
         if "_memo_key" not in t.trend.__dict__:
             object.__setattr__(t.trend, "_memo_key", (*key, i))
     return out
+
+
+def holds(query_name: str, area: str) -> bool:
+    """Whether an extract the query reads (`queries.sql_extracts`) has a row of the area's units
+    (`Warehouse.forces_in`, `Warehouse.area_units`); an extract whose forces are not known, or a
+    query that reads none, counts as holding it. The sample extracts hold the Area's four forces
+    only, so National is not asked of them: the Overview ran 11 queries of its 28 to learn so."""
+    wh = warehouse()
+    try:
+        read = sql_extracts(load_query(query_name).sql)
+    except QueryError:
+        return True  # the query's own call says what is wrong
+    units = wh.area_units(area)
+    for extract in read:
+        forces = wh.forces_in(extract)
+        if forces is None or forces & units:
+            return True
+    return not read
 
 
 @dataclasses.dataclass(frozen=True)

@@ -260,7 +260,10 @@ def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_pag
     none of them in the page's own thread: each query of data/reference/measures.csv once per
     crime type it is drawn for (measures sharing a query and crime type share its rows), and
     again for the comparison (National) in the period's last month where the measure has a police
-    force. The tiles are the same as when each query runs in turn."""
+    force and its data holds National (`ui.holds`): the CPS files, each with a National row, not
+    the sample extracts, whose rows are of the four West Midlands forces (read here). The tiles
+    are the same as when each query runs in turn."""
+    import gzip
     import threading
 
     import streamlit as st
@@ -272,7 +275,22 @@ def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_pag
         rows = list(csv.DictReader(fh))
     queries = {r["query"] for r in rows}
     runs = {(r["query"], r["crime_type"], r["by_force"] == "Y") for r in rows}
-    expected = len(runs) + sum(by_force for _, _, by_force in runs)  # 16 + 12 here
+    west_midlands = {"West Midlands", "Staffordshire", "Warwickshire", "West Mercia"}
+    with open(DATA / "reference" / "court_centres.csv", newline="", encoding="utf-8") as fh:
+        court_force = {r["court_centre"]: r["force_area"] for r in csv.DictReader(fh)}
+    for folder in ("agent_spend", "court_sessions", "vcl_letters", "trials", "tsj_reviews",
+                   "disclosure_assessments", "flagged_outcomes"):  # fmt: skip
+        for path in (DATA / folder).glob("*.csv*"):
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", newline="", encoding="utf-8") as fh:
+                forces = {  # a court session's force is its court centre's
+                    r.get("force_area") or court_force[r["court_centre"]]
+                    for r in csv.DictReader(fh)
+                }
+            assert forces <= west_midlands, path
+    # conviction rate, hate crime and domestic abuse: the only by-force runs that read CPS's files
+    cps = sum(q == "conviction_rate_by_month" and by_force for q, _, by_force in runs)
+    expected = len(runs) + cps  # 16 + 3 here (it was 16 + 12 before `ui.holds`)
     ran: list[tuple[str, str]] = []
     real = Warehouse.run_query
 
@@ -297,6 +315,17 @@ def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_pag
     in_turn = open_page()
     assert len(ran) == expected and not any(t.startswith("cjsperf-query") for t, _ in ran)
     assert tiles(ahead) == tiles(in_turn) and statuses(ahead) == statuses(in_turn)
+    # Every sample tile with a police force says it has no National figure, as when its query
+    # was asked and found no row (the flags' too: their sample holds the four forces only); only
+    # the conviction rate, from CPS's files, has one.
+    said = [ln for ln in text(in_turn).splitlines() if ln.startswith(literal("National"))]
+    national = headline_rate("2018/Principal_Offence_Category_Mar.csv", ("National",))
+    assert said.count(f"{literal('National')}: {national}") == 1
+    assert (
+        said.count(f"{literal('National')}: no figure (the sample covers the Area only)")
+        == (len(said) - 1)
+        >= sum(r["by_force"] == "Y" and r["synthetic"] == "Y" for r in rows) - 2
+    )  # the flags'
     st.cache_data.clear()
 
 

@@ -10,6 +10,7 @@ headline figure are computed with pandas straight from the generated files.
 
 from __future__ import annotations
 
+import csv
 import glob
 import math
 import shutil
@@ -468,3 +469,32 @@ def test_overview_tiles_show_vcl_with_variation_and_assurance(open_app, sample):
         "Special cause improvement",
         "Consistently fails the target",
     ]
+
+
+def test_a_comparison_is_asked_only_of_letters_that_hold_its_area(tmp_path, monkeypatch):
+    """`ui.holds`: the Overview asks a measure's query for the area compared with only where an
+    extract it reads has a row of that area's forces. L01-L14 are of the four West Midlands
+    forces; one letter of Avon and Somerset is added here (decided Thu 1 Mar 2018, standard
+    service, due Thu 8 Mar, sent 2 Mar: on time)."""
+    from cjsperf import ui
+
+    line = "L15,Avon and Somerset,Burglary,,N,2018-03-01,2018-03-02,Good"
+    w = make_wh(tmp_path, [*(",".join(r) for r in LETTERS), line])
+    monkeypatch.setattr(ui, "warehouse", lambda: w)
+    assert w.forces_in("vcl_letters") == {WM, ST, WE, WA, "Avon and Somerset"}
+    with open(REPO / "data" / "reference" / "force_areas.csv", newline="") as fh:
+        south_west = {r["force_area"] for r in csv.DictReader(fh) if r["cps_area"] == "South West"}
+    assert "Avon and Somerset" in south_west and w.area_units("CPS South West") == south_west
+    assert w.area_units("National") == {"National"} and w.area_units("Nowhere") == set()
+    q = "vcl_letters_on_time_by_month"
+    assert not ui.holds(q, "National") and not ui.holds(q, "Nowhere")
+    assert ui.holds(q, "Avon and Somerset") and ui.holds(q, "CPS South West")
+    assert ui.holds(q, "CPS West Midlands") and ui.holds(q, "Warwickshire")
+    assert ui.holds("events", "National")  # reads no extract: asked, as before
+    # What not asking stands for: no letters of National; Avon and Somerset's one, on time.
+    assert w.run_query(q, area="National").empty
+    got = w.run_query(q, area="Avon and Somerset")
+    assert got[["month", "letters", "on_time", "on_time_rate"]].values.tolist() == [
+        ["2018-03", 1, 1, 100.0]
+    ]
+    w.close()
