@@ -424,6 +424,21 @@ def test_a_visit_is_run_again_after_the_harness_fails_and_counted_apart():
     t, errs, harness = run.run_visit(at)
     assert (at.runs, t, len(harness)) == (0, None, 2) and errs == ["KeyError('$$ID-1-geography')"]
 
+    # given a way to start afresh, the third run is on a new session: the visit is timed there
+    made: list = []
+
+    def fresh():
+        made.append(_Session())
+        return made[-1]
+
+    at = _Session(*[(TREE, KeyError("$$ID-1-funnel_level"))] * 3)
+    t, errs, harness = run.run_visit(at, fresh=fresh)
+    assert (at.runs, len(made), made[0].runs, errs, len(harness)) == (0, 1, 1, [], 2)
+    assert t is not None and t >= 0
+    at = _Session((TREE, KeyError("$$ID-1-crime_type")))  # once: the same session runs again
+    t, errs, harness = run.run_visit(at, fresh=fresh)
+    assert (at.runs, len(made), errs, len(harness)) == (1, 1, [], 1)
+
     at = _Session((str(REPO / "pages" / "people.py"), ValueError("bad figure")))
     t, errs, harness = run.run_visit(at)
     assert (at.runs, t, harness) == (0, None, []) and errs == ["ValueError('bad figure')"]
