@@ -55,6 +55,7 @@ from cjsperf.queries import (
     QueryError,
     derived_extracts,
     load_query,
+    sql_code,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -958,7 +959,7 @@ class Warehouse:
             # Tables made from the staged rows (queries/derived): those that call no shared macro
             # first, as a macro may read them; then the macros; then those that call one.
             derived = sorted(DERIVED_DIR.glob("*.sql"))
-            code = {p: re.sub(r"--[^\n]*", "", p.read_text()) for p in derived}  # no comments
+            code = {p: sql_code(p.read_text()) for p in derived}
             calls = {p: any(re.search(rf"\b{n}\s*\(", code[p]) for n in names) for p in derived}
             self._derive([p for p in derived if not calls[p]], mark, ref_sig)
             if not row or row[0][0] != mark or found < len(names):

@@ -132,8 +132,9 @@ def derived_extracts(text: str) -> list[str]:
     return [e.strip() for e in m.group(1).split(",")] if m else []
 
 
-def _code(text: str) -> str:
-    return re.sub(r"--[^\n]*", "", text)  # comments name other macros' tables
+def sql_code(text: str) -> str:
+    """SQL without its `--` comments (which name other macros and tables)."""
+    return re.sub(r"--[^\n]*", "", text)
 
 
 @cache
@@ -142,7 +143,7 @@ def _reads(stamp: tuple) -> dict[str, frozenset[str]]:
     reads, directly or through another macro or derived table (`stamp`: the files' times)."""
     bodies: dict[str, str] = {}
     for path in sorted(SHARED_DIR.glob("*.sql")):
-        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", _code(path.read_text()))
+        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", sql_code(path.read_text()))
         bodies.update(zip(parts[1::2], parts[2::2]))
     derived = {p.stem: p.read_text() for p in sorted(DERIVED_DIR.glob("*.sql"))}
     reads = {n: set(re.findall(r"\b(?:stg|raw)_(\w+)", b)) for n, b in bodies.items()}
@@ -168,7 +169,7 @@ def sql_extracts(sql: str) -> frozenset[str]:
         for p in sorted(d.glob("*.sql"))
     )
     reads = _reads(stamp)
-    code = _code(sql)
+    code = sql_code(sql)
     found = set(re.findall(r"\b(?:stg|raw)_(\w+)", code))
     for word in set(re.findall(r"\b(\w+)\b", code)) & set(reads):
         found |= reads[word]
