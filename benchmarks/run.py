@@ -457,6 +457,24 @@ def server_like_apptest() -> None:
 
     shared = ScriptCache()
     app_test.ScriptCache = local_runner.ScriptCache = lambda: shared
+    # One runtime for every session, as a server has. AppTest sets `Runtime._instance` to a
+    # mock of its own when a run starts and back to None when it ends; with sessions in threads,
+    # a run ending left another session's script with no runtime ("Runtime hasn't been
+    # created!" in its script thread: that run stopped early and was timed short, and a replica
+    # process whose session hit it printed no result). Once a run has set one, it stays found.
+    from streamlit.runtime.runtime import Runtime
+
+    seen: dict = {}
+
+    def instance(cls):
+        found = cls._instance or seen.get("runtime")
+        if found is None:
+            raise RuntimeError("Runtime hasn't been created!")
+        seen["runtime"] = found
+        return found
+
+    Runtime.instance = classmethod(instance)
+    Runtime.exists = classmethod(lambda cls: cls._instance is not None or "runtime" in seen)
     logger.set_log_level("error")
     # AppTest sessions driven from plain threads: each call logs "missing ScriptRunContext"
     quiet = logging.Filter()

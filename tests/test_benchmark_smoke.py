@@ -451,3 +451,35 @@ def test_a_visit_is_run_again_after_the_harness_fails_and_counted_apart():
     at = Unreadable()
     t, errs, harness = run.run_visit(at)
     assert (at.runs, harness, errs) == (1, [], ["KeyError('$$ID-1-geography')"]) and t >= 0
+
+
+def test_sessions_in_threads_keep_the_runtime_when_another_sessions_run_ends(monkeypatch):
+    """AppTest sets `Runtime._instance` to its own mock when a run starts and to None when it
+    ends. With sessions in threads, one session's run ending left another's script without a
+    runtime ("Runtime hasn't been created!" in its script thread): that run stopped early, was
+    timed short, and a replica process whose session hit it printed no result. The benchmark's
+    sessions keep the runtime a run set, as a server's sessions share one."""
+    import streamlit.testing.v1.app_test as app_test
+    import streamlit.testing.v1.local_script_runner as local_runner
+    from streamlit.runtime.runtime import Runtime
+
+    for owner, name in (
+        (Runtime, "instance"),
+        (Runtime, "exists"),
+        (Runtime, "_instance"),
+        (app_test, "ScriptCache"),
+        (local_runner, "ScriptCache"),
+    ):  # put back as they were after the test
+        monkeypatch.setattr(owner, name, vars(owner)[name])
+    run.server_like_apptest()
+    Runtime._instance = None
+    assert not Runtime.exists()
+    with pytest.raises(RuntimeError, match="hasn't been created"):
+        Runtime.instance()
+    one, two = object(), object()
+    Runtime._instance = one  # session 1's run starts
+    assert Runtime.instance() is one
+    Runtime._instance = None  # session 2's run ends while session 1's script still runs
+    assert Runtime.exists() and Runtime.instance() is one
+    Runtime._instance = two
+    assert Runtime.instance() is two
