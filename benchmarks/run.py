@@ -475,11 +475,38 @@ def server_like_apptest() -> None:
 
     Runtime.instance = classmethod(instance)
     Runtime.exists = classmethod(lambda cls: cls._instance is not None or "runtime" in seen)
+    local_runner.require_widgets_deltas = wait_for_run_end
     logger.set_log_level("error")
     # AppTest sessions driven from plain threads: each call logs "missing ScriptRunContext"
     quiet = logging.Filter()
     quiet.filter = lambda record: "ScriptRunContext" not in record.getMessage()
     logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(quiet)
+
+
+def wait_for_run_end(runner, timeout: float = 3) -> None:
+    """AppTest's wait for a run to end (`require_widgets_deltas` in
+    streamlit/testing/v1/local_script_runner.py), without its polling: AppTest wakes every
+    millisecond to look, which with ten sessions in one process is ten thousand wake-ups a second
+    contending for Python's lock with the page scripts (27% of a replica pool's samples in
+    py-spy). A server's sessions wait on the network, not in a loop; this waits on the runner's
+    shutdown event, and times out as AppTest does."""
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+
+    ended = threading.Event()
+
+    def on_event(sender, event, **kwargs) -> None:
+        if event == ScriptRunnerEvent.SHUTDOWN:
+            ended.set()
+
+    runner.on_event.connect(on_event, weak=False)
+    try:
+        if runner.script_stopped() or ended.wait(timeout):
+            return
+    finally:
+        runner.on_event.disconnect(on_event)
+    runner.request_stop()  # as AppTest: stop the script before raising, so it cannot hang
+    runner.join()
+    raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
 
 
 class CallRecorder:

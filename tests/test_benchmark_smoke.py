@@ -469,9 +469,11 @@ def test_sessions_in_threads_keep_the_runtime_when_another_sessions_run_ends(mon
         (Runtime, "_instance"),
         (app_test, "ScriptCache"),
         (local_runner, "ScriptCache"),
+        (local_runner, "require_widgets_deltas"),
     ):  # put back as they were after the test
         monkeypatch.setattr(owner, name, vars(owner)[name])
     run.server_like_apptest()
+    assert local_runner.require_widgets_deltas is run.wait_for_run_end
     Runtime._instance = None
     assert not Runtime.exists()
     with pytest.raises(RuntimeError, match="hasn't been created"):
@@ -483,3 +485,56 @@ def test_sessions_in_threads_keep_the_runtime_when_another_sessions_run_ends(mon
     assert Runtime.exists() and Runtime.instance() is one
     Runtime._instance = two
     assert Runtime.instance() is two
+
+
+class _Runner:
+    """A script runner as AppTest's wait sees it: its events and a shutdown to wait for."""
+
+    def __init__(self, stopped: bool = False):
+        from blinker import Signal
+
+        self.on_event = Signal()
+        self.stopped, self.stop_requested, self.joined = stopped, False, False
+
+    def script_stopped(self) -> bool:
+        return self.stopped
+
+    def shut_down(self) -> None:
+        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+
+        self.stopped = True
+        self.on_event.send(self, event=ScriptRunnerEvent.SHUTDOWN)
+
+    def request_stop(self) -> None:
+        self.stop_requested = True
+
+    def join(self) -> None:
+        self.joined = True
+
+
+def test_the_wait_for_a_run_ends_when_the_script_shuts_down_not_by_polling():
+    """The benchmark waits for a session's run on the runner's shutdown event (AppTest woke every
+    millisecond to look); it returns as the run ends, and times out as AppTest does."""
+    import threading
+    import time
+
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+
+    runner = _Runner(stopped=True)  # ended before the wait began
+    run.wait_for_run_end(runner, timeout=5)
+    assert not runner.stop_requested
+
+    runner = _Runner()
+    timer = threading.Timer(0.2, runner.shut_down)
+    t0 = time.perf_counter()
+    timer.start()
+    run.wait_for_run_end(runner, timeout=5)
+    waited = time.perf_counter() - t0
+    assert 0.15 <= waited < 4 and not runner.stop_requested
+    assert not runner.on_event.receivers  # its listener is gone once the run ended
+
+    runner = _Runner()
+    runner.on_event.send(runner, event=ScriptRunnerEvent.SCRIPT_STARTED)  # not the end
+    with pytest.raises(RuntimeError, match="timed out after 0.3"):
+        run.wait_for_run_end(runner, timeout=0.3)
+    assert runner.stop_requested and runner.joined
