@@ -247,8 +247,9 @@ def test_every_page_renders(page, server):
 
 def test_every_chart_fits_its_texts_and_is_drawn_once(page, server):
     """On a 1366 px laptop screen with the sidebar open, once every chart is drawn:
-    - no chart's title or source runs past its edge (two charts side by side, 445 px each, had
-      their headlines and sources cut off);
+    - no chart's title, source or tick label runs past its edge (two charts side by side, 445 px
+      each, had their headlines and sources cut off; Plotly is told not to measure and hide tick
+      labels that would, `theme.TEMPLATE`'s ticklabeloverflow);
     - each chart's left margin, set in Python from its y labels, is as wide as Plotly's automargin
       needs: else Plotly draws the chart a second time to widen it (~40% of the time a chart
       takes to draw after a filter change), and the source line, shifted by the margin, starts
@@ -270,8 +271,8 @@ MARGIN_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((
 })"""
 
 
-# Each chart's title and source lines (Plotly clips nothing: a line too long for its chart runs
-# past the chart's edge, under the next one or off the page). A chart counts as drawn once Plotly
+# Each chart's title, source lines and tick labels (Plotly clips nothing: a line too long for its
+# chart runs past the chart's edge, under the next one or off the page). A chart counts as drawn once Plotly
 # has laid it out and, if it has a title (Overview sparklines have none), drawn that title; the
 # texts are read only once every chart on screen is drawn.
 OUTSIDE_JS = """() => {
@@ -286,7 +287,7 @@ OUTSIDE_JS = """() => {
   const out = [];
   for (const c of charts) {
     const box = c.querySelector('.js-plotly-plot').getBoundingClientRect();
-    for (const t of c.querySelectorAll('.gtitle, .annotation-text')) {
+    for (const t of c.querySelectorAll('.gtitle, .annotation-text, .xtick text, .ytick text')) {
       const r = t.getBoundingClientRect();
       if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
         out.push(`chart ${charts.indexOf(c) + 1}: from ${Math.round(r.left - box.left)} to `
