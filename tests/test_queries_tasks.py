@@ -131,6 +131,43 @@ def test_on_time_by_type(wh):
     }
 
 
+def test_a_changed_file_changes_the_counts_kept_for_the_on_time_queries(tmp_path):
+    """The tasks_on_time_ queries sum a table made once per change of the extract
+    (queries/derived/tasks_due_cells): when T10 (Complex Casework, case review, due 28 March,
+    open past due) is completed on 27 March, a sync gives the new counts, hand worked from TASKS."""
+    root = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "reference", root / "reference")
+    (root / "case_outcomes").mkdir()
+    (root / "tasks").mkdir()
+    path = root / "tasks" / "tasks_sample.csv"
+
+    def write(tasks) -> None:
+        lines = [HEADER] + [",".join(row) for row in tasks]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    write(TASKS)
+    w = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    w.sync()
+    march = rows(w.run_query("tasks_on_time_by_month", start="2018-03", end="2018-03"), "month")
+    assert march["2018-03"]["on_time"] == 1 and march["2018-03"]["on_time_rate"] == 25.0
+    write([(*row[:6], "2018-03-27") if row[0] == "T10" else row for row in TASKS])
+    assert w.sync().changed_extracts == ["tasks"]
+    march = rows(w.run_query("tasks_on_time_by_month", start="2018-03", end="2018-03"), "month")
+    # due in March: T06 late, T07 and now T10 on time, T12 open past due: 2 / 4
+    assert march == {"2018-03": {"due": 4, "on_time": 2, "late": 1, "open_overdue": 1,
+                                 "not_yet_due": 0, "on_time_rate": 50.0}}  # fmt: skip
+    r = w.run_query("tasks_on_time_for_period", start="2018-01", end="2018-03").iloc[0]
+    # Jan-Mar: 9 due; on time T01, T02, T05, T07, T10; late T03, T06; open T04, T12: 5 / 9
+    assert (r.due, r.on_time, r.late, r.open_overdue, r.on_time_rate) == (9, 5, 2, 2, 55.6)
+    teams = rows(w.run_query("tasks_on_time_by_team", start="2018-01", end="2018-03"), "team")
+    assert (teams["Complex Casework"]["on_time"], teams["Complex Casework"]["on_time_rate"]) == (
+        1, 50.0,
+    )  # fmt: skip
+    types = rows(w.run_query("tasks_on_time_by_type", start="2018-01", end="2018-03"), "task_type")
+    assert (types["Case review"]["due"], types["Case review"]["on_time_rate"]) == (5, 80.0)
+    w.close()
+
+
 def test_backlog_by_month(wh):
     df = wh.run_query("tasks_backlog_by_month", start="2017-10", end="2018-04")
     got = rows(df, "month")

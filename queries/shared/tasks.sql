@@ -1,17 +1,23 @@
 -- Macros the tasks_ queries share, so that "on time" and "the extract date" are defined once.
 -- Created by the warehouse after staging, on every sync (they read stg_tasks).
 --
--- tasks_for(crime_type): the tasks of stg_tasks for a crime type. One of the 12 CPS offence
--- categories narrows to tasks on cases of that category; All crime, or a flag (tasks carry no
--- flag), keeps every task. Adds as_at: the extract is taken to be made at the end of its latest
--- period, the anchor its dates are checked against (date_anchors: the period a file's name gives,
--- else the latest month holding a real share of the rows), which no single row can move.
+-- task_counts(category, crime_type): whether a task on a case of offence category `category`
+-- counts for crime_type (tasks_for, and the queries summing queries/derived/tasks_due_cells).
+CREATE OR REPLACE MACRO task_counts(category, crime_type) AS
+    category = crime_type
+    OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories);
+
+-- tasks_for(crime_type): the tasks of stg_tasks for a crime type (task_counts). One of the 12 CPS
+-- offence categories narrows to tasks on cases of that category; All crime, or a flag (tasks
+-- carry no flag), keeps every task. Adds as_at: the extract is taken to be made at the end of
+-- its latest period, the anchor its dates are checked against (date_anchors: the period a file's
+-- name gives, else the latest month holding a real share of the rows), which no single row can
+-- move.
 CREATE OR REPLACE MACRO tasks_for(crime_type) AS TABLE
     SELECT t.*,
         (SELECT max(anchor) FROM date_anchors WHERE extract = 'tasks') AS as_at
     FROM stg_tasks t
-    WHERE t.offence_category = crime_type
-       OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories);
+    WHERE task_counts(t.offence_category, crime_type);
 
 -- tasks_due(crime_type, start_month, end_month): the tasks DUE from the first day of start_month
 -- to the last day of end_month (YYYY-MM), each marked:
