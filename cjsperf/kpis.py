@@ -29,6 +29,7 @@ RATES = {
     "attendance_rate": ("witnesses_attended", "witnesses_required"),
     "witness_absent_rate": ("witness_absent", "trials"),
     "fully_met_rate": ("fully_met", "answers"),
+    "good_rate": ("good", "assessed"),
 }
 MONEY_AVERAGES = {
     "cost_per_agent_session": ("agent_fees", "agent_sessions"),

@@ -56,9 +56,8 @@ periods = {
 on_t, q_t = (ui.trend_of(m, f, events) for m in (m_on, m_q))
 on = {k: ui.period_figures(on_t, "vcl_letters_on_time_for_period", s, e, **p)
       for k, (s, e) in periods.items()}  # fmt: skip
-grades = {k: ui.query("vcl_letter_quality_by_grade", **p, start=s, end=e)
-          for k, (s, e) in periods.items()}  # fmt: skip
-good = {k: kpis.first_row(g[g["quality"] == "Good"]) for k, g in grades.items()}
+quality = {k: ui.period_figures(q_t, "vcl_letter_quality_for_period", s, e, **p)
+           for k, (s, e) in periods.items()}  # fmt: skip
 if not on["now"].get("letters"):
     ui.empty_note(f, "VCL letters", "vcl_letters", f.crime_type)
     st.stop()
@@ -71,7 +70,7 @@ figs = [  # label, value in each period, unit, which way is better
     ("Sent on time", {k: r.get("on_time_rate") for k, r in on.items()}, "%", m_on.better),
     ("Letters due", {k: r.get("due") for k, r in on.items()}, "", "neither"),
     ("Unsent past due", {k: r.get("unsent_overdue") for k, r in on.items()}, "", "lower"),
-    ("Assessed Good", {k: r.get("share") for k, r in good.items()}, "%", m_q.better),
+    ("Assessed Good", {k: r.get("good_rate") for k, r in quality.items()}, "%", m_q.better),
 ]  # fmt: skip
 tiles = [kpis.Kpi(label, v["now"], unit, v["previous"], better) for label, v, unit, better in figs]
 kpis.show(tiles, periods["previous"] if covered["previous"] else None)
@@ -121,9 +120,10 @@ for name, dim, label in (("vcl_letters_on_time_by_service", "service", "service"
     ui.chart_block(fig, df, key=f"vcl-on-time-by-{dim}", title=head, subtitle=sub, **block)
 
 # ---- Grade mix of the letters assessed in the period
-mix = grades["now"]
+mix = ui.query("vcl_letter_quality_by_grade", **p, start=f.start, end=f.end)
 if len(mix):
-    head = f"{fmt_value(good['now'].get('share'), '%')} of {int(mix['assessed'].iloc[0]):,} letters assessed were Good"  # fmt: skip
+    good = kpis.first_row(mix[mix["quality"] == "Good"])
+    head = f"{fmt_value(good.get('share'), '%')} of {int(mix['assessed'].iloc[0]):,} letters assessed were Good"  # fmt: skip
     sub = f"Letters assessed in the period by grade (% of assessed), {where}, {f.period}"
     fig = charts.bar_chart(mix, category="quality", value="share", horizontal=False,
                            headline=head, subtitle=sub, value_title="Share of assessed",

@@ -129,7 +129,7 @@ PAGES = {
     "pages/agent_spend.py": ["Agent fees", "Counsel fees", "Cost per session", "Agent share"],
     "pages/court_sessions.py": ["Sessions listed", "In-house", "Agent sessions"],
     "pages/trials_witnesses.py": ["Effective trials", "Trials listed", "Witness attendance"],
-    "pages/victims.py": ["Sent on time", "Letters due", "Unsent past due"],
+    "pages/victims.py": ["Sent on time", "Letters due", "Unsent past due", "Assessed Good"],
     "pages/task_completion.py": ["On time", "Tasks due"],
     "pages/casework_quality.py": ["TSJ reviews on time", "Disclosure fully met", "Cases assessed"],
     "pages/people.py": ["By due date", "Administrative staff", "Courses due"],

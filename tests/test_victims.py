@@ -291,6 +291,16 @@ def test_quality_by_month_and_by_grade(wh):
         ["Fair", 0, 4, 0.0],
         ["Poor", 1, 4, 25.0],
     ]
+    # the period's figures: those months' counts summed (2 + 1 + 4 + 1 assessed, 1 + 0 + 2 + 1 Good)
+    period = wh.run_query("vcl_letter_quality_for_period", start="2017-04", end="2018-03")
+    assert period.values.tolist() == [[8, 4, 2, 2, 50.0]]
+    da = wh.run_query("vcl_letter_quality_for_period", crime_type="Domestic abuse")
+    assert da.values.tolist() == [[4, 3, 0, 1, 75.0]]
+    # a letter decided (L08, sexual offences) but none assessed: no row, as by grade
+    sexual = {"crime_type": "Sexual Offences"}
+    assert wh.run_query("vcl_letters_on_time_for_period", **sexual).iloc[0]["letters"] == 1
+    assert wh.run_query("vcl_letter_quality_for_period", **sexual).empty
+    assert wh.run_query("vcl_letter_quality_by_grade", **sexual).empty
 
 
 # ------------------------------------------------------------------------------- the sample
@@ -498,3 +508,41 @@ def test_a_comparison_is_asked_only_of_letters_that_hold_its_area(tmp_path, monk
         ["2018-03", 1, 1, 100.0]
     ]
     w.close()
+
+
+def test_page_reads_the_letters_once_per_chart_and_no_period_twice(open_app, monkeypatch):
+    """The headline figures of the period, the previous period and the year before come from the
+    monthly trends' rows (`ui.period_figures`): with the default filters (the latest 12 months,
+    inside the 24 the trends cover) the page asks five queries, each once — two trends, the grade
+    mix of the period, and on time by service and by force — and no period query."""
+    import streamlit as st
+
+    from cjsperf import ui
+
+    ran: list[str] = []
+    real = Warehouse.run_query
+
+    def counted(self, name, **params):
+        if name.startswith("vcl_"):  # not the registry and events, read once per load
+            ran.append(name)
+        return real(self, name, **params)
+
+    monkeypatch.setattr(Warehouse, "run_query", counted)
+    st.cache_data.clear()
+    with ui._memo_lock:
+        ui._memo.clear()
+    at = open_app("pages/victims.py")
+    assert sorted(ran) == [
+        "vcl_letter_quality_by_grade",
+        "vcl_letter_quality_by_month",
+        "vcl_letters_on_time_by_force",
+        "vcl_letters_on_time_by_month",
+        "vcl_letters_on_time_by_service",
+    ]
+    # the period's Good share, from the months, is the grade mix's (one query, the same letters)
+    mix = next(
+        s for s in chart_specs(at) if "letters assessed were Good" in s["layout"]["title"]["text"]
+    )
+    good = mix["layout"]["title"]["text"].split("% of")[0].split(">")[-1]
+    assert metric_values(at)["Assessed Good"] == f"{good}%"
+    st.cache_data.clear()

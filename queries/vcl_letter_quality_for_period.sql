@@ -1,0 +1,20 @@
+-- Quality of the VCL letters assessed over a whole period: one figure, for the headline figures (sample extract).
+-- Quality: managers assess a sample of the letters sent, each graded Good, Fair or Poor; a letter not assessed has no grade and is not counted. Good rate: Good as a share of the letters assessed.
+-- grain: one row (no row when no letter decided in the period was assessed)
+-- param crime_type: All crime | All crime; Hate crime or Domestic abuse (a flag: the letters with that flag); or one of the 12 CPS offence categories
+-- param area: CPS West Midlands | a police force area, "CPS <Area>" (its forces) or National (the sample holds the four West Midlands forces only: elsewhere no rows)
+-- param start: 2000-01 | first month of decision, YYYY-MM (default: everything loaded)
+-- param end: 2099-12 | last month of decision, YYYY-MM (default: everything loaded)
+-- param enhanced: all | all; Y: victims entitled to the enhanced service (due in 1 working day); N: the standard service (5 working days)
+-- returns: assessed (letters graded), good, fair, poor, good_rate (% of assessed graded Good, one decimal, half-up)
+-- The same counts as vcl_letter_quality_by_month summed over the period's months: a page works them out from those months when its trend covers the period (`ui.period_figures`).
+SELECT
+    count(quality) AS assessed,
+    count(*) FILTER (WHERE quality = 'Good') AS good,
+    count(*) FILTER (WHERE quality = 'Fair') AS fair,
+    count(*) FILTER (WHERE quality = 'Poor') AS poor,
+    rate_half_up(count(*) FILTER (WHERE quality = 'Good'), count(quality)) AS good_rate
+FROM vcl_for($crime_type, $area, $enhanced)  -- queries/shared/vcl.sql
+WHERE decision_date >= month_start($start)
+  AND decision_date < month_start($end) + INTERVAL 1 MONTH
+HAVING count(quality) > 0
