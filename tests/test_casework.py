@@ -174,6 +174,35 @@ def test_tsj_on_time_by_team_and_type(wh):
     }
 
 
+def test_tsj_a_changed_file_changes_the_counts_kept_for_the_on_time_queries(tmp_path):
+    """The tsj_ queries sum a table made once per change of the extract
+    (queries/derived/tsj_reviews_due_cells): when R04 (Staffordshire, anticipated guilty, initial,
+    due 31 Jan, open past due) is completed on 30 January, a sync gives the new counts, hand
+    worked from REVIEWS."""
+    root = _folder(tmp_path / "data", REVIEWS, ANSWERS)
+    w = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    w.sync()
+    p = {"start": "2018-01", "end": "2018-03"}
+    assert w.run_query("tsj_reviews_on_time_for_period", **p).iloc[0]["on_time"] == 4
+    done = [(*r[:7], "2018-01-30", r[8]) if r[0] == "R04" else r for r in REVIEWS]
+    path = root / "tsj_reviews" / "tsj_reviews_2017-18.csv"
+    path.write_text("\n".join([TSJ_HEADER, *map(_line, done)]) + "\n", encoding="utf-8")
+    assert w.sync().changed_extracts == ["tsj_reviews"]
+    jan = rows(w.run_query("tsj_reviews_on_time_by_month", start="2018-01", end="2018-01"), "month")
+    # due in January: R01, R02 and now R04 on time, R03 late: 3 / 4
+    assert {m: tuple(r[c] for c in TSJ_COLS) for m, r in jan.items()} == {
+        "2018-01": (4, 3, 1, 0, 0, 75.0)
+    }
+    r = w.run_query("tsj_reviews_on_time_for_period", **p).iloc[0]
+    # Jan-Mar: 8 due; on time R01, R02, R04, R05, R07; late R03, R06; open R10: 5 / 8
+    assert tuple(r[c] for c in TSJ_COLS) == (8, 5, 2, 1, 0, 62.5)
+    team = rows(w.run_query("tsj_reviews_on_time_by_team", **p), "team")
+    assert (team[MCU_S]["on_time"], team[MCU_S]["on_time_rate"]) == (1, 50.0)  # R04; R03 late
+    kind = rows(w.run_query("tsj_reviews_on_time_by_type", **p), "plea_type", "review_type")
+    assert (kind[(AG, "Initial")]["due"], kind[(AG, "Initial")]["on_time_rate"]) == (3, 100.0)
+    w.close()
+
+
 # ---------------------------------------------------------------- disclosure, by hand
 
 IQA_COLS = ("answers", "fully_met", "partially_met", "not_met", "not_applicable", "fully_met_rate")

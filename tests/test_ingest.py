@@ -1676,9 +1676,9 @@ def test_shared_macros_are_made_again_only_when_their_text_changes(tmp_path):
     wh.con.execute("CREATE OR REPLACE MACRO training_for(grp) AS TABLE SELECT 1 AS sentinel")
     wh.sync()  # the text is what ran last and every macro is there: not run again
     assert "sentinel" in definition("training_for")
-    wh.con.execute("DROP MACRO TABLE tsj_reviews_for")
+    wh.con.execute("DROP MACRO TABLE tsj_reviews_judged")
     wh.sync()  # one is missing: all made again
-    assert definition("tsj_reviews_for") and "stg_training" in definition("training_for")
+    assert definition("tsj_reviews_judged") and "stg_training" in definition("training_for")
     wh.con.execute("CREATE OR REPLACE MACRO training_for(grp) AS TABLE SELECT 1 AS sentinel")
     wh.con.execute("UPDATE meta SET value = 'older text' WHERE key = 'shared'")
     wh.sync()  # another text ran last: made again

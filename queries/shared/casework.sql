@@ -1,34 +1,36 @@
 -- Macros the tsj_ and disclosure_ queries share, so that "on time", "judged", "fully met" and the
 -- filters are defined once. Created by the warehouse after staging, on every sync.
 --
--- tsj_reviews_for(crime_type, area, plea): the reviews of stg_tsj_reviews for a crime type (one
--- of the 12 CPS offence categories narrows to reviews of that category; All crime, or a flag,
--- which reviews do not carry, keeps every review), an area (in_area: a force, CPS West Midlands
--- or any other; the sample holds the Area's four forces only) and a plea type (Anticipated guilty,
--- Anticipated not guilty, or anything else: both). Adds as_at: the extract is taken to be made at
--- the end of its latest period (date_anchors), which no single row can move.
-CREATE OR REPLACE MACRO tsj_reviews_for(crime_type, area, plea) AS TABLE
-    SELECT r.*,
-        (SELECT max(anchor) FROM date_anchors WHERE extract = 'tsj_reviews') AS as_at
-    FROM stg_tsj_reviews r
-    WHERE (r.offence_category = crime_type
-           OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories))
-      AND in_area(r.force_area, area)
-      AND (r.plea_type = plea OR plea NOT IN ('Anticipated guilty', 'Anticipated not guilty'));
+-- tsj_review_counts(category, force, plea_kind, crime_type, area, plea): whether a review of a
+-- case of offence category `category`, in police force area `force`, of plea type `plea_kind`
+-- counts for a crime type (one of the 12 CPS offence categories narrows to reviews of that
+-- category; All crime, or a flag, which reviews do not carry, keeps every review), an area
+-- (in_area: a force, CPS West Midlands or any other; the sample holds the Area's four forces only)
+-- and a plea type (Anticipated guilty, Anticipated not guilty, or anything else: both). The
+-- tsj_ queries sum queries/derived/tsj_reviews_due_cells with it.
+CREATE OR REPLACE MACRO tsj_review_counts(category, force, plea_kind, crime_type, area, plea) AS
+    (category = crime_type
+     OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories))
+    AND in_area(force, area)
+    AND (plea_kind = plea OR plea NOT IN ('Anticipated guilty', 'Anticipated not guilty'));
 
--- tsj_reviews_due(crime_type, area, plea, start_month, end_month): the reviews DUE from the first
--- day of start_month to the last day of end_month (YYYY-MM), each marked:
+-- tsj_reviews_judged(start_month, end_month): every review of stg_tsj_reviews DUE from the first
+-- day of start_month to the last day of end_month (YYYY-MM), with as_at (the extract is taken to
+-- be made at the end of its latest period: date_anchors, which no single row can move), each
+-- marked:
 --   judged        completed, or due by as_at (an open review due later cannot be judged yet)
 --   on_time       completed_date <= due_date
 --   late          completed after its due date
 --   open_overdue  still open, and due by as_at
-CREATE OR REPLACE MACRO tsj_reviews_due(crime_type, area, plea, start_month, end_month) AS TABLE
+CREATE OR REPLACE MACRO tsj_reviews_judged(start_month, end_month) AS TABLE
     SELECT r.*,
         r.completed_date IS NOT NULL OR r.due_date <= r.as_at AS judged,
         coalesce(r.completed_date <= r.due_date, false) AS on_time,
         coalesce(r.completed_date > r.due_date, false) AS late,
         r.completed_date IS NULL AND r.due_date <= r.as_at AS open_overdue
-    FROM tsj_reviews_for(crime_type, area, plea) r
+    FROM (SELECT r.*,
+              (SELECT max(anchor) FROM date_anchors WHERE extract = 'tsj_reviews') AS as_at
+          FROM stg_tsj_reviews r) r
     WHERE r.due_date >= month_start(start_month)
       AND r.due_date < month_start(end_month) + INTERVAL 1 MONTH;
 
