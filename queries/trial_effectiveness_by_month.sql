@@ -7,19 +7,18 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM the trial was listed), trials (listed), effective, cracked, ineffective, effective_rate (% of trials listed that were effective, one decimal, half-up), prosecution_attributed (trials cracked or ineffective for prosecution reasons), prosecution_attributed_rate (% of trials listed, one decimal, half-up)
--- Grouped on the month's first day; the month is written as text once per row of the result.
-SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
-FROM (
-    SELECT
-        date_trunc('month', listed_date) AS month,
-        count(*) AS trials,
-        count(*) FILTER (WHERE outcome = 'Effective') AS effective,
-        count(*) FILTER (WHERE outcome = 'Cracked') AS cracked,
-        count(*) FILTER (WHERE outcome = 'Ineffective') AS ineffective,
-        rate_half_up(count(*) FILTER (WHERE outcome = 'Effective'), count(*)) AS effective_rate,
-        count(*) FILTER (WHERE prosecution) AS prosecution_attributed,
-        rate_half_up(count(*) FILTER (WHERE prosecution), count(*)) AS prosecution_attributed_rate
-    FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
-    GROUP BY 1
-)
-ORDER BY 1
+-- Summed from trial_cells (queries/derived: the trials counted by month, offence category, flags, court type, police force area, outcome, reason and attribution), not read from every trial on each run.
+SELECT
+    strftime(month, '%Y-%m') AS month,
+    sum(trials)::BIGINT AS trials,
+    sum(effective)::BIGINT AS effective,
+    sum(cracked)::BIGINT AS cracked,
+    sum(ineffective)::BIGINT AS ineffective,
+    rate_half_up(sum(effective), sum(trials)) AS effective_rate,
+    sum(prosecution)::BIGINT AS prosecution_attributed,
+    rate_half_up(sum(prosecution), sum(trials)) AS prosecution_attributed_rate
+FROM trial_cells  -- queries/shared/trials.sql: trial_counts; queries/derived
+WHERE trial_counts(offence_category, flags, court_type, force_area, $crime_type, $area, $court_type)
+  AND month BETWEEN month_start($start) AND month_start($end)
+GROUP BY month
+ORDER BY month

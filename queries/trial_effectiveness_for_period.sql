@@ -6,17 +6,20 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: trials (listed), effective, cracked, ineffective, effective_rate (% of trials listed, one decimal, half-up), prosecution_attributed (cracked or ineffective for prosecution reasons), prosecution_attributed_rate (% of trials listed, one decimal, half-up), witnesses_required (prosecution witnesses warned to attend), witnesses_attended, attendance_rate (% of witnesses required who attended, one decimal, half-up), witness_absent (trials ineffective because a prosecution witness was absent), witness_absent_rate (% of trials listed, one decimal, half-up)
+-- Summed from trial_cells (queries/derived: the trials counted by month, offence category, flags, court type, police force area, outcome, reason and attribution), not read from every trial on each run.
 SELECT
-    count(*) AS trials,
-    count(*) FILTER (WHERE outcome = 'Effective') AS effective,
-    count(*) FILTER (WHERE outcome = 'Cracked') AS cracked,
-    count(*) FILTER (WHERE outcome = 'Ineffective') AS ineffective,
-    rate_half_up(count(*) FILTER (WHERE outcome = 'Effective'), count(*)) AS effective_rate,
-    count(*) FILTER (WHERE prosecution) AS prosecution_attributed,
-    rate_half_up(count(*) FILTER (WHERE prosecution), count(*)) AS prosecution_attributed_rate,
+    coalesce(sum(trials), 0)::BIGINT AS trials,
+    coalesce(sum(effective), 0)::BIGINT AS effective,
+    coalesce(sum(cracked), 0)::BIGINT AS cracked,
+    coalesce(sum(ineffective), 0)::BIGINT AS ineffective,
+    rate_half_up(sum(effective), sum(trials)) AS effective_rate,
+    coalesce(sum(prosecution), 0)::BIGINT AS prosecution_attributed,
+    rate_half_up(sum(prosecution), sum(trials)) AS prosecution_attributed_rate,
     coalesce(sum(witnesses_required), 0)::BIGINT AS witnesses_required,
     coalesce(sum(witnesses_attended), 0)::BIGINT AS witnesses_attended,
     rate_half_up(sum(witnesses_attended), sum(witnesses_required)) AS attendance_rate,
-    count(*) FILTER (WHERE witness_absent) AS witness_absent,
-    rate_half_up(count(*) FILTER (WHERE witness_absent), count(*)) AS witness_absent_rate
-FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
+    coalesce(sum(witness_absent), 0)::BIGINT AS witness_absent,
+    rate_half_up(sum(witness_absent), sum(trials)) AS witness_absent_rate
+FROM trial_cells  -- queries/shared/trials.sql: trial_counts; queries/derived
+WHERE trial_counts(offence_category, flags, court_type, force_area, $crime_type, $area, $court_type)
+  AND month BETWEEN month_start($start) AND month_start($end)

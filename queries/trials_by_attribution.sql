@@ -6,15 +6,19 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: court_type, attributed_to (Prosecution, Defence, Court or Other), cracked, ineffective, trials (cracked plus ineffective), listed (trials listed at that court type in the period), share (% of those listed, one decimal, half-up)
+-- Summed from trial_cells (queries/derived: the trials counted by month, offence category, flags, court type, police force area, outcome, reason and attribution), not read from every trial on each run.
 WITH t AS (
-    SELECT * FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
+    SELECT court_type, outcome, attributed_to, trials, cracked, ineffective
+    FROM trial_cells c  -- queries/shared/trials.sql: trial_counts; queries/derived
+    WHERE trial_counts(c.offence_category, c.flags, c.court_type, c.force_area, $crime_type, $area, $court_type)
+      AND c.month BETWEEN month_start($start) AND month_start($end)
 ),
-listed AS (SELECT court_type, count(*) AS listed FROM t GROUP BY 1)
+listed AS (SELECT court_type, sum(trials) AS listed FROM t GROUP BY 1)
 SELECT t.court_type, t.attributed_to,
-    count(*) FILTER (WHERE t.outcome = 'Cracked') AS cracked,
-    count(*) FILTER (WHERE t.outcome = 'Ineffective') AS ineffective,
-    count(*) AS trials, any_value(l.listed) AS listed,
-    rate_half_up(count(*), any_value(l.listed)) AS share
+    sum(t.cracked)::BIGINT AS cracked,
+    sum(t.ineffective)::BIGINT AS ineffective,
+    sum(t.trials)::BIGINT AS trials, any_value(l.listed)::BIGINT AS listed,
+    rate_half_up(sum(t.trials), any_value(l.listed)) AS share
 FROM t
 JOIN listed l ON l.court_type = t.court_type
 WHERE t.outcome <> 'Effective'

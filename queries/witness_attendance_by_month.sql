@@ -6,18 +6,17 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM the trial was listed), trials (listed), witnesses_required (prosecution witnesses warned to attend), witnesses_attended, attendance_rate (% of witnesses required who attended, one decimal, half-up), witness_absent (trials ineffective because a prosecution witness was absent), witness_absent_rate (% of trials listed, one decimal, half-up)
--- Grouped on the month's first day; the month is written as text once per row of the result.
-SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
-FROM (
-    SELECT
-        date_trunc('month', listed_date) AS month,
-        count(*) AS trials,
-        sum(witnesses_required)::BIGINT AS witnesses_required,
-        sum(witnesses_attended)::BIGINT AS witnesses_attended,
-        rate_half_up(sum(witnesses_attended), sum(witnesses_required)) AS attendance_rate,
-        count(*) FILTER (WHERE witness_absent) AS witness_absent,
-        rate_half_up(count(*) FILTER (WHERE witness_absent), count(*)) AS witness_absent_rate
-    FROM trials_listed($crime_type, $area, $court_type, $start, $end)  -- queries/shared/trials.sql
-    GROUP BY 1
-)
-ORDER BY 1
+-- Summed from trial_cells (queries/derived: the trials counted by month, offence category, flags, court type, police force area, outcome, reason and attribution), not read from every trial on each run.
+SELECT
+    strftime(month, '%Y-%m') AS month,
+    sum(trials)::BIGINT AS trials,
+    sum(witnesses_required)::BIGINT AS witnesses_required,
+    sum(witnesses_attended)::BIGINT AS witnesses_attended,
+    rate_half_up(sum(witnesses_attended), sum(witnesses_required)) AS attendance_rate,
+    sum(witness_absent)::BIGINT AS witness_absent,
+    rate_half_up(sum(witness_absent), sum(trials)) AS witness_absent_rate
+FROM trial_cells  -- queries/shared/trials.sql: trial_counts; queries/derived
+WHERE trial_counts(offence_category, flags, court_type, force_area, $crime_type, $area, $court_type)
+  AND month BETWEEN month_start($start) AND month_start($end)
+GROUP BY month
+ORDER BY month

@@ -202,6 +202,32 @@ def test_by_reason_and_attribution_by_hand(wh):
     assert a.values.tolist() == [[MAGS, "Prosecution", 1, 1, 2, 4, 50.0]]
 
 
+def test_a_changed_file_changes_the_counts_kept_for_the_trial_queries(tmp_path_factory):
+    """The trial_ and witness_ queries sum a table made once per change of the extract
+    (queries/derived/trial_cells): when G06 (Warwick Crown Court, November, ineffective for no
+    court time) goes ahead after all, a sync gives the new counts, hand worked from GOOD."""
+    root = _folder(tmp_path_factory, "trials_changed", _csv(GOOD))
+    w = Warehouse(root, db_path=root / "w.duckdb")
+    w.sync()
+    assert w.run_query("trial_effectiveness_for_period").iloc[0]["effective"] == 3
+    went = [(*r[:7], "Effective", "", "", *r[10:]) if r[0] == "G06" else r for r in GOOD]
+    (root / "trials" / "trials_2017-18.csv").write_text(_csv(went), encoding="utf-8")
+    assert w.sync().changed_extracts == ["trials"]
+    df = w.run_query("trial_effectiveness_by_month", start="2017-11", end="2017-11")
+    # Nov: G05, G06, G07 effective: 3 of 3 = 100.0%, none cracked or ineffective
+    assert df.values.tolist() == [["2017-11", 3, 3, 0, 0, 100.0, 0, 0.0]]
+    row = w.run_query("trial_effectiveness_for_period", start="2017-10", end="2017-11")
+    # 7 trials, 4 effective = 57.142… → 57.1%; the rest as before (G06's witnesses unchanged)
+    assert row.iloc[0].tolist() == [7, 4, 2, 1, 57.1, 2, 28.6, 17, 13, 76.5, 1, 14.3]
+    r = w.run_query("trials_by_reason", court_type=CROWN)
+    assert r.values.tolist() == [
+        [CROWN, "Cracked", "Guilty plea on the day", "Defence", 1, 3, 33.3]
+    ]
+    a = w.run_query("trials_by_attribution", court_type=CROWN)
+    assert a.values.tolist() == [[CROWN, "Defence", 1, 0, 1, 3, 33.3]]  # G04; no longer G06
+    w.close()
+
+
 # ---------------------------------------------------------------- the sample's story, with pandas
 
 
