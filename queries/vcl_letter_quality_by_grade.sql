@@ -7,18 +7,20 @@
 -- param end: 2099-12 | last month of decision, YYYY-MM (default: everything loaded)
 -- param enhanced: all | all; Y: victims entitled to the enhanced service (due in 1 working day); N: the standard service (5 working days)
 -- returns: quality (Good, Fair or Poor), letters (assessed with that grade), assessed (all letters assessed in the period), share (% of assessed, one decimal, half-up)
+-- Summed from vcl_letter_cells (queries/derived: the letters counted by month of decision, offence category, flags, police force area and service), not read from every letter on each run.
 WITH l AS (
-    SELECT quality FROM vcl_for($crime_type, $area, $enhanced)  -- queries/shared/vcl.sql
-    WHERE quality IS NOT NULL
-      AND decision_date >= month_start($start)
-      AND decision_date < month_start($end) + INTERVAL 1 MONTH
+    SELECT sum(good) AS good, sum(fair) AS fair, sum(poor) AS poor, sum(assessed) AS assessed
+    FROM vcl_letter_cells  -- queries/shared/vcl.sql: vcl_counts, vcl_marked; queries/derived
+    WHERE vcl_counts(offence_category, flags, force_area, enhanced, $crime_type, $area, $enhanced)
+      AND month BETWEEN month_start($start) AND month_start($end)
 ),
 grades(quality, grade_order) AS (VALUES ('Good', 1), ('Fair', 2), ('Poor', 3))
 SELECT g.quality,
-    count(l.quality) AS letters,
-    (SELECT count(*) FROM l) AS assessed,
-    rate_half_up(count(l.quality), (SELECT count(*) FROM l)) AS share
-FROM grades g LEFT JOIN l ON l.quality = g.quality
-GROUP BY g.quality, g.grade_order
-HAVING (SELECT count(*) FROM l) > 0
+    (CASE g.quality WHEN 'Good' THEN l.good WHEN 'Fair' THEN l.fair ELSE l.poor END)::BIGINT
+        AS letters,
+    l.assessed::BIGINT AS assessed,
+    rate_half_up(CASE g.quality WHEN 'Good' THEN l.good WHEN 'Fair' THEN l.fair ELSE l.poor END,
+                 l.assessed) AS share
+FROM grades g, l
+WHERE l.assessed > 0
 ORDER BY g.grade_order

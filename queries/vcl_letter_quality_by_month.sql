@@ -7,19 +7,16 @@
 -- param end: 2099-12 | last month of decision, YYYY-MM (default: everything loaded)
 -- param enhanced: all | all; Y: victims entitled to the enhanced service (due in 1 working day); N: the standard service (5 working days)
 -- returns: month (YYYY-MM of the decision), assessed (letters graded), good, fair, poor, good_rate (% of assessed graded Good, one decimal, half-up)
--- Grouped on the month's first day; the month is written as text once per row of the result.
-SELECT * REPLACE (strftime(month, '%Y-%m') AS month)
-FROM (
-    SELECT
-        date_trunc('month', decision_date) AS month,
-        count(quality) AS assessed,
-        count(*) FILTER (WHERE quality = 'Good') AS good,
-        count(*) FILTER (WHERE quality = 'Fair') AS fair,
-        count(*) FILTER (WHERE quality = 'Poor') AS poor,
-        rate_half_up(count(*) FILTER (WHERE quality = 'Good'), count(quality)) AS good_rate
-    FROM vcl_for($crime_type, $area, $enhanced)  -- queries/shared/vcl.sql
-    WHERE decision_date >= month_start($start)
-      AND decision_date < month_start($end) + INTERVAL 1 MONTH
-    GROUP BY 1
-)
-ORDER BY 1
+-- Summed from vcl_letter_cells (queries/derived: the letters counted by month of decision, offence category, flags, police force area and service), not read from every letter on each run.
+SELECT
+    strftime(month, '%Y-%m') AS month,
+    sum(assessed)::BIGINT AS assessed,
+    sum(good)::BIGINT AS good,
+    sum(fair)::BIGINT AS fair,
+    sum(poor)::BIGINT AS poor,
+    rate_half_up(sum(good), sum(assessed)) AS good_rate
+FROM vcl_letter_cells  -- queries/shared/vcl.sql: vcl_counts, vcl_marked; queries/derived
+WHERE vcl_counts(offence_category, flags, force_area, enhanced, $crime_type, $area, $enhanced)
+  AND month BETWEEN month_start($start) AND month_start($end)
+GROUP BY month
+ORDER BY month

@@ -8,13 +8,14 @@
 -- param enhanced: all | all; Y: victims entitled to the enhanced service (due in 1 working day); N: the standard service (5 working days)
 -- returns: assessed (letters graded), good, fair, poor, good_rate (% of assessed graded Good, one decimal, half-up)
 -- The same counts as vcl_letter_quality_by_month summed over the period's months: a page works them out from those months when its trend covers the period (`ui.period_figures`).
+-- Summed from vcl_letter_cells (queries/derived: the letters counted by month of decision, offence category, flags, police force area and service), not read from every letter on each run.
 SELECT
-    count(quality) AS assessed,
-    count(*) FILTER (WHERE quality = 'Good') AS good,
-    count(*) FILTER (WHERE quality = 'Fair') AS fair,
-    count(*) FILTER (WHERE quality = 'Poor') AS poor,
-    rate_half_up(count(*) FILTER (WHERE quality = 'Good'), count(quality)) AS good_rate
-FROM vcl_for($crime_type, $area, $enhanced)  -- queries/shared/vcl.sql
-WHERE decision_date >= month_start($start)
-  AND decision_date < month_start($end) + INTERVAL 1 MONTH
-HAVING count(quality) > 0
+    sum(assessed)::BIGINT AS assessed,
+    sum(good)::BIGINT AS good,
+    sum(fair)::BIGINT AS fair,
+    sum(poor)::BIGINT AS poor,
+    rate_half_up(sum(good), sum(assessed)) AS good_rate
+FROM vcl_letter_cells  -- queries/shared/vcl.sql: vcl_counts, vcl_marked; queries/derived
+WHERE vcl_counts(offence_category, flags, force_area, enhanced, $crime_type, $area, $enhanced)
+  AND month BETWEEN month_start($start) AND month_start($end)
+HAVING sum(assessed) > 0

@@ -98,7 +98,7 @@ def every_day_wh(tmp_path_factory):
 def _due_sql(wh) -> dict[tuple[str, bool], str]:
     df = wh.sql(
         "SELECT decision_date::VARCHAR AS d, enhanced, due_date::VARCHAR AS due "
-        "FROM vcl_for('All crime', 'CPS West Midlands', 'all')"
+        "FROM vcl_letters_due"
     )
     return {(r.d, bool(r.enhanced)): r.due for r in df.itertuples()}
 
@@ -301,6 +301,47 @@ def test_quality_by_month_and_by_grade(wh):
     assert wh.run_query("vcl_letters_on_time_for_period", **sexual).iloc[0]["letters"] == 1
     assert wh.run_query("vcl_letter_quality_for_period", **sexual).empty
     assert wh.run_query("vcl_letter_quality_by_grade", **sexual).empty
+
+
+def test_a_changed_file_changes_the_counts_kept_for_the_letter_queries(tmp_path):
+    """The vcl_ queries sum a table made once per change of the extract
+    (queries/derived/vcl_letter_cells): when L08 (West Midlands, enhanced, decided 13 April 2017,
+    unsent past due) turns out to have been sent on 14 April and graded Good, a sync gives the new
+    counts, hand worked from LETTERS."""
+    w = make_wh(tmp_path, [",".join(r) for r in LETTERS])
+    p = {"start": "2017-04", "end": "2018-03"}
+    assert w.run_query("vcl_letters_on_time_for_period", **p).iloc[0]["on_time"] == 6
+    sent = [(*r[:6], "2017-04-14", "Good") if r[0] == "L08" else r for r in LETTERS]
+    lines = [HEADER, *(",".join(r) for r in sent)]
+    (tmp_path / "vcl_letters" / "vcl_letters_2017-18.csv").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    assert w.sync().changed_extracts == ["vcl_letters"]
+    april = {"start": "2017-04", "end": "2017-04"}
+    # April: L06 and now L08 on time, L07 late: 2 / 3; graded L06, L08 Good, L07 Fair
+    assert by(w.run_query("vcl_letters_on_time_by_month", **april), "month", COLS) == {
+        "2017-04": (3, 2, 1, 1, 0, 0, 66.7)
+    }
+    quality = w.run_query("vcl_letter_quality_by_month", **april)
+    assert by(quality, "month", ("assessed", "good", "fair", "poor", "good_rate")) == {
+        "2017-04": (3, 2, 1, 0, 66.7)
+    }
+    period = w.run_query("vcl_letters_on_time_for_period", **p)
+    assert tuple(period.iloc[0][c] for c in COLS) == (12, 7, 5, 4, 1, 2, 58.3)
+    service = w.run_query("vcl_letters_on_time_by_service", **p)
+    assert by(service, "service", ("due", "on_time", "on_time_rate"))[
+        "Enhanced (1 working day)"
+    ] == (7, 5, 71.4)  # L01, L05, L06, L08, L12 of 7
+    force = w.run_query("vcl_letters_on_time_by_force", **p)
+    assert by(force, "force_area", ("due", "on_time", "on_time_rate"))[WM] == (6, 3, 50.0)
+    grade = w.run_query("vcl_letter_quality_by_grade", **p)
+    assert grade.values.tolist() == [
+        ["Good", 5, 9, 55.6],
+        ["Fair", 2, 9, 22.2],
+        ["Poor", 2, 9, 22.2],
+    ]
+    assert w.run_query("vcl_letter_quality_for_period", **p).values.tolist() == [[9, 5, 2, 2, 55.6]]
+    w.close()
 
 
 # ------------------------------------------------------------------------------- the sample

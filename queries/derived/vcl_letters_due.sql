@@ -5,7 +5,7 @@
 --             its day 1 (working_days: the England and Wales calendar, `Warehouse._working_days`)
 --   as_at     the extract is taken to be made at the end of its latest period (date_anchors: the
 --             period a file's name gives, else the latest month holding a real share of rows)
--- Worked out once, for the vcl_ queries to read through vcl_for (queries/shared/vcl.sql): the due
+-- Worked out once, for vcl_letter_cells to count through vcl_marked (queries/shared/vcl.sql): the due
 -- dates took an as-of join with the calendar on every run (~5 ms of ~15 a query on the sample).
 -- Made again by the warehouse whenever what it reads changes (`Warehouse._derive`).
 -- extracts: vcl_letters
