@@ -4,20 +4,15 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), sessions (magistrates' court sessions listed), agent_sessions, in_house_sessions, agent_share (% of sessions covered by agents, one decimal, half-up)
--- Grouped on the month's first day; the month is written as text once per row of the result.
-SELECT strftime(month, '%Y-%m') AS month, sessions, agent_sessions, in_house_sessions, agent_share
-FROM (
-    SELECT
-        date_trunc('month', session_date) AS month,
-        count(*) AS sessions,
-        count(*) FILTER (WHERE prosecutor = 'Agent') AS agent_sessions,
-        count(*) FILTER (WHERE prosecutor = 'In-house') AS in_house_sessions,
-        rate_half_up(count(*) FILTER (WHERE prosecutor = 'Agent'), count(*)) AS agent_share
-    FROM stg_court_sessions
-    WHERE court_type = 'Magistrates'' court'
-      AND in_area(force_area, $area)
-      AND session_date >= month_start($start)
-      AND session_date < month_start($end) + INTERVAL 1 MONTH
-    GROUP BY 1
-)
-ORDER BY 1
+-- Summed from court_session_cells (queries/derived: the sessions counted by month, court type, police force area, court centre and list type), not read from every session on each run.
+SELECT
+    strftime(month, '%Y-%m') AS month,
+    sum(sessions)::BIGINT AS sessions,
+    sum(agent_sessions)::BIGINT AS agent_sessions,
+    sum(in_house_sessions)::BIGINT AS in_house_sessions,
+    rate_half_up(sum(agent_sessions), sum(sessions)) AS agent_share
+FROM court_session_cells  -- queries/shared/sessions.sql: session_counts; queries/derived
+WHERE session_counts(court_type, force_area, 'Magistrates'' court', $area)
+  AND month BETWEEN month_start($start) AND month_start($end)
+GROUP BY month
+ORDER BY month

@@ -5,20 +5,19 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: list_type, sessions, in_house_sessions, agent_sessions, agent_share (% of sessions covered by agents, one decimal, half-up), am_sessions, pm_sessions, am_agent_sessions, pm_agent_sessions
+-- Summed from court_session_cells (queries/derived: the sessions counted by month, court type, police force area, court centre and list type), not read from every session on each run.
 SELECT
     list_type,
-    count(*) AS sessions,
-    count(*) FILTER (WHERE prosecutor = 'In-house') AS in_house_sessions,
-    count(*) FILTER (WHERE prosecutor = 'Agent') AS agent_sessions,
-    rate_half_up(count(*) FILTER (WHERE prosecutor = 'Agent'), count(*)) AS agent_share,
-    count(*) FILTER (WHERE sitting = 'AM') AS am_sessions,
-    count(*) FILTER (WHERE sitting = 'PM') AS pm_sessions,
-    count(*) FILTER (WHERE sitting = 'AM' AND prosecutor = 'Agent') AS am_agent_sessions,
-    count(*) FILTER (WHERE sitting = 'PM' AND prosecutor = 'Agent') AS pm_agent_sessions
-FROM stg_court_sessions
-WHERE ($court_type = 'All courts' OR court_type = $court_type)
-  AND in_area(force_area, $area)
-  AND session_date >= month_start($start)
-  AND session_date < month_start($end) + INTERVAL 1 MONTH
+    sum(sessions)::BIGINT AS sessions,
+    sum(in_house_sessions)::BIGINT AS in_house_sessions,
+    sum(agent_sessions)::BIGINT AS agent_sessions,
+    rate_half_up(sum(agent_sessions), sum(sessions)) AS agent_share,
+    sum(am_sessions)::BIGINT AS am_sessions,
+    sum(pm_sessions)::BIGINT AS pm_sessions,
+    sum(am_agent_sessions)::BIGINT AS am_agent_sessions,
+    sum(pm_agent_sessions)::BIGINT AS pm_agent_sessions
+FROM court_session_cells  -- queries/shared/sessions.sql: session_counts; queries/derived
+WHERE session_counts(court_type, force_area, $court_type, $area)
+  AND month BETWEEN month_start($start) AND month_start($end)
 GROUP BY list_type
 ORDER BY agent_share DESC, sessions DESC, list_type

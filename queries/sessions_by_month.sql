@@ -5,22 +5,17 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), sessions, in_house_sessions, agent_sessions, agent_share (% of sessions covered by agents, one decimal, half-up), am_sessions, pm_sessions
--- Grouped on the month's first day; the month is written as text once per row of the result.
-SELECT strftime(month, '%Y-%m') AS month, sessions, in_house_sessions, agent_sessions, agent_share, am_sessions, pm_sessions
-FROM (
-    SELECT
-        date_trunc('month', session_date) AS month,
-        count(*) AS sessions,
-        count(*) FILTER (WHERE prosecutor = 'In-house') AS in_house_sessions,
-        count(*) FILTER (WHERE prosecutor = 'Agent') AS agent_sessions,
-        rate_half_up(count(*) FILTER (WHERE prosecutor = 'Agent'), count(*)) AS agent_share,
-        count(*) FILTER (WHERE sitting = 'AM') AS am_sessions,
-        count(*) FILTER (WHERE sitting = 'PM') AS pm_sessions
-    FROM stg_court_sessions
-    WHERE ($court_type = 'All courts' OR court_type = $court_type)
-      AND in_area(force_area, $area)
-      AND session_date >= month_start($start)
-      AND session_date < month_start($end) + INTERVAL 1 MONTH
-    GROUP BY 1
-)
-ORDER BY 1
+-- Summed from court_session_cells (queries/derived: the sessions counted by month, court type, police force area, court centre and list type), not read from every session on each run.
+SELECT
+    strftime(month, '%Y-%m') AS month,
+    sum(sessions)::BIGINT AS sessions,
+    sum(in_house_sessions)::BIGINT AS in_house_sessions,
+    sum(agent_sessions)::BIGINT AS agent_sessions,
+    rate_half_up(sum(agent_sessions), sum(sessions)) AS agent_share,
+    sum(am_sessions)::BIGINT AS am_sessions,
+    sum(pm_sessions)::BIGINT AS pm_sessions
+FROM court_session_cells  -- queries/shared/sessions.sql: session_counts; queries/derived
+WHERE session_counts(court_type, force_area, $court_type, $area)
+  AND month BETWEEN month_start($start) AND month_start($end)
+GROUP BY month
+ORDER BY month

@@ -321,6 +321,41 @@ def test_sessions_summary(wh, area, court_type, expected):
     assert tuple(row[c] for c in cols) == expected
 
 
+def test_a_changed_file_changes_the_counts_kept_for_the_session_queries(tmp_path):
+    """The sessions_ and agent_share_ queries sum a table made once per change of the extract
+    (queries/derived/court_session_cells): when S9 (Telford, February, morning trial list) turns
+    out to have been covered by an agent, a sync gives the new counts, hand worked from
+    SESSION_ROWS."""
+    root = tmp_path / "data"
+    shutil.copytree(DATA / "reference", root / "reference", ignore=shutil.ignore_patterns(".*"))
+    (root / "case_outcomes").mkdir()
+    (root / "court_sessions").mkdir()
+    path = root / "court_sessions" / "court_sessions_test.csv"
+    path.write_text(_csv(SESSION_HEADER, SESSION_ROWS))
+    w = Warehouse(root, db_path=tmp_path / "w.duckdb")
+    w.sync()
+    mags = {"area": AREA, "court_type": MAGS, **JAN_FEB}
+    assert records(w.run_query("sessions_summary", **mags))[0]["agent_sessions"] == 4
+    agent = [(*r[:6], "Agent") if r[0] == "S9" else r for r in SESSION_ROWS]
+    path.write_text(_csv(SESSION_HEADER, agent))
+    assert w.sync().changed_extracts == ["court_sessions"]
+    share = w.run_query("agent_share_by_month", area=AREA, start="2018-02", end="2018-02")
+    # Feb magistrates': S7 in-house; S8 and now S9 agents: 2 / 3
+    assert [tuple(r.values()) for r in records(share)] == [("2018-02", 3, 2, 1, 66.7)]
+    row = records(w.run_query("sessions_summary", **mags))[0]
+    cols = ["sessions", "in_house_sessions", "agent_sessions", "in_house_share", "agent_share"]
+    assert tuple(row[c] for c in cols) == (9, 4, 5, 44.4, 55.6)  # 5 / 9 = 55.56 → 55.6
+    courts = w.run_query("sessions_by_court", **mags)
+    assert [(r["court_centre"], r["agent_share"]) for r in records(courts)][0] == (
+        TELFORD_MC,
+        100.0,
+    )
+    trial = w.run_query("sessions_by_list_type", **mags).set_index("list_type").loc["Trial"]
+    # Trial: S1, S2, S5, S8, S9; agents S2, S5, S8, S9 (AM: S5, S9)
+    assert (trial["sessions"], trial["agent_sessions"], trial["am_agent_sessions"]) == (5, 4, 2)
+    w.close()
+
+
 def test_sessions_summary_of_an_empty_period(wh):
     row = records(
         wh.run_query("sessions_summary", area=AREA, court_type=MAGS, start="2016-01", end="2016-03")
