@@ -130,5 +130,5 @@ if len(mix):
                            category_title="Grade", value_suffix="%", value_format=".1f",
                            hover=(Hover("letters", "Letters"), Hover("assessed", "Assessed")))  # fmt: skip
     ui.chart_block(fig, mix, key="vcl-quality-by-grade", title=head, subtitle=sub, **block)
-else:
+elif not quality["now"].get("assessed"):  # else the query failed, and ui.query said so
     st.info(f"No letter assessed for quality: {where}, {f.period}.")

@@ -1,6 +1,6 @@
 -- Quality of the VCL letters assessed over a whole period: one figure, for the headline figures (sample extract).
 -- Quality: managers assess a sample of the letters sent, each graded Good, Fair or Poor; a letter not assessed has no grade and is not counted. Good rate: Good as a share of the letters assessed.
--- grain: one row (no row when no letter decided in the period was assessed)
+-- grain: one row (no row when no letter was decided in the period; zero counts and no rate when letters were decided but none assessed)
 -- param crime_type: All crime | All crime; Hate crime or Domestic abuse (a flag: the letters with that flag); or one of the 12 CPS offence categories
 -- param area: CPS West Midlands | a police force area, "CPS <Area>" (its forces) or National (the sample holds the four West Midlands forces only: elsewhere no rows)
 -- param start: 2000-01 | first month of decision, YYYY-MM (default: everything loaded)
@@ -18,4 +18,4 @@ SELECT
 FROM vcl_letter_cells  -- queries/shared/vcl.sql: vcl_counts, vcl_marked; queries/derived
 WHERE vcl_counts(offence_category, flags, force_area, enhanced, $crime_type, $area, $enhanced)
   AND month BETWEEN month_start($start) AND month_start($end)
-HAVING sum(assessed) > 0
+HAVING sum(letters) > 0

@@ -106,3 +106,18 @@ def test_a_page_whose_every_query_fails_still_shows_no_exception(run_failing, pa
     assert not at.exception, [e.value for e in at.exception]
     shown = [e.value for e in at.error]
     assert shown and all(m.endswith(f": {literal(FAILURE)}") for m in shown), shown
+
+
+def test_a_failed_grade_mix_says_so_and_not_that_no_letter_was_assessed(run_failing):
+    """Victims: the Good share of the period comes from the monthly quality rows and the grade mix
+    from its own query; when only that query fails, the page shows the failure and the tile, and
+    does not say that no letter was assessed (the sample has letters assessed in every year)."""
+    at = run_failing("pages/victims.py", "vcl_letter_quality_by_grade")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert shown == [
+        f"This view could not be drawn (vcl_letter_quality_by_grade): {literal(FAILURE)}"
+    ]
+    assert not [i.value for i in at.info if "No letter assessed" in i.value]
+    tile = next(m for m in at.metric if m.label == "Assessed Good")
+    assert tile.value.endswith("%")

@@ -296,11 +296,15 @@ def test_quality_by_month_and_by_grade(wh):
     assert period.values.tolist() == [[8, 4, 2, 2, 50.0]]
     da = wh.run_query("vcl_letter_quality_for_period", crime_type="Domestic abuse")
     assert da.values.tolist() == [[4, 3, 0, 1, 75.0]]
-    # a letter decided (L08, sexual offences) but none assessed: no row, as by grade
+    # a letter decided (L08, sexual offences) but none assessed: zero counts and no rate, as its
+    # month's row summed gives (`ui.period_figures`); no grade to show
     sexual = {"crime_type": "Sexual Offences"}
     assert wh.run_query("vcl_letters_on_time_for_period", **sexual).iloc[0]["letters"] == 1
-    assert wh.run_query("vcl_letter_quality_for_period", **sexual).empty
+    row = wh.run_query("vcl_letter_quality_for_period", **sexual).iloc[0]
+    assert (row.assessed, row.good, row.fair, row.poor) == (0, 0, 0, 0) and pd.isna(row.good_rate)
     assert wh.run_query("vcl_letter_quality_by_grade", **sexual).empty
+    # no letter decided in the period: no row
+    assert wh.run_query("vcl_letter_quality_for_period", start="2016-04", end="2016-05").empty
 
 
 def test_a_changed_file_changes_the_counts_kept_for_the_letter_queries(tmp_path):

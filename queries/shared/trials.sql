@@ -1,5 +1,5 @@
 -- Macros the trial_ and witness_ queries share, so that which trials a filter keeps is defined once.
--- Created by the warehouse after staging, on every sync (they read stg_trials).
+-- Created by the warehouse after staging, on every sync (trials_marked reads stg_trials).
 --
 -- trial_counts(category, flags, court, force, crime_type, area, courts): whether a trial of
 -- offence category `category` with `flags`, at court type `court`, in police force area `force`
