@@ -7,20 +7,20 @@
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: court_type, attributed_to (Prosecution, Defence, Court or Other), cracked, ineffective, trials (cracked plus ineffective), listed (trials listed at that court type in the period), share (% of those listed, one decimal, half-up)
 -- Summed from trial_cells (queries/derived: the trials counted by month, offence category, flags, court type, police force area, outcome, reason and attribution), not read from every trial on each run.
-WITH t AS (
-    SELECT court_type, outcome, attributed_to, trials, cracked, ineffective
+WITH g AS (  -- listed: every trial of the court type, Effective ones too (a window, not a second scan)
+    SELECT court_type, outcome <> 'Effective' AS failed, attributed_to,
+        sum(cracked) AS cracked, sum(ineffective) AS ineffective, sum(trials) AS trials,
+        sum(sum(trials)) OVER (PARTITION BY court_type) AS listed
     FROM trial_cells c  -- queries/shared/trials.sql: trial_counts; queries/derived
     WHERE trial_counts(c.offence_category, c.flags, c.court_type, c.force_area, $crime_type, $area, $court_type)
       AND c.month BETWEEN month_start($start) AND month_start($end)
-),
-listed AS (SELECT court_type, sum(trials) AS listed FROM t GROUP BY 1)
-SELECT t.court_type, t.attributed_to,
-    sum(t.cracked)::BIGINT AS cracked,
-    sum(t.ineffective)::BIGINT AS ineffective,
-    sum(t.trials)::BIGINT AS trials, any_value(l.listed)::BIGINT AS listed,
-    rate_half_up(sum(t.trials), any_value(l.listed)) AS share
-FROM t
-JOIN listed l ON l.court_type = t.court_type
-WHERE t.outcome <> 'Effective'
-GROUP BY 1, 2
-ORDER BY 1 DESC, array_position(['Prosecution', 'Defence', 'Court', 'Other'], t.attributed_to)
+    GROUP BY 1, 2, 3
+)
+SELECT court_type, attributed_to,
+    cracked::BIGINT AS cracked,
+    ineffective::BIGINT AS ineffective,
+    trials::BIGINT AS trials, listed::BIGINT AS listed,
+    rate_half_up(trials, listed) AS share
+FROM g
+WHERE failed
+ORDER BY 1 DESC, array_position(['Prosecution', 'Defence', 'Court', 'Other'], attributed_to)

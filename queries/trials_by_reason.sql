@@ -7,18 +7,17 @@
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: court_type, outcome (Cracked or Ineffective), reason, usual_attribution (reference/trial_reasons.csv), trials, listed (trials listed at that court type in the period), share (% of those listed, one decimal, half-up)
 -- Summed from trial_cells (queries/derived: the trials counted by month, offence category, flags, court type, police force area, outcome, reason and attribution), not read from every trial on each run.
-WITH t AS (
-    SELECT court_type, outcome, reason, trials
+WITH g AS (  -- listed: every trial of the court type, Effective ones too (a window, not a second scan)
+    SELECT court_type, outcome, reason, sum(trials) AS trials,
+        sum(sum(trials)) OVER (PARTITION BY court_type) AS listed
     FROM trial_cells c  -- queries/shared/trials.sql: trial_counts; queries/derived
     WHERE trial_counts(c.offence_category, c.flags, c.court_type, c.force_area, $crime_type, $area, $court_type)
       AND c.month BETWEEN month_start($start) AND month_start($end)
-),
-listed AS (SELECT court_type, sum(trials) AS listed FROM t GROUP BY 1)
-SELECT t.court_type, t.outcome, t.reason, r.usual_attribution, sum(t.trials)::BIGINT AS trials,
-    any_value(l.listed)::BIGINT AS listed, rate_half_up(sum(t.trials), any_value(l.listed)) AS share
-FROM t
-JOIN listed l ON l.court_type = t.court_type
-LEFT JOIN ref_trial_reasons r ON r.reason = t.reason
-WHERE t.outcome <> 'Effective'
-GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3
+)
+SELECT g.court_type, g.outcome, g.reason, r.usual_attribution, g.trials::BIGINT AS trials,
+    g.listed::BIGINT AS listed, rate_half_up(g.trials, g.listed) AS share
+FROM g
+LEFT JOIN ref_trial_reasons r ON r.reason = g.reason
+WHERE g.outcome <> 'Effective'
 ORDER BY 1 DESC, 2, 5 DESC, 3
