@@ -17,10 +17,9 @@ months AS (
     WHERE d >= (SELECT first_month FROM span) AND d <= (SELECT as_at FROM span)
 ),
 counts AS (  -- training_open_at at each month end, counted once: queries/derived
-    SELECT day, sum(outstanding) AS outstanding, sum(overdue) AS overdue
+    SELECT day, outstanding, overdue
     FROM training_open_cells
-    WHERE ($staff_group = 'All staff' OR staff_group = $staff_group)
-    GROUP BY day
+    WHERE staff_group = $staff_group AND course = 'All courses'  -- the totals' rows
 )
 SELECT
     strftime(m.m, '%Y-%m') AS month,

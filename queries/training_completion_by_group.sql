@@ -5,16 +5,17 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: staff_group (or All staff), course (or All courses), due (courses due and judged), on_time, late, open_overdue, not_yet_due, on_time_rate (% of due, one decimal, half-up)
-SELECT
-    CASE WHEN grouping(staff_group) = 1 THEN 'All staff' ELSE staff_group END AS staff_group,
-    CASE WHEN grouping(course) = 1 THEN 'All courses' ELSE course END AS course,
-    coalesce(sum(due), 0)::BIGINT AS due,
-    coalesce(sum(on_time), 0)::BIGINT AS on_time,
-    coalesce(sum(late), 0)::BIGINT AS late,
-    coalesce(sum(open_overdue), 0)::BIGINT AS open_overdue,
-    coalesce(sum(not_yet_due), 0)::BIGINT AS not_yet_due,
-    rate_half_up(sum(on_time), sum(due)) AS on_time_rate
-FROM training_due_cells  -- queries/shared/training.sql defines on time and judged: queries/derived
-WHERE month BETWEEN month_start($start) AND month_start($end)
-GROUP BY GROUPING SETS ((staff_group, course), (staff_group), (course), ())
-ORDER BY grouping(staff_group), staff_group, grouping(course), course
+SELECT  -- the totals are rows of the cells: no GROUPING SETS; a period with none gives the Area's zeros
+    coalesce(c.staff_group, 'All staff') AS staff_group,
+    coalesce(c.course, 'All courses') AS course,
+    coalesce(sum(c.due), 0)::BIGINT AS due,
+    coalesce(sum(c.on_time), 0)::BIGINT AS on_time,
+    coalesce(sum(c.late), 0)::BIGINT AS late,
+    coalesce(sum(c.open_overdue), 0)::BIGINT AS open_overdue,
+    coalesce(sum(c.not_yet_due), 0)::BIGINT AS not_yet_due,
+    rate_half_up(sum(c.on_time), sum(c.due)) AS on_time_rate
+FROM (SELECT 1) one
+LEFT JOIN training_due_cells c  -- queries/shared/training.sql defines on time and judged: queries/derived
+    ON c.month BETWEEN month_start($start) AND month_start($end)
+GROUP BY c.staff_group, c.course
+ORDER BY staff_group = 'All staff', staff_group, course = 'All courses', course

@@ -6,18 +6,17 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM the courses fell due), due (courses due and judged), on_time (completed by the due date), late (completed after it), open_overdue (outstanding after the due date), not_yet_due (outstanding, due after the extract date; not in due), on_time_rate (% of due completed by the due date, one decimal, half-up)
--- Summed from training_due_cells (queries/derived: training_due counted by month, staff group and course); the month is written as text once per row.
+-- Read from training_due_cells (queries/derived: training_due counted by month, staff group and course, with their totals): the staff group's row for 'All courses' in each month; the month is written as text once per row.
 SELECT
     strftime(month, '%Y-%m') AS month,
-    sum(due)::BIGINT AS due,
-    sum(on_time)::BIGINT AS on_time,
-    sum(late)::BIGINT AS late,
-    sum(open_overdue)::BIGINT AS open_overdue,
-    sum(not_yet_due)::BIGINT AS not_yet_due,
-    rate_half_up(sum(on_time), sum(due)) AS on_time_rate
+    due,
+    on_time,
+    late,
+    open_overdue,
+    not_yet_due,
+    rate_half_up(on_time, due) AS on_time_rate
 FROM training_due_cells  -- queries/shared/training.sql defines on time and judged: queries/derived
-WHERE ($staff_group = 'All staff' OR staff_group = $staff_group)
+WHERE staff_group = $staff_group AND course = 'All courses'
   AND month BETWEEN month_start($start) AND month_start($end)
-GROUP BY month
-HAVING min(first_due) <= min(as_at)  -- no month wholly after the extract was taken
-ORDER BY month
+  AND first_due <= as_at  -- no month wholly after the extract was taken
+ORDER BY 1

@@ -13,6 +13,6 @@ SELECT
     sum(not_yet_due)::BIGINT AS not_yet_due,
     rate_half_up(sum(on_time), sum(due)) AS on_time_rate
 FROM training_due_cells  -- queries/shared/training.sql defines on time and judged: queries/derived
-WHERE ($staff_group = 'All staff' OR staff_group = $staff_group)
+WHERE staff_group = $staff_group AND course = 'All courses'  -- the totals' rows
   AND month BETWEEN month_start($start) AND month_start($end)
 HAVING sum(courses) > 0

@@ -9,15 +9,15 @@ WITH at_day AS (
         (month_start($end) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE,
         (SELECT max(anchor) FROM date_anchors WHERE extract = 'training')) AS d
 )
-SELECT
-    CASE WHEN grouping(staff_group) = 1 THEN 'All staff' ELSE staff_group END AS staff_group,
-    CASE WHEN grouping(course) = 1 THEN 'All courses' ELSE course END AS course,
-    (SELECT d FROM at_day) AS as_at,
-    coalesce(sum(outstanding), 0)::BIGINT AS outstanding,
-    coalesce(sum(overdue), 0)::BIGINT AS overdue,
-    coalesce(sum(outstanding - overdue), 0)::BIGINT AS not_yet_due,
-    rate_half_up(sum(overdue), sum(outstanding)) AS overdue_share
-FROM training_open_cells  -- training_open_at (queries/shared/training.sql) at each day: queries/derived
-WHERE day = (SELECT d FROM at_day)
-GROUP BY GROUPING SETS ((staff_group, course), (staff_group), (course), ())
-ORDER BY grouping(staff_group), staff_group, grouping(course), course
+SELECT  -- the totals are rows of the cells: no GROUPING SETS; none on the day gives the Area's zeros
+    coalesce(c.staff_group, 'All staff') AS staff_group,
+    coalesce(c.course, 'All courses') AS course,
+    a.d AS as_at,
+    coalesce(c.outstanding, 0)::BIGINT AS outstanding,
+    coalesce(c.overdue, 0)::BIGINT AS overdue,
+    coalesce(c.outstanding - c.overdue, 0)::BIGINT AS not_yet_due,
+    rate_half_up(c.overdue, c.outstanding) AS overdue_share
+FROM at_day a
+LEFT JOIN training_open_cells c  -- training_open_at (queries/shared/training.sql) at each day: queries/derived
+    ON c.day = a.d
+ORDER BY staff_group = 'All staff', staff_group, course = 'All courses', course

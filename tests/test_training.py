@@ -136,6 +136,32 @@ def test_backlog_and_outstanding_hand_worked(wh):
     assert got[("Manager", "Value for money")] == (1, 0)
 
 
+def test_by_group_tables_order_their_rows_and_give_the_area_zeros_when_there_is_nothing(wh):
+    """The totals are rows of the counts kept for the queries (not grouped again on each run):
+    the tables still list each staff group's courses first, then its 'All courses' row, with the
+    'All staff' rows last; and a period with nothing due, or a day before any course was assigned,
+    gives one row of zeros for the whole Area, not an empty table."""
+    df = wh.run_query("training_completion_by_group", start="2017-09", end="2017-11")
+    assert list(zip(df.staff_group, df.course))[:3] == [
+        ("Administrative", "Data protection"), ("Administrative", "All courses"),
+        ("Lawyer", VISION),  # 'Area vision…' sorts before 'Disclosure'
+    ]  # fmt: skip
+    assert list(zip(df.staff_group, df.course))[-2:] == [
+        ("All staff", "Value for money"), ("All staff", "All courses"),
+    ]  # fmt: skip
+    empty = wh.run_query("training_completion_by_group", start="2016-01", end="2016-12")
+    assert empty[["staff_group", "course", "due", "on_time"]].values.tolist() == [
+        ["All staff", "All courses", 0, 0]
+    ]
+    assert pd.isna(empty["on_time_rate"].iloc[0])
+    # 31 Aug 2017: no course had been assigned yet (the first on 1 Sep)
+    before = wh.run_query("training_outstanding_by_group", end="2017-08")
+    assert before[["staff_group", "course", "outstanding", "overdue"]].values.tolist() == [
+        ["All staff", "All courses", 0, 0]
+    ]
+    assert str(before["as_at"].iloc[0])[:10] == "2017-08-31"
+
+
 def test_a_changed_file_changes_the_counts_kept_for_the_queries(tmp_path):
     """The training queries sum tables made once per change of the extract (queries/derived):
     when C's course is completed (10 Oct, after its due date of 20 Sep), a sync gives the new
