@@ -78,6 +78,10 @@ DATED_BEFORE_PERIOD = (
 SCHEMA_VERSION = "7"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
+STAGERS = max(1, min(2, os.cpu_count() or 1))  # small extracts staged side by side on a sync
+# An extract of more lines than this is staged on its own: DuckDB spreads its staging over the
+# cores itself (a row group holds 122,880 rows); side by side, two such took more time and memory.
+STAGE_ALONE_LINES = 250_000
 STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
 # A typed file's lines are fingerprinted in blocks of this many (line // BLOCK_LINES): when the file
 # changes, only the blocks whose fingerprint changed are staged again (see `_changed_blocks`).
@@ -534,6 +538,7 @@ class Warehouse:
         self.notice: str | None = None
         self.read_only = read_only
         self._lock = threading.RLock()
+        self._local = threading.local()  # a stager's own cursor (see `con`, `_stage_all`)
         self._swap_lock = threading.Lock()  # guards _build and its count of queries in flight
         self.version = ""
         # Lines of each extract staged by the last sync: every line of a re-staged extract, or,
@@ -559,6 +564,16 @@ class Warehouse:
         self._setup()
 
     # ---------------------------------------------------------------- connection
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection this thread works on: while extracts are staged side by side
+        (`_stage_all`), each stager's own cursor; else the warehouse's connection."""
+        return getattr(self._local, "con", None) or self._con
+
+    @con.setter
+    def con(self, value: duckdb.DuckDBPyConnection) -> None:
+        self._con = value
+
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self.db_path is not None:
             try:
@@ -938,11 +953,8 @@ class Warehouse:
                 k.removeprefix("dirty:")
                 for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
             }
-            changed = []
-            for extract in EXTRACTS:
-                if extract.name in dirty:
-                    self._stage(extract)  # clears the mark when stg_<extract> is in place
-                    changed.append(extract.name)
+            changed = [e.name for e in EXTRACTS if e.name in dirty]
+            self._stage_all([e for e in EXTRACTS if e.name in dirty])
             self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
             # made once those exist, and made again only when their text changes (they name the
@@ -1109,7 +1121,7 @@ class Warehouse:
             key = self._repeat_key(extract) if by_file else None
             if key is not None:
                 con.execute(
-                    f"""CREATE OR REPLACE TEMP TABLE _oldkeys_{extract.name} AS
+                    f"""CREATE OR REPLACE TABLE _scratch._oldkeys_{extract.name} AS
                     SELECT DISTINCT {key} AS k FROM raw_{extract.name}
                     WHERE file IN (SELECT unnest($files::VARCHAR[]))""",
                     {"files": stale},
@@ -2028,6 +2040,37 @@ class Warehouse:
                 {"keep": sorted(keep)},
             )
 
+    def _stage_all(self, extracts: list[Extract]) -> None:
+        """Stage the extracts (each `_stage` clears its mark when stg_<extract> is in place). One
+        of more than STAGE_ALONE_LINES lines is staged on its own; the smaller ones side by side,
+        each on a cursor of its own (STAGERS at a time, the largest first), as most of a small
+        extract's staging runs on one thread. Each puts only its own tables in place, and none
+        reads another's staged rows."""
+        lines = dict(
+            self.con.execute("SELECT extract, sum(rows_read) FROM load_files GROUP BY 1").fetchall()
+        )
+        extracts = sorted(extracts, key=lambda e: -(lines.get(e.name) or 0))
+        alone = [e for e in extracts if (lines.get(e.name) or 0) > STAGE_ALONE_LINES]
+        for extract in alone:
+            self._stage(extract)
+        extracts = [e for e in extracts if e not in alone]
+        if len(extracts) < 2 or STAGERS < 2:
+            for extract in extracts:
+                self._stage(extract)
+            return
+
+        def run(extract: Extract) -> None:
+            cur = self._con.cursor()
+            self._local.con = cur
+            try:
+                self._stage(extract)
+            finally:
+                self._local.con = None
+                cur.close()
+
+        with ThreadPoolExecutor(STAGERS, thread_name_prefix="cjsperf-stage") as pool:
+            list(pool.map(run, extracts))  # list(): re-raise any failure here
+
     def _stage(self, extract: Extract) -> None:
         """Stage `extract`: its files read into typed columns each on its own, the rest from the
         text layer; drop what this sync left in _scratch."""
@@ -2038,7 +2081,7 @@ class Warehouse:
             else:
                 self._dated_before_period(extract)
         finally:
-            for key in [k for k in self._typed if k[0] == extract.name]:
+            for key in [k for k in dict(self._typed) if k[0] == extract.name]:
                 self._drop_scratch(self._typed.pop(key))
 
     def _dated_before_period(self, extract: Extract) -> None:
@@ -2115,7 +2158,7 @@ class Warehouse:
         typed_files = self._typed_files(extract)
         if files is None:  # every line is staged again: typed files are read again
             self._reread_typed(extract, typed_files)
-        typed = {rel: t for (e, rel), t in self._typed.items() if e == name}
+        typed = {rel: t for (e, rel), t in dict(self._typed).items() if e == name}
         before = self._anchors(extract) if files is not None else None
         if extract is not CASE_OUTCOMES:
             self._anchor_dates(extract, typed)
@@ -2127,7 +2170,7 @@ class Warehouse:
             ) != max(after.values(), default=None):
                 files = None
                 self._reread_typed(extract, typed_files)
-                typed = {rel: t for (e, rel), t in self._typed.items() if e == name}
+                typed = {rel: t for (e, rel), t in dict(self._typed).items() if e == name}
         # A changed file whose old lines were all staged from a typed read, and whose own date
         # anchor did not move: only its blocks of lines that changed are staged again.
         diffs: dict[str, list[int]] = {}
@@ -2204,7 +2247,7 @@ class Warehouse:
                 WHERE file IN (SELECT unnest($files::VARCHAR[]))
                    OR {key} IN (SELECT {key} FROM raw_{name}
                                 WHERE file IN (SELECT unnest($files::VARCHAR[]))
-                                UNION ALL SELECT k FROM _oldkeys_{name})""",
+                                UNION ALL SELECT k FROM _scratch._oldkeys_{name})""",
                 {"files": sorted(text_files)},
             )
             raw = f"_restage_{name}"
@@ -2356,7 +2399,7 @@ class Warehouse:
                 con.execute(f"DROP TABLE IF EXISTS {fast_table}")
         if files is not None:
             con.execute(f"DROP TABLE IF EXISTS _restage_{name}")
-        con.execute(f"DROP TABLE IF EXISTS temp._oldkeys_{name}")
+        con.execute(f"DROP TABLE IF EXISTS _scratch._oldkeys_{name}")
 
     # ---------------------------------------------------------------- reporting
     def summary(self) -> pd.DataFrame:

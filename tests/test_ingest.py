@@ -15,6 +15,7 @@ import io
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cjsperf import db
 from cjsperf.__main__ import main, print_check
 from cjsperf.db import Warehouse
 
@@ -1426,6 +1428,72 @@ def _staged_counts(wh: Warehouse) -> dict[str, int]:
 # categories (12 offence categories and admin finalised) are not counted here; the sample
 # extracts' lines are.
 BASE_COUNTS = {"tasks": 3, "agent_spend": 3, "court_sessions": 3, "flagged_outcomes": 2}
+
+
+def test_two_extracts_changed_at_once_stage_only_their_changed_lines(base, persisted):
+    """Two small extracts changed in one sync are staged side by side, each by file: only the
+    lines of its changed file (the keys of their old lines kept by the sync's own connection),
+    not the November file beside it."""
+    write(base, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T6])
+    write(base, "agent_spend/agent_spend_2017_11.csv", [SPEND_HEADER, P4])
+    wh = persisted()
+    wh.sync()
+    _append_t4(base / "tasks/tasks_2017_10.csv")
+    p5 = "P5,2017-10-05,Birmingham Magistrates' Court,West Midlands,Agent session fee,,1,150.00"
+    write(base, "agent_spend/agent_spend_2017_10.csv", [SPEND_HEADER, *SPEND, p5])
+    assert wh.sync().changed_extracts == ["agent_spend", "tasks"]
+    # each October file's four lines (one block of lines, which changed); the whole extracts
+    # would be five each
+    assert wh.staged_lines == {"agent_spend": 4, "tasks": 4}
+    assert loaded_keys(wh) == {
+        **BASE_KEYS,
+        "tasks": {"T1", "T2", "T3", "T4", "T6"},
+        "agent_spend": {"P1", "P2", "P3", "P4", "P5"},
+    }
+    assert wh.problems().empty
+
+
+def test_small_extracts_staged_side_by_side_load_and_report_what_one_at_a_time_does(
+    base, monkeypatch
+):
+    """Extracts of at most STAGE_ALONE_LINES lines are staged two at a time, each on a cursor of
+    its own: the rows loaded and the problems reported are those of staging one at a time. One
+    bad line in each of two extracts (hand-made: 32 October; a prosecutor who is neither)."""
+    tasks = "tasks/tasks_2017_10.csv"
+    sessions = "court_sessions/court_sessions_2017_10.csv"
+    write(
+        base, tasks, [TASKS_HEADER, *TASKS, "T9,RASSO,Case review,Robbery,2017-10-32,2017-11-01,"]
+    )
+    write(base, sessions, [SESSIONS_HEADER, *SESSIONS,
+                           "S9,2017-10-04,Birmingham Magistrates' Court,Magistrates' court,AM,Trial,Robot"])  # fmt: skip
+    real_stage = Warehouse._stage
+    threads: dict[str, str] = {}
+
+    def stage(self, extract):
+        threads[extract.name] = threading.current_thread().name
+        return real_stage(self, extract)
+
+    monkeypatch.setattr(Warehouse, "_stage", stage)
+    got = {}
+    for stagers in (1, 2):
+        monkeypatch.setattr(db, "STAGERS", stagers)
+        threads.clear()
+        wh = Warehouse(base, db_path=None)
+        assert wh.sync().changed_extracts == ALL_EXTRACTS
+        problems = wh.problems()[["extract", "file", "line", "column"]].values.tolist()
+        got[stagers] = (loaded_keys(wh), _staged_counts(wh), problems, dict(threads))
+        wh.close()
+    one, two = got[1], got[2]
+    assert one[2] == [
+        ["court_sessions", sessions, 5, "prosecutor"],
+        ["tasks", tasks, 5, "created_date"],
+    ]
+    assert one[:3] == two[:3]
+    assert one[0] == BASE_KEYS and one[1]["tasks"] == 3 and one[1]["court_sessions"] == 3
+    # one at a time on the sync's own thread; side by side on the stagers' (all ten are small)
+    assert set(one[3].values()) == {threading.current_thread().name}
+    assert sorted(one[3]) == sorted(two[3]) == sorted(ALL_EXTRACTS)
+    assert all(name.startswith("cjsperf-stage") for name in two[3].values())
 
 
 @pytest.mark.parametrize("first_sync_fails", [True, False], ids=["first sync", "later sync"])
