@@ -54,6 +54,7 @@ from cjsperf.queries import (
     SHARED_DIR,
     QueryError,
     derived_extracts,
+    derived_reads,
     load_query,
     sql_code,
 )
@@ -988,35 +989,49 @@ class Warehouse:
         (`-- extracts: a, b`); it runs again when the table is missing or when its text, the
         shared macros, the reference lists, the working-day calendar or a file of those extracts
         (name, size, time, status) differ from when it last ran: never on a sync that changed
-        none of them."""
+        none of them. Tables that read no other table still to be made are made side by side.
+        """
         con = self.con
         calendar = con.execute("SELECT value FROM meta WHERE key = 'working_days'").fetchall()
-        for path in paths:
-            text = path.read_text()
-            table = path.stem
-            extracts = derived_extracts(text)
-            ((files,),) = con.execute(
-                "SELECT string_agg(concat_ws(':', file, size, mtime_ns, status), '|' "
-                "ORDER BY file) FROM load_files WHERE list_contains($extracts, extract)",
-                {"extracts": extracts},
-            ).fetchall()
-            inputs = f"{text}|{shared_mark}|{ref_sig}|{calendar}|{files}"
-            sig = hashlib.sha1(inputs.encode()).hexdigest()
-            row = con.execute(
-                "SELECT value FROM meta WHERE key = $key", {"key": f"derived:{table}"}
-            ).fetchall()
-            ((exists,),) = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-                "AND table_name = $table",
-                {"table": table},
-            ).fetchall()
-            if row and row[0][0] == sig and exists:
-                continue
-            con.execute(text)
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ($key, $sig)",
-                {"key": f"derived:{table}", "sig": sig},
+        reads = derived_reads()
+        todo = list(paths)
+        while todo:
+            waiting = {p.stem for p in todo}
+            wave = [p for p in todo if not reads.get(p.stem, frozenset()) & (waiting - {p.stem})]
+            wave = wave or todo[:1]  # tables that read each other: one at a time
+            self._side_by_side(
+                wave, lambda path: self._derive_one(path, shared_mark, ref_sig, calendar)
             )
+            todo = [p for p in todo if p not in wave]
+
+    def _derive_one(self, path: Path, shared_mark: str, ref_sig: str, calendar) -> None:
+        """Make the table of one queries/derived file, unless its inputs are as they were."""
+        con = self.con
+        text = path.read_text()
+        table = path.stem
+        extracts = derived_extracts(text)
+        ((files,),) = con.execute(
+            "SELECT string_agg(concat_ws(':', file, size, mtime_ns, status), '|' "
+            "ORDER BY file) FROM load_files WHERE list_contains($extracts, extract)",
+            {"extracts": extracts},
+        ).fetchall()
+        inputs = f"{text}|{shared_mark}|{ref_sig}|{calendar}|{files}"
+        sig = hashlib.sha1(inputs.encode()).hexdigest()
+        row = con.execute(
+            "SELECT value FROM meta WHERE key = $key", {"key": f"derived:{table}"}
+        ).fetchall()
+        ((exists,),) = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND table_name = $table",
+            {"table": table},
+        ).fetchall()
+        if row and row[0][0] == sig and exists:
+            return
+        con.execute(text)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ($key, $sig)",
+            {"key": f"derived:{table}", "sig": sig},
+        )
 
     @contextlib.contextmanager
     def _ingest_memory(self):
@@ -2053,23 +2068,27 @@ class Warehouse:
         alone = [e for e in extracts if (lines.get(e.name) or 0) > STAGE_ALONE_LINES]
         for extract in alone:
             self._stage(extract)
-        extracts = [e for e in extracts if e not in alone]
-        if len(extracts) < 2 or STAGERS < 2:
-            for extract in extracts:
-                self._stage(extract)
+        self._side_by_side([e for e in extracts if e not in alone], self._stage)
+
+    def _side_by_side(self, items: list, work: Callable) -> None:
+        """`work(item)` for each item, STAGERS at a time, each thread on a cursor of its own (the
+        `con` it sees); one after another when there are fewer than two."""
+        if len(items) < 2 or STAGERS < 2:
+            for item in items:
+                work(item)
             return
 
-        def run(extract: Extract) -> None:
+        def run(item) -> None:
             cur = self._con.cursor()
             self._local.con = cur
             try:
-                self._stage(extract)
+                work(item)
             finally:
                 self._local.con = None
                 cur.close()
 
         with ThreadPoolExecutor(STAGERS, thread_name_prefix="cjsperf-stage") as pool:
-            list(pool.map(run, extracts))  # list(): re-raise any failure here
+            list(pool.map(run, items))  # list(): re-raise any failure here
 
     def _stage(self, extract: Extract) -> None:
         """Stage `extract`: its files read into typed columns each on its own, the rest from the

@@ -162,6 +162,27 @@ def _reads(stamp: tuple) -> dict[str, frozenset[str]]:
     return {n: frozenset(r) for n, r in reads.items()}
 
 
+def derived_reads() -> dict[str, frozenset[str]]:
+    """For each table of queries/derived, the other tables of queries/derived it reads: named in
+    its code, or read by a shared macro it calls (directly or through another macro)."""
+    bodies: dict[str, str] = {}
+    for path in sorted(SHARED_DIR.glob("*.sql")):
+        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", sql_code(path.read_text()))
+        bodies.update(zip(parts[1::2], parts[2::2]))
+    derived = {p.stem: sql_code(p.read_text()) for p in sorted(DERIVED_DIR.glob("*.sql"))}
+    words = {n: set(re.findall(r"\b(\w+)\b", b)) for n, b in {**bodies, **derived}.items()}
+    out = {}
+    for table in derived:
+        seen, todo = set(), [table]
+        while todo:  # through the macros it calls, and theirs
+            for word in words[todo.pop()] - seen:
+                seen.add(word)
+                if word in bodies:
+                    todo.append(word)
+        out[table] = frozenset(seen & set(derived) - {table})
+    return out
+
+
 def sql_extracts(sql: str) -> frozenset[str]:
     """The names `x` of the stg_x and raw_x tables a statement reads: named in it, or read by a
     shared macro it calls or a derived table it reads (queries/shared, queries/derived)."""

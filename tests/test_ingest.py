@@ -1790,6 +1790,34 @@ def test_derived_tables_are_made_again_when_what_they_read_changes_and_only_then
     wh.close()
 
 
+def test_derived_tables_that_read_another_are_made_after_it_the_rest_side_by_side(
+    base, monkeypatch
+):
+    """vcl_letter_cells reads vcl_letters_due through the macro vcl_marked (queries/shared/vcl.sql,
+    read by hand): it is made after it. The others read no derived table and are made two at a
+    time, on the stagers' cursors; each is made once."""
+    from cjsperf.queries import derived_reads
+
+    reads = derived_reads()
+    assert reads["vcl_letter_cells"] == {"vcl_letters_due"}
+    assert reads["tasks_due_cells"] == reads["outcome_units"] == frozenset()
+    made: list[tuple[str, str]] = []
+    real = Warehouse._derive_one
+
+    def derive_one(self, path, *args):
+        made.append((path.stem, threading.current_thread().name))
+        return real(self, path, *args)
+
+    monkeypatch.setattr(Warehouse, "_derive_one", derive_one)
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    order = [name for name, _ in made]
+    assert sorted(order) == sorted(p.stem for p in (db.DERIVED_DIR).glob("*.sql"))
+    assert order.index("vcl_letters_due") < order.index("vcl_letter_cells")
+    assert all(thread.startswith("cjsperf-stage") for _, thread in made)
+    wh.close()
+
+
 @pytest.mark.parametrize("inflate", ["isal", "zlib"])
 @pytest.mark.parametrize("piece", [1, 3, 7, 64])
 def test_a_blank_line_is_found_in_a_gz_file_wherever_the_pieces_break(tmp_path, piece, inflate):
