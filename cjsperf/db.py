@@ -1143,11 +1143,11 @@ class Warehouse:
                 )
                 self._partial[extract.name] = {*stale, *fresh}
         # A fresh file may have rows in raw_* from a sync that stopped before recording it.
-        for f in {*stale, *fresh}:
-            con.execute("DELETE FROM load_files WHERE file = ?", [f])
-            con.execute("DELETE FROM file_problems WHERE file = ?", [f])
-            con.execute(f"DELETE FROM raw_{extract.name} WHERE file = ?", [f])
-            con.execute("DELETE FROM raw_breaks WHERE file = ?", [f])
+        # (Four statements for all of them: a cold start has 72 files.)
+        if stale or fresh:
+            gone = {"files": sorted({*stale, *fresh})}
+            for table in ("load_files", "file_problems", f"raw_{extract.name}", "raw_breaks"):
+                con.execute(f"DELETE FROM {table} WHERE file IN (SELECT unnest($files))", gone)
         return bool(stale or fresh), [(extract, f, *current[f]) for f in fresh]
 
     def _mark_dirty(self, extract: Extract) -> None:
