@@ -1430,10 +1430,11 @@ def _staged_counts(wh: Warehouse) -> dict[str, int]:
 BASE_COUNTS = {"tasks": 3, "agent_spend": 3, "court_sessions": 3, "flagged_outcomes": 2}
 
 
-def test_two_extracts_changed_at_once_stage_only_their_changed_lines(base, persisted):
+def test_two_extracts_changed_at_once_stage_only_their_changed_lines(base, persisted, monkeypatch):
     """Two small extracts changed in one sync are staged side by side, each by file: only the
     lines of its changed file (the keys of their old lines kept by the sync's own connection),
-    not the November file beside it."""
+    not the November file beside it. (Two stagers whatever the machine's cores.)"""
+    monkeypatch.setattr(db, "STAGERS", 2)
     write(base, "tasks/tasks_2017_11.csv", [TASKS_HEADER, T6])
     write(base, "agent_spend/agent_spend_2017_11.csv", [SPEND_HEADER, P4])
     wh = persisted()
@@ -1790,31 +1791,43 @@ def test_derived_tables_are_made_again_when_what_they_read_changes_and_only_then
     wh.close()
 
 
-def test_derived_tables_that_read_another_are_made_after_it_the_rest_side_by_side(
-    base, monkeypatch
-):
+def test_derived_reads_follows_the_shared_macros():
     """vcl_letter_cells reads vcl_letters_due through the macro vcl_marked (queries/shared/vcl.sql,
-    read by hand): it is made after it. The others read no derived table and are made two at a
-    time, on the stagers' cursors; each is made once."""
+    read by hand); tasks_due_cells and outcome_units read no derived table."""
     from cjsperf.queries import derived_reads
 
     reads = derived_reads()
     assert reads["vcl_letter_cells"] == {"vcl_letters_due"}
     assert reads["tasks_due_cells"] == reads["outcome_units"] == frozenset()
-    made: list[tuple[str, str]] = []
+
+
+def test_a_derived_table_that_reads_another_is_made_once_that_one_is_made(base, monkeypatch):
+    """Derived tables are made two at a time on the stagers' cursors, each once; one that reads
+    another of the same sync's tables starts only once that one is made. outcome_units (first by
+    name, so made first without the rule) is said to read vcl_letter_cells: both call a shared
+    macro, so only this rule orders them."""
+    monkeypatch.setattr(db, "STAGERS", 2)
+    monkeypatch.setattr(db, "derived_reads", lambda: {"outcome_units": {"vcl_letter_cells"}})
+    events: list[tuple[str, str, str]] = []
     real = Warehouse._derive_one
 
     def derive_one(self, path, *args):
-        made.append((path.stem, threading.current_thread().name))
-        return real(self, path, *args)
+        events.append(("start", path.stem, threading.current_thread().name))
+        try:
+            return real(self, path, *args)
+        finally:
+            events.append(("end", path.stem, threading.current_thread().name))
 
     monkeypatch.setattr(Warehouse, "_derive_one", derive_one)
     wh = Warehouse(base, db_path=None)
     wh.sync()
-    order = [name for name, _ in made]
-    assert sorted(order) == sorted(p.stem for p in (db.DERIVED_DIR).glob("*.sql"))
-    assert order.index("vcl_letters_due") < order.index("vcl_letter_cells")
-    assert all(thread.startswith("cjsperf-stage") for _, thread in made)
+    starts = [name for what, name, _ in events if what == "start"]
+    assert sorted(starts) == sorted(p.stem for p in db.DERIVED_DIR.glob("*.sql"))
+    made = [e[:2] for e in events]
+    assert made.index(("end", "vcl_letter_cells")) < made.index(("start", "outcome_units"))
+    # side by side, but outcome_units, alone in the last wave, on the sync's own thread
+    on_stagers = {name for _, name, thread in events if thread.startswith("cjsperf-stage")}
+    assert on_stagers == set(starts) - {"outcome_units"}
     wh.close()
 
 
