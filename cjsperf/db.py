@@ -954,8 +954,9 @@ class Warehouse:
                 k.removeprefix("dirty:")
                 for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
             }
-            changed = [e.name for e in EXTRACTS if e.name in dirty]
-            self._stage_all([e for e in EXTRACTS if e.name in dirty])
+            to_stage = [e for e in EXTRACTS if e.name in dirty]
+            self._stage_all(to_stage)
+            changed = [e.name for e in to_stage]
             self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
             # made once those exist, and made again only when their text changes (they name the

@@ -139,14 +139,20 @@ def sql_code(text: str) -> str:
     return re.sub(r"--[^\n]*", "", text)
 
 
-@cache
-def _reads(stamp: tuple) -> dict[str, frozenset[str]]:
-    """For each shared macro and derived table, the names `x` of the stg_x and raw_x tables it
-    reads, directly or through another macro or derived table (`stamp`: the files' times)."""
+def macro_bodies() -> dict[str, str]:
+    """Each shared macro of queries/shared/*.sql: its name → its SQL, without comments."""
     bodies: dict[str, str] = {}
     for path in sorted(SHARED_DIR.glob("*.sql")):
         parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", sql_code(path.read_text()))
         bodies.update(zip(parts[1::2], parts[2::2]))
+    return bodies
+
+
+@cache
+def _reads(stamp: tuple) -> dict[str, frozenset[str]]:
+    """For each shared macro and derived table, the names `x` of the stg_x and raw_x tables it
+    reads, directly or through another macro or derived table (`stamp`: the files' times)."""
+    bodies = macro_bodies()
     derived = {p.stem: p.read_text() for p in sorted(DERIVED_DIR.glob("*.sql"))}
     reads = {n: set(re.findall(r"\b(?:stg|raw)_(\w+)", b)) for n, b in bodies.items()}
     reads |= {t: set(derived_extracts(text)) for t, text in derived.items()}
@@ -165,10 +171,7 @@ def _reads(stamp: tuple) -> dict[str, frozenset[str]]:
 def derived_reads() -> dict[str, frozenset[str]]:
     """For each table of queries/derived, the other tables of queries/derived it reads: named in
     its code, or read by a shared macro it calls (directly or through another macro)."""
-    bodies: dict[str, str] = {}
-    for path in sorted(SHARED_DIR.glob("*.sql")):
-        parts = re.split(r"CREATE OR REPLACE MACRO\s+(\w+)", sql_code(path.read_text()))
-        bodies.update(zip(parts[1::2], parts[2::2]))
+    bodies = macro_bodies()
     derived = {p.stem: sql_code(p.read_text()) for p in sorted(DERIVED_DIR.glob("*.sql"))}
     words = {n: set(re.findall(r"\b(\w+)\b", b)) for n, b in {**bodies, **derived}.items()}
     out = {}

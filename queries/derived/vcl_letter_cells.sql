@@ -23,6 +23,6 @@ SELECT
     count(*) FILTER (WHERE quality = 'Good') AS good,
     count(*) FILTER (WHERE quality = 'Fair') AS fair,
     count(*) FILTER (WHERE quality = 'Poor') AS poor
-FROM vcl_marked('0001-01', '9999-12')
+FROM vcl_marked()
 GROUP BY ALL
 ORDER BY ALL;

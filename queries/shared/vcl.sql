@@ -13,15 +13,14 @@ CREATE OR REPLACE MACRO vcl_counts(category, flags, force, enhanced, crime_type,
     AND in_area(force, area)
     AND (service = 'all' OR service = CASE WHEN enhanced THEN 'Y' ELSE 'N' END);
 
--- vcl_marked(start_month, end_month): the letters of vcl_letters_due (stg_vcl_letters with each
--- letter's due_date and the extract's as_at: queries/derived/vcl_letters_due.sql defines them)
--- DECIDED from the first day of start_month to the last day of end_month (YYYY-MM), each marked:
+-- vcl_marked(): every letter of vcl_letters_due (stg_vcl_letters with each letter's due_date and
+-- the extract's as_at: queries/derived/vcl_letters_due.sql defines them), each marked:
 --   judged          sent, or due by as_at (an unsent letter not yet due cannot be judged)
 --   on_time         sent_date <= due_date
 --   late            judged and not on time: sent after its due date, or unsent and past it
 --   sent_late       sent after its due date
 --   unsent_overdue  not sent, and due by as_at
-CREATE OR REPLACE MACRO vcl_marked(start_month, end_month) AS TABLE
+CREATE OR REPLACE MACRO vcl_marked() AS TABLE
     SELECT l.*,
         l.sent_date IS NOT NULL OR l.due_date <= l.as_at AS judged,
         coalesce(l.sent_date <= l.due_date, false) AS on_time,
@@ -29,6 +28,4 @@ CREATE OR REPLACE MACRO vcl_marked(start_month, end_month) AS TABLE
             OR (l.sent_date IS NULL AND l.due_date <= l.as_at) AS late,
         coalesce(l.sent_date > l.due_date, false) AS sent_late,
         l.sent_date IS NULL AND l.due_date <= l.as_at AS unsent_overdue
-    FROM vcl_letters_due l
-    WHERE l.decision_date >= month_start(start_month)
-      AND l.decision_date < month_start(end_month) + INTERVAL 1 MONTH;
+    FROM vcl_letters_due l;
