@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -1915,4 +1916,36 @@ def test_a_category_total_that_lacks_a_force_month_says_which(tmp_path):
     assert cats.loc["Homicide", "convictions"] == expected
     assert cats.loc["Homicide", "missing"] == "Warwickshire in Mar 2018"
     assert cats["missing"].drop("Homicide").isna().all()
+    wh.close()
+
+
+# Every Unicode space separator (category Zs), worked out from Python's own tables: what DuckDB's
+# trim drops from both ends of a value, and so what `tidy` must drop.
+_ZS = "".join(chr(i) for i in range(0x110000) if unicodedata.category(chr(i)) == "Zs")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [" a", "a ", "  a b  ", "a b", "", " ", "\u00a0a", "a\u00a0", "a\u3000", "\u2009x\u2009",
+     "\u202f", "é", " é ", "é ", "a\u00a0b", "\ta\t", "\na\r", "a\r\n", "Robbery", "O'Brien ",
+     "\U0001f600 ", "\u1680a", "\u205fa\u205f", "\u200ba", "a\u00ad", None],
+    ids=repr,
+)  # fmt: skip
+def test_tidy_drops_what_trim_drops_and_nothing_else(value):
+    """`tidy`, staging's cheaper trim, gives what DuckDB's trim gives for every kind of value:
+    ASCII spaces, each Unicode space separator, tabs and line ends (kept), non-ASCII letters, a
+    zero-width space (not a separator: kept) and NULL."""
+    wh = Warehouse(make_base(Path(tempfile.mkdtemp()) / "data"), db_path=None)
+    got, trimmed = wh.con.execute("SELECT tidy($v), trim($v)", {"v": value}).fetchone()
+    want = None if value is None else value.strip(_ZS)
+    assert got == want
+    assert trimmed == want
+    wh.close()
+
+
+def test_tidy_drops_every_space_separator():
+    wh = Warehouse(make_base(Path(tempfile.mkdtemp()) / "data"), db_path=None)
+    padded = [f"{c}x{c}" for c in _ZS]
+    got = wh.con.execute("SELECT list_transform($v, lambda s: tidy(s))", {"v": padded}).fetchone()[0]
+    assert len(_ZS) == 17 and got == ["x"] * 17
     wh.close()

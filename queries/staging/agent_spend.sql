@@ -10,15 +10,15 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 8) AS whole_line,
         r.payment_date AS date_raw, r.sessions AS sessions_raw, r.amount_gbp AS amount_raw,
-        trim(r.payment_id) AS payment_id, parse_date(r.payment_date) AS payment_date,
-        trim(r.court_centre) AS court_centre, c.court_type, c.force_area AS court_force,
-        trim(r.force_area) AS force_area, trim(r.spend_type) AS spend_type,
-        nullif(trim(r.offence_category), '') AS offence_category,
+        tidy(r.payment_id) AS payment_id, parse_date(r.payment_date) AS payment_date,
+        tidy(r.court_centre) AS court_centre, c.court_type, c.force_area AS court_force,
+        tidy(r.force_area) AS force_area, tidy(r.spend_type) AS spend_type,
+        nullif(tidy(r.offence_category), '') AS offence_category,
         parse_count(r.sessions) AS sessions, parse_money(r.amount_gbp) AS amount_gbp,
         a.anchor, a.basis
     FROM raw_agent_spend r
     LEFT JOIN date_anchors a ON a.extract = 'agent_spend' AND a.file = r.file
-    LEFT JOIN ref_court_centres c ON c.court_centre = trim(r.court_centre)
+    LEFT JOIN ref_court_centres c ON c.court_centre = tidy(r.court_centre)
     LEFT JOIN load_files f ON f.file = r.file
 ),
 checked AS NOT MATERIALIZED (
@@ -55,7 +55,7 @@ FROM typed
 -- ids given more than once among valid lines, and the line that gave each first (hash
 -- aggregates; only the lines of ids given twice in the files are checked again here)
 repeated AS (
-    SELECT trim(payment_id) AS payment_id FROM raw_agent_spend GROUP BY 1 HAVING count(*) > 1
+    SELECT tidy(payment_id) AS payment_id FROM raw_agent_spend GROUP BY 1 HAVING count(*) > 1
 ),
 valid_ids AS (
     SELECT payment_id, file, line FROM checked

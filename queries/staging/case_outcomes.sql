@@ -15,7 +15,7 @@
 -- that force as missing for that category only (queries/shared/outcomes.sql). A category of the
 -- file that data/reference/offence_categories.csv lacks (or refused) is rejected on every line.
 WITH lines AS (
-    SELECT r.file, r.line, r._fields, trim(r.c0) AS area, f.period,
+    SELECT r.file, r.line, r._fields, tidy(r.c0) AS area, f.period,
         [c1, c5, c9, c13, c17, c21, c25, c29, c33, c37, c41, c45] AS conv,
         [c2, c6, c10, c14, c18, c22, c26, c30, c34, c38, c42, c46] AS conv_pct,
         [c3, c7, c11, c15, c19, c23, c27, c31, c35, c39, c43, c47] AS uns,
@@ -41,8 +41,8 @@ typed AS (
     SELECT *,
         parse_count(conv_raw) AS convictions,
         parse_count(uns_raw) AS unsuccessful,
-        try_cast(rtrim(trim(conv_pct_raw), '%') AS DECIMAL(4, 1)) AS published_rate,
-        try_cast(rtrim(trim(uns_pct_raw), '%') AS DECIMAL(4, 1)) AS published_unsucc,
+        try_cast(rtrim(tidy(conv_pct_raw), '%') AS DECIMAL(4, 1)) AS published_rate,
+        try_cast(rtrim(tidy(uns_pct_raw), '%') AS DECIMAL(4, 1)) AS published_unsucc,
         CASE WHEN cps_order = 13 THEN 'Number of Admin Finalised Unsuccessful'
              ELSE 'Number of ' || offence_category || ' Unsuccessful' END AS uns_col,
         dense_rank() OVER (PARTITION BY period ORDER BY file) AS file_rank,

@@ -9,14 +9,14 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
         r.session_date AS date_raw,
-        trim(r.session_id) AS session_id, parse_date(r.session_date) AS session_date,
-        trim(r.court_centre) AS court_centre, trim(r.court_type) AS court_type,
+        tidy(r.session_id) AS session_id, parse_date(r.session_date) AS session_date,
+        tidy(r.court_centre) AS court_centre, tidy(r.court_type) AS court_type,
         c.court_type AS centre_type, c.force_area,
-        trim(r.sitting) AS sitting, trim(r.list_type) AS list_type,
-        trim(r.prosecutor) AS prosecutor, a.anchor, a.basis
+        tidy(r.sitting) AS sitting, tidy(r.list_type) AS list_type,
+        tidy(r.prosecutor) AS prosecutor, a.anchor, a.basis
     FROM raw_court_sessions r
     LEFT JOIN date_anchors a ON a.extract = 'court_sessions' AND a.file = r.file
-    LEFT JOIN ref_court_centres c ON c.court_centre = trim(r.court_centre)
+    LEFT JOIN ref_court_centres c ON c.court_centre = tidy(r.court_centre)
     LEFT JOIN load_files f ON f.file = r.file
 ),
 checked AS NOT MATERIALIZED (
@@ -46,7 +46,7 @@ FROM typed
 -- ids given more than once among valid lines, and the line that gave each first (hash
 -- aggregates; only the lines of ids given twice in the files are checked again here)
 repeated AS (
-    SELECT trim(session_id) AS session_id FROM raw_court_sessions GROUP BY 1 HAVING count(*) > 1
+    SELECT tidy(session_id) AS session_id FROM raw_court_sessions GROUP BY 1 HAVING count(*) > 1
 ),
 valid_ids AS (
     SELECT session_id, file, line FROM checked

@@ -13,9 +13,9 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
         r.assessed_date AS assessed_raw,
-        trim(r.assessment_id) AS assessment_id, parse_date(r.assessed_date) AS assessed_date,
-        trim(r.force_area) AS force_area, trim(r.offence_category) AS offence_category,
-        trim(r.team) AS team, trim(r.question) AS question, trim(r.answer) AS answer,
+        tidy(r.assessment_id) AS assessment_id, parse_date(r.assessed_date) AS assessed_date,
+        tidy(r.force_area) AS force_area, tidy(r.offence_category) AS offence_category,
+        tidy(r.team) AS team, tidy(r.question) AS question, tidy(r.answer) AS answer,
         a.anchor, a.basis
     FROM raw_disclosure_assessments r
     LEFT JOIN load_files f ON f.file = r.file
@@ -49,7 +49,7 @@ checked AS NOT MATERIALIZED (
 -- (hash aggregates; the repeat key, by which a re-sync of one file also checks again the lines of
 -- other files that share an assessment with it).
 repeated AS (
-    SELECT trim(assessment_id) AS assessment_id
+    SELECT tidy(assessment_id) AS assessment_id
     FROM raw_disclosure_assessments GROUP BY 1 HAVING count(*) > 1
 ),
 valid_lines AS (

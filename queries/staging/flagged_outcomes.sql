@@ -8,9 +8,9 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
         r.month AS month_raw, r.convictions AS conv_raw, r.unsuccessful AS uns_raw,
-        try_strptime(trim(r.month), '%Y-%m')::DATE AS month,
-        trim(r.force_area) AS force_area, trim(r.court_type) AS court_type, trim(r.flag) AS flag,
-        trim(r.offence_category) AS offence_category,
+        try_strptime(tidy(r.month), '%Y-%m')::DATE AS month,
+        tidy(r.force_area) AS force_area, tidy(r.court_type) AS court_type, tidy(r.flag) AS flag,
+        tidy(r.offence_category) AS offence_category,
         parse_count(r.convictions) AS convictions, parse_count(r.unsuccessful) AS unsuccessful,
         a.anchor, a.basis
     FROM raw_flagged_outcomes r

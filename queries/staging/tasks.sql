@@ -9,8 +9,8 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
         r.created_date AS created_raw, r.due_date AS due_raw, r.completed_date AS completed_raw,
-        trim(r.task_id) AS task_id, trim(r.team) AS team, trim(r.task_type) AS task_type,
-        trim(r.offence_category) AS offence_category,
+        tidy(r.task_id) AS task_id, tidy(r.team) AS team, tidy(r.task_type) AS task_type,
+        tidy(r.offence_category) AS offence_category,
         parse_date(r.created_date) AS created_date, parse_date(r.due_date) AS due_date,
         parse_date(r.completed_date) AS completed_date, a.anchor, a.basis,
         -- a task is filed by its creation; it may be completed, or fall due, in a later period:
@@ -42,7 +42,7 @@ checked AS NOT MATERIALIZED (
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02')
                 WHEN due_date < created_date THEN problem(
                 'due_date', due_raw, 'a due date on or after created_date ' || created_raw) END,
-            CASE WHEN coalesce(trim(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
+            CASE WHEN coalesce(tidy(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
                 'completed_date', completed_raw, 'empty while open, or a real date as YYYY-MM-DD')
                 WHEN completed_date < created_date THEN problem(
                 'completed_date', completed_raw,
@@ -55,7 +55,7 @@ checked AS NOT MATERIALIZED (
 -- a second time here. (A window over every typed row held all 6 million rows in memory at
 -- scale 10; so did this CTE when it was materialized.)
 repeated AS (
-    SELECT trim(task_id) AS task_id FROM raw_tasks GROUP BY 1 HAVING count(*) > 1
+    SELECT tidy(task_id) AS task_id FROM raw_tasks GROUP BY 1 HAVING count(*) > 1
 ),
 valid_ids AS (
     SELECT task_id, file, line FROM checked

@@ -12,8 +12,8 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 7) AS whole_line,
         r.assigned_date AS assigned_raw, r.due_date AS due_raw, r.completed_date AS completed_raw,
-        trim(r.person_id) AS person_id, trim(r.staff_group) AS staff_group, trim(r.team) AS team,
-        trim(r.course) AS course,
+        tidy(r.person_id) AS person_id, tidy(r.staff_group) AS staff_group, tidy(r.team) AS team,
+        tidy(r.course) AS course,
         parse_date(r.assigned_date) AS assigned_date, parse_date(r.due_date) AS due_date,
         parse_date(r.completed_date) AS completed_date, a.anchor, a.basis,
         -- a course is filed by the day it was assigned; it may fall due, or be completed, in a
@@ -46,7 +46,7 @@ checked AS NOT MATERIALIZED (
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-31')
                 WHEN due_date < assigned_date THEN problem(
                 'due_date', due_raw, 'a due date on or after assigned_date ' || assigned_raw) END,
-            CASE WHEN coalesce(trim(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
+            CASE WHEN coalesce(tidy(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
                 'completed_date', completed_raw,
                 'empty while outstanding, or a real date as YYYY-MM-DD')
                 WHEN completed_date < assigned_date THEN problem(
@@ -62,7 +62,7 @@ checked AS NOT MATERIALIZED (
 -- Keys given more than once among valid lines, and the line that gave each first (as in
 -- queries/staging/tasks.sql: only the keys repeated in the files are checked a second time).
 repeated AS (
-    SELECT trim(person_id) AS person_id, trim(course) AS course,
+    SELECT tidy(person_id) AS person_id, tidy(course) AS course,
         parse_date(assigned_date) AS assigned_date
     FROM raw_training GROUP BY ALL HAVING count(*) > 1
 ),

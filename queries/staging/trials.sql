@@ -14,28 +14,28 @@ WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 12) AS whole_line,
         r.listed_date AS date_raw, r.flags AS flags_raw,
         r.witnesses_required AS required_raw, r.witnesses_attended AS attended_raw,
-        trim(r.trial_id) AS trial_id, trim(r.force_area) AS force_area,
-        trim(r.court_centre) AS court_centre, trim(r.court_type) AS court_type,
+        tidy(r.trial_id) AS trial_id, tidy(r.force_area) AS force_area,
+        tidy(r.court_centre) AS court_centre, tidy(r.court_type) AS court_type,
         c.court_type AS centre_type, c.force_area AS centre_force,
-        trim(r.offence_category) AS offence_category,
-        list_filter(list_transform(string_split(coalesce(r.flags, ''), ';'), lambda x: trim(x)),
+        tidy(r.offence_category) AS offence_category,
+        list_filter(list_transform(string_split(coalesce(r.flags, ''), ';'), lambda x: tidy(x)),
                     lambda x: x <> '') AS flags,
         parse_date(r.listed_date) AS listed_date,
-        trim(r.outcome) AS outcome,
-        nullif(trim(r.reason), '') AS reason, t.outcome AS reason_outcome,
-        nullif(trim(r.attributed_to), '') AS attributed_to,
+        tidy(r.outcome) AS outcome,
+        nullif(tidy(r.reason), '') AS reason, t.outcome AS reason_outcome,
+        nullif(tidy(r.attributed_to), '') AS attributed_to,
         -- whole numbers only (a cast would round 1.5 to 2)
-        CASE WHEN regexp_full_match(trim(r.witnesses_required), '[0-9]{1,9}')
-             THEN trim(r.witnesses_required)::BIGINT END AS witnesses_required,
-        CASE WHEN regexp_full_match(trim(r.witnesses_attended), '[0-9]{1,9}')
-             THEN trim(r.witnesses_attended)::BIGINT END AS witnesses_attended,
+        CASE WHEN regexp_full_match(tidy(r.witnesses_required), '[0-9]{1,9}')
+             THEN tidy(r.witnesses_required)::BIGINT END AS witnesses_required,
+        CASE WHEN regexp_full_match(tidy(r.witnesses_attended), '[0-9]{1,9}')
+             THEN tidy(r.witnesses_attended)::BIGINT END AS witnesses_attended,
         a.anchor, a.basis,
         -- the flags and the reasons of each outcome (a lambda cannot hold a subquery: a column can)
         (SELECT list(value) FROM vocab WHERE kind = 'flag') AS known_flags
     FROM raw_trials r
     LEFT JOIN date_anchors a ON a.extract = 'trials' AND a.file = r.file
-    LEFT JOIN ref_court_centres c ON c.court_centre = trim(r.court_centre)
-    LEFT JOIN ref_trial_reasons t ON t.reason = trim(r.reason)
+    LEFT JOIN ref_court_centres c ON c.court_centre = tidy(r.court_centre)
+    LEFT JOIN ref_trial_reasons t ON t.reason = tidy(r.reason)
     LEFT JOIN load_files f ON f.file = r.file
 ),
 checked AS NOT MATERIALIZED (
@@ -94,7 +94,7 @@ checked AS NOT MATERIALIZED (
 -- ids given more than once among valid lines, and the line that gave each first (hash
 -- aggregates; only the lines of ids given twice in the files are checked again here)
 repeated AS (
-    SELECT trim(trial_id) AS trial_id FROM raw_trials GROUP BY 1 HAVING count(*) > 1
+    SELECT tidy(trial_id) AS trial_id FROM raw_trials GROUP BY 1 HAVING count(*) > 1
 ),
 valid_ids AS (
     SELECT trial_id, file, line FROM checked

@@ -13,17 +13,17 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 9) AS whole_line,
         r.due_date AS due_raw, r.completed_date AS completed_raw,
-        trim(r.review_id) AS review_id, trim(r.force_area) AS force_area,
-        trim(r.court_centre) AS court_centre, c.court_type, c.force_area AS court_force,
-        trim(r.offence_category) AS offence_category, trim(r.plea_type) AS plea_type,
-        trim(r.review_type) AS review_type, trim(r.team) AS team,
+        tidy(r.review_id) AS review_id, tidy(r.force_area) AS force_area,
+        tidy(r.court_centre) AS court_centre, c.court_type, c.force_area AS court_force,
+        tidy(r.offence_category) AS offence_category, tidy(r.plea_type) AS plea_type,
+        tidy(r.review_type) AS review_type, tidy(r.team) AS team,
         parse_date(r.due_date) AS due_date, parse_date(r.completed_date) AS completed_date,
         a.anchor, a.basis,
         (SELECT max(anchor) FROM date_anchors WHERE extract = 'tsj_reviews') AS latest
     FROM raw_tsj_reviews r
     LEFT JOIN load_files f ON f.file = r.file
     LEFT JOIN date_anchors a ON a.extract = 'tsj_reviews' AND a.file = r.file
-    LEFT JOIN ref_court_centres c ON c.court_centre = trim(r.court_centre)
+    LEFT JOIN ref_court_centres c ON c.court_centre = tidy(r.court_centre)
 ),
 checked AS NOT MATERIALIZED (
     SELECT file, line, _fields, review_id, force_area, court_centre, offence_category, plea_type,
@@ -52,7 +52,7 @@ checked AS NOT MATERIALIZED (
             CASE WHEN due_date IS NULL THEN problem(
                 'due_date', due_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02') END,
             beyond_period('due_date', due_raw, due_date, anchor, basis, past_margin()),
-            CASE WHEN coalesce(trim(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
+            CASE WHEN coalesce(tidy(completed_raw::VARCHAR), '') <> '' AND completed_date IS NULL THEN problem(
                 'completed_date', completed_raw, 'empty while open, or a real date as YYYY-MM-DD')
                 WHEN completed_date > latest THEN problem(
                 'completed_date', completed_raw, 'a date on or before '
@@ -70,7 +70,7 @@ checked AS NOT MATERIALIZED (
 -- Review ids given more than once among valid lines, and the line that gave each first (hash
 -- aggregates; only the lines of ids given twice in the files are checked again here).
 repeated AS (
-    SELECT trim(review_id) AS review_id FROM raw_tsj_reviews GROUP BY 1 HAVING count(*) > 1
+    SELECT tidy(review_id) AS review_id FROM raw_tsj_reviews GROUP BY 1 HAVING count(*) > 1
 ),
 valid_ids AS (
     SELECT review_id, file, line FROM checked

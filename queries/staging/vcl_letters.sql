@@ -14,12 +14,12 @@
 WITH typed AS (
     SELECT r.file, r.line, r._fields, r._fields = coalesce(f.fields, 8) AS whole_line,
         r.decision_date AS decision_raw, r.sent_date AS sent_raw, r.flags AS flags_raw,
-        trim(r.letter_id) AS letter_id, trim(r.force_area) AS force_area,
-        trim(r.offence_category) AS offence_category, trim(r.enhanced) AS enhanced_raw,
-        trim(r.quality) AS quality_raw,
+        tidy(r.letter_id) AS letter_id, tidy(r.force_area) AS force_area,
+        tidy(r.offence_category) AS offence_category, tidy(r.enhanced) AS enhanced_raw,
+        tidy(r.quality) AS quality_raw,
         -- 'Hate crime; Domestic abuse' → ['Hate crime', 'Domestic abuse']; '' → []
-        CASE WHEN coalesce(trim(r.flags), '') = '' THEN []::VARCHAR[]
-             ELSE list_transform(string_split(r.flags, ';'), lambda x: trim(x)) END AS flag_list,
+        CASE WHEN coalesce(tidy(r.flags), '') = '' THEN []::VARCHAR[]
+             ELSE list_transform(string_split(r.flags, ';'), lambda x: tidy(x)) END AS flag_list,
         parse_date(r.decision_date) AS decision_date, parse_date(r.sent_date) AS sent_date,
         (SELECT list(value) FROM vocab WHERE kind = 'flag') AS flag_vocab, a.anchor, a.basis,
         -- a letter is filed by its decision; it may be sent in a later period
@@ -52,7 +52,7 @@ checked AS NOT MATERIALIZED (
                 THEN problem('quality', quality_raw,
                              'empty when not assessed, or ' || one_of('quality'))
                 WHEN coalesce(quality_raw, '') <> '' AND sent_date IS NULL
-                     AND coalesce(trim(sent_raw::VARCHAR), '') = '' THEN problem(
+                     AND coalesce(tidy(sent_raw::VARCHAR), '') = '' THEN problem(
                 'quality', quality_raw, 'empty for a letter not sent (only a sent letter is assessed)') END,
             CASE WHEN decision_date IS NULL THEN problem(
                 'decision_date', decision_raw, 'a real date as YYYY-MM-DD, e.g. 2017-10-02')
@@ -60,7 +60,7 @@ checked AS NOT MATERIALIZED (
                 'decision_date', decision_raw, 'a date at most ten years before '
                 || strftime(anchor, '%Y-%m-%d') || ', ' || basis || ' (a mistyped year?)') END,
             beyond_period('decision_date', decision_raw, decision_date, anchor, basis, past_margin()),
-            CASE WHEN coalesce(trim(sent_raw::VARCHAR), '') <> '' AND sent_date IS NULL THEN problem(
+            CASE WHEN coalesce(tidy(sent_raw::VARCHAR), '') <> '' AND sent_date IS NULL THEN problem(
                 'sent_date', sent_raw, 'empty while unsent, or a real date as YYYY-MM-DD')
                 WHEN sent_date < decision_date THEN problem(
                 'sent_date', sent_raw, 'a date on or after decision_date ' || decision_raw
@@ -76,7 +76,7 @@ checked AS NOT MATERIALIZED (
 -- Letter ids given more than once among valid lines, and the line that gave each first (as in
 -- tasks.sql: hash aggregates over the ids alone).
 repeated AS (
-    SELECT trim(letter_id) AS letter_id FROM raw_vcl_letters GROUP BY 1 HAVING count(*) > 1
+    SELECT tidy(letter_id) AS letter_id FROM raw_vcl_letters GROUP BY 1 HAVING count(*) > 1
 ),
 valid_ids AS (
     SELECT letter_id, file, line FROM checked
