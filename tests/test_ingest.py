@@ -1946,6 +1946,8 @@ def test_tidy_drops_what_trim_drops_and_nothing_else(value):
 def test_tidy_drops_every_space_separator():
     wh = Warehouse(make_base(Path(tempfile.mkdtemp()) / "data"), db_path=None)
     padded = [f"{c}x{c}" for c in _ZS]
-    got = wh.con.execute("SELECT list_transform($v, lambda s: tidy(s))", {"v": padded}).fetchone()[0]
+    got = wh.con.execute("SELECT list_transform($v, lambda s: tidy(s))", {"v": padded}).fetchone()[
+        0
+    ]
     assert len(_ZS) == 17 and got == ["x"] * 17
     wh.close()
