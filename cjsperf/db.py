@@ -937,16 +937,15 @@ class Warehouse:
             ref_sig = self._reference_signature()
             row = con.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
             refs_changed = force or row is None or row[0] != ref_sig
-            if refs_changed:
-                # Every extract is checked against the lists: when one changes, each extract is
-                # marked to be staged again before anything changes, so a failure from here on
-                # is made good next time. (The registry alone changes no extract.)
-                if force or row is None or row[0].split("#")[0] != ref_sig.split("#")[0]:
-                    for extract in EXTRACTS:
-                        self._mark_dirty(extract)
-                        pending.add(extract.name)
-                self._load_references()
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
+            # Every extract is checked against the lists: when one changes, each extract is
+            # marked to be staged again before anything changes, so a failure from here on is
+            # made good next time. (The registry alone changes no extract.)
+            if refs_changed and (
+                force or row is None or row[0].split("#")[0] != ref_sig.split("#")[0]
+            ):
+                for extract in EXTRACTS:
+                    self._mark_dirty(extract)
+                    pending.add(extract.name)
             staged = {
                 name.removeprefix("stg_")
                 for (name,) in con.execute(
@@ -960,7 +959,16 @@ class Warehouse:
                 )
                 for e in EXTRACTS
             }
-            self._ingest_files([job for _, jobs in todo.values() for job in jobs])
+            # The reference lists are read and checked while the extracts' files are read (the
+            # reading needs none of them; staging, after both, checks against them): 0.3-0.4 s of
+            # statements that mostly wait on one another, on a cursor of their own.
+            jobs = [job for _, jobs in todo.values() for job in jobs]
+            self._side_by_side(
+                [self._load_references] * refs_changed + [lambda: self._ingest_files(jobs)],
+                lambda work: work(),
+            )
+            if refs_changed:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             dirty = {
                 k.removeprefix("dirty:")
                 for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()

@@ -388,3 +388,49 @@ def test_a_refused_offence_category_line_leaves_no_case_outcomes_total_looking_w
     )
     assert cats["missing"].drop("Burglary").isna().all()
     wh.close()
+
+
+def test_the_reference_lists_are_checked_while_the_files_are_read_with_the_same_results(
+    base, monkeypatch
+):
+    """On a sync that reads the reference lists, they are read and checked while the extracts'
+    files are read (on a cursor of their own), and the sync finds what it finds one after the
+    other: a court centre refused in the list, and a spend line naming it refused for that."""
+    import threading
+
+    from cjsperf import db
+
+    edit(base, "court_centres", "court_centre", "Warwick Crown Court", "force_area", "Warwick")
+    write(base, "agent_spend/agent_spend_2017_11.csv", [SPEND_HEADER, P4, SPEND_P5])
+    reading = threading.Event()
+    real_refs, real_file = Warehouse._load_references, Warehouse._ingest_file
+    overlapped = []
+
+    def refs(self):
+        # a file is being read meanwhile (one after the other, none would be yet: no wait)
+        overlapped.append(reading.wait(20 if db.STAGERS > 1 else 0))
+        return real_refs(self)
+
+    def one_file(self, *args, **kwargs):
+        reading.set()
+        return real_file(self, *args, **kwargs)
+
+    monkeypatch.setattr(Warehouse, "_load_references", refs)
+    monkeypatch.setattr(Warehouse, "_ingest_file", one_file)
+    got = {}
+    for stagers in (1, 2):
+        monkeypatch.setattr(db, "STAGERS", stagers)
+        reading.clear()
+        wh = loaded(base)
+        problems = wh.problems()[["extract", "file", "line", "column"]].values.tolist()
+        vocab = wh.sql("SELECT kind, value FROM vocab ORDER BY ALL").values.tolist()
+        spend = wh.sql("SELECT payment_id FROM stg_agent_spend ORDER BY 1").payment_id.tolist()
+        got[stagers] = (problems, vocab, spend)
+        wh.close()
+    assert overlapped == [False, True]
+    assert got[1] == got[2]
+    problems, vocab, spend = got[2]
+    assert ["reference", "reference/court_centres.csv"] in [p[:2] for p in problems]
+    assert ["agent_spend", "agent_spend/agent_spend_2017_11.csv", 3, "court_centre"] in problems
+    assert ["court_centre", "Warwick Crown Court"] not in vocab
+    assert "P5" not in spend and "P4" in spend
