@@ -6,41 +6,33 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), month_end (DATE), open_tasks, overdue, not_yet_due (open, due on or after the month end), overdue_share (% of open tasks overdue, one decimal, half-up)
-WITH span AS (
-    SELECT date_trunc('month', min(created_date)) AS first_month,
-        greatest(max(created_date), max(completed_date)) AS as_at
-    FROM stg_tasks
+-- Summed from tasks_event_cells (queries/derived: the tasks counted by day and offence category for each event that moves the backlog), not read from every task on each run.
+WITH span AS (  -- the extract's first month and its last date, over every task (no crime filter)
+    SELECT date_trunc('month', min(day) FILTER (WHERE opened > 0)) AS first_month,
+        max(day) FILTER (WHERE opened > 0 OR closed > 0) AS as_at
+    FROM tasks_event_cells
 ),
 months AS (
     SELECT d::DATE AS m, (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end
     FROM range(month_start($start), month_start($end) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) r(d)
     WHERE d >= (SELECT first_month FROM span) AND d <= (SELECT as_at FROM span)
 ),
-t AS (
-    SELECT created_date, due_date, completed_date
-    FROM tasks_for($crime_type)  -- queries/shared/tasks.sql: the crime-type filter
-    WHERE created_date <= month_start($end) + INTERVAL 1 MONTH
-),
--- Counted as running totals of dated events, one scan, not a join of every task with every month:
--- open at E = created by E - completed by E; overdue at E = due before E - (due before E and
--- completed by E), i.e. events on due_date + 1 and on greatest(due_date + 1, completed_date).
--- Staging guarantees due_date and completed_date are on or after created_date.
-events AS (
-    SELECT created_date AS d, count(*) AS opened, 0 AS closed, 0 AS fell_due, 0 AS due_closed
-    FROM t GROUP BY 1
-    UNION ALL
-    SELECT completed_date, 0, count(*), 0, 0 FROM t WHERE completed_date IS NOT NULL GROUP BY 1
-    UNION ALL
-    SELECT due_date + 1, 0, 0, count(*), 0 FROM t GROUP BY 1
-    UNION ALL
-    SELECT greatest(due_date + 1, completed_date), 0, 0, 0, count(*)
-    FROM t WHERE completed_date IS NOT NULL GROUP BY 1
+-- Counted as running totals of dated events, not a join of every task with every month: open at
+-- E = created by E - completed by E; overdue at E = due before E - (due before E and completed by
+-- E), i.e. events on due_date + 1 and on greatest(due_date + 1, completed_date). Staging
+-- guarantees due_date and completed_date are on or after created_date.
+daily AS (
+    SELECT day, sum(opened) - sum(closed) AS open_change,
+        sum(fell_due) - sum(due_closed) AS overdue_change
+    FROM tasks_event_cells  -- queries/derived; task_counts: queries/shared/tasks.sql
+    WHERE task_counts(offence_category, $crime_type)
+      AND day < month_start($end) + INTERVAL 1 MONTH
+    GROUP BY day
 ),
 counts AS (
-    SELECT m.m, sum(e.opened) - sum(e.closed) AS open_tasks,
-        sum(e.fell_due) - sum(e.due_closed) AS overdue
+    SELECT m.m, sum(e.open_change) AS open_tasks, sum(e.overdue_change) AS overdue
     FROM months m
-    JOIN events e ON e.d <= m.month_end
+    JOIN daily e ON e.day <= m.month_end
     GROUP BY m.m
 )
 SELECT

@@ -184,6 +184,36 @@ def test_backlog_by_month(wh):
     assert str(got["2018-02"]["month_end"])[:10] == "2018-02-28"
 
 
+def test_the_backlog_is_summed_from_event_cells_worked_out_by_hand(wh):
+    """tasks_event_cells, which tasks_backlog_by_month sums: each day's tasks opened (created),
+    closed (completed), falling due (the day after the due date) and leaving the overdue count
+    (completed: the later of that day and the completion date), by offence category."""
+    cells = wh.sql(
+        "SELECT strftime(day, '%m-%d') AS d, opened, closed, fell_due, due_closed "
+        "FROM tasks_event_cells WHERE offence_category = 'Burglary' ORDER BY day"
+    )
+    assert [tuple(r) for r in cells.itertuples(index=False)] == [
+        ("01-02", 1, 0, 0, 0),  # T01 created
+        ("01-03", 1, 0, 0, 0),  # T02 created
+        ("01-09", 0, 1, 0, 0),  # T01 completed, a day before its due date
+        ("01-11", 0, 0, 1, 1),  # T01 would be overdue from here, but it is done
+        ("01-15", 0, 1, 0, 0),  # T02 completed on its due date
+        ("01-16", 0, 0, 1, 1),
+        ("02-01", 1, 0, 0, 0),  # T05 created
+        ("02-10", 1, 0, 0, 0),  # T06 created
+        ("02-14", 0, 1, 0, 0),  # T05 completed on its due date
+        ("02-15", 0, 0, 1, 1),
+        ("03-06", 0, 0, 1, 0),  # T06 overdue from the day after 5 March...
+        ("03-10", 0, 1, 0, 1),  # ...until it is completed on 10 March
+    ]
+    # every task opens and falls due once; the seven completed close and leave the count once
+    totals = wh.sql(
+        "SELECT sum(opened) o, sum(closed) c, sum(fell_due) f, sum(due_closed) d "
+        "FROM tasks_event_cells"
+    ).iloc[0]
+    assert tuple(totals) == (12, 7, 12, 7)
+
+
 def test_backlog_by_month_crime_type(wh):
     got = rows(wh.run_query("tasks_backlog_by_month", crime_type="Burglary"), "month")
     # Only T06 (created 10 Feb, completed 10 Mar, due 5 Mar) is open at a month end.
