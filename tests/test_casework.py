@@ -251,6 +251,29 @@ def test_disclosure_by_question_and_period(wh):
     assert (feb.assessments, feb.answers, feb.fully_met_rate) == (1, 3, 33.3)
 
 
+def test_disclosure_cells_count_each_assessment_once_in_its_all_questions_row(wh):
+    """disclosure_cells, which the disclosure_ queries sum: each assessment is one case on one day,
+    so one cell of month, category and force holds it, with a row per question and one for every
+    question together, worked out from ASSESSMENTS."""
+    cells = wh.sql(
+        "SELECT strftime(month, '%Y-%m') AS m, force_area, question, assessments, answers, "
+        "fully_met, partially_met, not_met, not_applicable FROM disclosure_cells"
+    )
+    assert len(cells) == 4 * 5  # four assessments, each its own cell: four questions and All
+    every = cells[cells.question == "All questions"].set_index("force_area")
+    assert {f: tuple(r)[2:] for f, r in every.iterrows()} == {
+        "West Midlands": (1, 3, 1, 1, 1, 1),  # A1: F, P, N, (NA)
+        "Staffordshire": (1, 4, 4, 0, 0, 0),  # A2: F, F, F, F
+        "Warwickshire": (1, 3, 1, 1, 1, 1),  # A3: (NA), N, P, F
+        "West Mercia": (1, 3, 1, 1, 1, 1),  # A4: F, P, (NA), N
+    }
+    q1 = cells[cells.question == Q1].set_index("force_area")
+    assert q1.loc["Warwickshire", ["assessments", "answers", "not_applicable"]].tolist() == [1, 0, 1]
+    # an assessment counts once in its All questions row, but once in each question's row
+    assert every.assessments.sum() == 4
+    assert cells[cells.question != "All questions"].assessments.sum() == 16
+
+
 # ---------------------------------------------------------------- against pandas, random rows
 
 

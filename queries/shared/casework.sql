@@ -34,19 +34,25 @@ CREATE OR REPLACE MACRO tsj_reviews_judged(start_month, end_month) AS TABLE
     WHERE r.due_date >= month_start(start_month)
       AND r.due_date < month_start(end_month) + INTERVAL 1 MONTH;
 
--- disclosure_answers(crime_type, area, q, start_month, end_month): the answers of
--- stg_disclosure_assessments assessed from the first day of start_month to the last day of
--- end_month, for a crime type and area as above and a question (one of the questions, or anything
--- else: every question), each marked applicable (any answer but Not applicable) and fully_met.
-CREATE OR REPLACE MACRO disclosure_answers(crime_type, area, q, start_month, end_month) AS TABLE
+-- disclosure_marked(): every answer of stg_disclosure_assessments, marked applicable (any answer
+-- but Not applicable) and fully_met. queries/derived/disclosure_cells counts them.
+CREATE OR REPLACE MACRO disclosure_marked() AS TABLE
     SELECT d.*,
         d.answer <> 'Not applicable' AS applicable,
         d.answer = 'Fully met' AS fully_met
-    FROM stg_disclosure_assessments d
-    WHERE (d.offence_category = crime_type
-           OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories))
-      AND in_area(d.force_area, area)
-      AND (d.question = q
-           OR q NOT IN (SELECT value FROM vocab WHERE kind = 'disclosure_question'))
-      AND d.assessed_date >= month_start(start_month)
-      AND d.assessed_date < month_start(end_month) + INTERVAL 1 MONTH;
+    FROM stg_disclosure_assessments d;
+
+-- disclosure_counts(category, force, crime_type, area): whether a row of
+-- queries/derived/disclosure_cells (the answers on cases of offence category `category`, in police
+-- force area `force`) counts for a crime type and an area, as tsj_review_counts says.
+-- disclosure_row(q): the cells' question row a question parameter reads: one of the disclosure
+-- questions its own row; anything else 'All questions', the row of every question together. The
+-- disclosure_ queries sum the cells with them.
+CREATE OR REPLACE MACRO disclosure_counts(category, force, crime_type, area) AS
+    (category = crime_type
+     OR crime_type NOT IN (SELECT offence_category FROM ref_offence_categories))
+    AND in_area(force, area);
+
+CREATE OR REPLACE MACRO disclosure_row(q) AS
+    CASE WHEN q IN (SELECT value FROM vocab WHERE kind = 'disclosure_question') THEN q
+         ELSE 'All questions' END;
