@@ -268,7 +268,11 @@ def test_disclosure_cells_count_each_assessment_once_in_its_all_questions_row(wh
         "West Mercia": (1, 3, 1, 1, 1, 1),  # A4: F, P, (NA), N
     }
     q1 = cells[cells.question == Q1].set_index("force_area")
-    assert q1.loc["Warwickshire", ["assessments", "answers", "not_applicable"]].tolist() == [1, 0, 1]
+    assert q1.loc["Warwickshire", ["assessments", "answers", "not_applicable"]].tolist() == [
+        1,
+        0,
+        1,
+    ]
     # an assessment counts once in its All questions row, but once in each question's row
     assert every.assessments.sum() == 4
     assert cells[cells.question != "All questions"].assessments.sum() == 16
