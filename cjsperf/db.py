@@ -2002,11 +2002,13 @@ class Warehouse:
         typed: dict[str, str],
         sql: str,
         only: dict[str, list[int]] | None = None,
+        materialize: bool = False,
     ) -> str:
         """The extract's own staging query over the files read into typed columns (`typed`: file
         → _scratch table), all of them at once and no other line: a repeat between two of them is
         reported as the text layer would, and puts the later file in the text layer. `only`:
-        file → the blocks of lines to stage (those that changed); other files' lines all."""
+        file → the blocks of lines to stage (those that changed); other files' lines all.
+        `materialize`: the files hold at most STAGE_ROWS lines (see below)."""
         only = only or {}
         widths = dict(
             self.con.execute(
@@ -2023,10 +2025,11 @@ class Warehouse:
         lines = "(" + " UNION ALL ".join(parts) + ")"
         # The checked lines (`checked AS NOT MATERIALIZED`, which bounds the memory of a staging
         # query over the text layer: materialized, it held all 6 million tasks at scale 10) are
-        # kept once here, where a query holds at most STAGE_ROWS lines: the repeat rule reads them
+        # kept once when the files hold at most STAGE_ROWS lines: the repeat rule reads them
         # again. Tasks at scale 10, two syncs each way: 3.1-4.0 -> 2.4-3.0 s of CPU a file, the same
-        # peak memory.
-        sql = re.sub(r"\bAS NOT MATERIALIZED\b", "AS MATERIALIZED", sql)
+        # peak memory. (A single file of more lines is staged as the text layer's query is.)
+        if materialize:
+            sql = re.sub(r"\bAS NOT MATERIALIZED\b", "AS MATERIALIZED", sql)
         return re.sub(rf"\braw_{extract.name}\b", lambda _: lines, sql).strip().rstrip(";")
 
     def _shared_keys(
@@ -2114,7 +2117,13 @@ class Warehouse:
                 cur.close()
 
         with ThreadPoolExecutor(STAGERS, thread_name_prefix="cjsperf-stage") as pool:
-            list(pool.map(run, items))  # list(): re-raise any failure here
+            futures = [pool.submit(run, item) for item in items]
+        # every item has run: the first failure is raised, naming any other
+        failed = [f.exception() for f in futures if f.exception() is not None]
+        if failed:
+            for other in failed[1:]:
+                failed[0].add_note(f"Also failed meanwhile: {other!r}")
+            raise failed[0]
 
     def _stage(self, extract: Extract) -> None:
         """Stage `extract`: its files read into typed columns each on its own, the rest from the
@@ -2246,16 +2255,18 @@ class Warehouse:
         if typed:
             # in groups of files up to STAGE_ROWS lines, to bound the memory one query holds
             groups: list[dict[str, str]] = [{}]
-            rows = 0
+            sizes = [0]
             for rel, table in sorted(typed.items()):
                 (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-                if groups[-1] and rows + n > STAGE_ROWS:
+                if groups[-1] and sizes[-1] + n > STAGE_ROWS:
                     groups.append({})
-                    rows = 0
+                    sizes.append(0)
                 groups[-1][rel] = table
-                rows += n
+                sizes[-1] += n
             for i, group in enumerate(groups):
-                query = self._typed_query(extract, group, sql_text, diffs)
+                # (a file of more than STAGE_ROWS lines is a group of its own)
+                keep = sizes[i] <= STAGE_ROWS
+                query = self._typed_query(extract, group, sql_text, diffs, materialize=keep)
                 into = "CREATE OR REPLACE TABLE {} AS" if i == 0 else "INSERT INTO {} BY NAME"
                 con.execute(f"{into.format(fast_table)} {query}")
             staged_typed = set(typed)

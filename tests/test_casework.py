@@ -278,6 +278,38 @@ def test_disclosure_cells_count_each_assessment_once_in_its_all_questions_row(wh
     assert cells[cells.question != "All questions"].assessments.sum() == 16
 
 
+def test_disclosure_cells_add_two_assessments_of_one_cell_and_count_each_once(tmp_path):
+    """Two more assessments in A1's month, force and category (A5 another day and team, A6 with
+    two questions only): the cell counts three assessments in its All questions row and in Q1's,
+    two in Q3's; January's figures add up as worked out by hand."""
+    more = [
+        ("A5", "2018-01-28", "West Midlands", "Burglary", "RASSO", (NOT, FULL, FULL, PART)),
+        ("A6", "2018-01-09", "West Midlands", "Burglary", MCU_B, (FULL, FULL, None, None)),
+    ]
+    answers = ANSWERS + [
+        (a, d, f, c, t, q, ans)
+        for a, d, f, c, t, given in more
+        for q, ans in zip((Q1, Q2, Q3, Q4), given, strict=True)
+        if ans is not None
+    ]
+    w = Warehouse(_folder(tmp_path / "data", REVIEWS, answers), db_path=None)
+    w.sync()
+    assert w.problems().empty
+    cell = w.sql(
+        "SELECT question, assessments, answers, fully_met FROM disclosure_cells "
+        "WHERE month = DATE '2018-01-01' AND force_area = 'West Midlands' ORDER BY question"
+    ).set_index("question")
+    assert cell.loc["All questions"].tolist() == [3, 9, 5]  # A1 F,P,N,(NA); A5 N,F,F,P; A6 F,F
+    assert cell.loc[Q1].tolist() == [3, 3, 2]  # A1 F, A5 N, A6 F
+    assert cell.loc[Q3].tolist() == [2, 2, 1]  # A1 N, A5 F (A6 not asked)
+    jan = w.run_query("disclosure_fully_met_by_month", start="2018-01", end="2018-01").iloc[0]
+    # with A2 (Staffordshire, F, F, F, F): 4 assessments, 13 applicable answers, 9 fully met
+    assert (jan.assessments, jan.answers, jan.fully_met, jan.fully_met_rate) == (4, 13, 9, 69.2)
+    q3 = w.run_query("disclosure_fully_met_for_period", question=Q3, end="2018-01").iloc[0]
+    assert (q3.assessments, q3.answers, q3.fully_met) == (3, 3, 2)  # A1 N, A2 F, A5 F
+    w.close()
+
+
 # ---------------------------------------------------------------- against pandas, random rows
 
 

@@ -1931,11 +1931,11 @@ _ZS = "".join(chr(i) for i in range(0x110000) if unicodedata.category(chr(i)) ==
      "\U0001f600 ", "\u1680a", "\u205fa\u205f", "\u200ba", "a\u00ad", None],
     ids=repr,
 )  # fmt: skip
-def test_tidy_drops_what_trim_drops_and_nothing_else(value):
+def test_tidy_drops_what_trim_drops_and_nothing_else(value, tmp_path):
     """`tidy`, staging's cheaper trim, gives what DuckDB's trim gives for every kind of value:
     ASCII spaces, each Unicode space separator, tabs and line ends (kept), non-ASCII letters, a
     zero-width space (not a separator: kept) and NULL."""
-    wh = Warehouse(make_base(Path(tempfile.mkdtemp()) / "data"), db_path=None)
+    wh = Warehouse(make_base(tmp_path / "data"), db_path=None)
     got, trimmed = wh.con.execute("SELECT tidy($v), trim($v)", {"v": value}).fetchone()
     want = None if value is None else value.strip(_ZS)
     assert got == want
@@ -1943,11 +1943,53 @@ def test_tidy_drops_what_trim_drops_and_nothing_else(value):
     wh.close()
 
 
-def test_tidy_drops_every_space_separator():
-    wh = Warehouse(make_base(Path(tempfile.mkdtemp()) / "data"), db_path=None)
+def test_tidy_drops_every_space_separator(tmp_path):
+    wh = Warehouse(make_base(tmp_path / "data"), db_path=None)
     padded = [f"{c}x{c}" for c in _ZS]
     got = wh.con.execute("SELECT list_transform($v, lambda s: tidy(s))", {"v": padded}).fetchone()[
         0
     ]
     assert len(_ZS) == 17 and got == ["x"] * 17
+    wh.close()
+
+
+@pytest.mark.parametrize("limit", [2, 3])
+def test_a_typed_file_of_more_than_stage_rows_lines_keeps_no_checked_lines_in_memory(
+    base, monkeypatch, limit
+):
+    """The checked lines of a typed staging query are kept once (MATERIALIZED) only when its
+    files hold at most STAGE_ROWS lines; a single file of more is a group of its own and is
+    staged without (as the text layer is), with the same rows either way."""
+    seen = []
+    real = Warehouse._typed_query
+
+    def spy(self, extract, typed, sql, only=None, materialize=False):
+        query = real(self, extract, typed, sql, only, materialize)
+        lines = sum(
+            self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in typed.values()
+        )
+        seen.append((extract.name, lines, "AS MATERIALIZED" in query))
+        return query
+
+    monkeypatch.setattr(Warehouse, "_typed_query", spy)
+    monkeypatch.setattr(db, "STAGE_ROWS", limit)
+    wh = Warehouse(base, db_path=None)
+    wh.sync()
+    assert loaded_keys(wh) == BASE_KEYS and wh.problems().empty
+    # three typed files of three lines each (agent spend, court sessions, tasks)
+    assert sorted(seen) == [(e, 3, limit == 3) for e in ("agent_spend", "court_sessions", "tasks")]
+    wh.close()
+
+
+def test_side_by_side_work_raises_the_first_failure_and_names_the_others(base, monkeypatch):
+    monkeypatch.setattr(db, "STAGERS", 2)
+    wh = Warehouse(base, db_path=None)
+
+    def work(item):
+        if item != "fine":
+            raise ValueError(item)
+
+    with pytest.raises(ValueError, match="refs") as caught:
+        wh._side_by_side(["refs", "fine", "files"], work)
+    assert caught.value.__notes__ == ["Also failed meanwhile: ValueError('files')"]
     wh.close()
