@@ -22,6 +22,6 @@ SELECT
     min(due_date) AS first_due,
     min(as_at) AS as_at
 FROM (SELECT date_trunc('month', due_date)::DATE AS month, *
-      FROM training_due('All staff', '0001-01', '9999-12'))
+      FROM training_due())
 GROUP BY GROUPING SETS ((month, staff_group, course), (month, staff_group), (month, course), (month))
 ORDER BY month, staff_group, course;

@@ -24,7 +24,7 @@ SELECT days.day,
     CASE WHEN grouping(t.course) = 1 THEN 'All courses' ELSE t.course END AS course,
     count(*) AS outstanding,
     count(*) FILTER (WHERE t.overdue) AS overdue
-FROM days, LATERAL (SELECT * FROM training_open_at('All staff', days.day)) t
+FROM days, LATERAL (SELECT * FROM training_open_at(days.day)) t
 GROUP BY GROUPING SETS ((days.day, t.staff_group, t.course), (days.day, t.staff_group),
                         (days.day, t.course), (days.day))
 ORDER BY 1, 2, 3;

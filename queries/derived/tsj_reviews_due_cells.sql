@@ -23,6 +23,6 @@ SELECT
     count(*) FILTER (WHERE NOT judged) AS not_yet_due,
     min(due_date) AS first_due,
     min(as_at) AS as_at
-FROM tsj_reviews_judged('0001-01', '9999-12')
+FROM tsj_reviews_judged()
 GROUP BY ALL
 ORDER BY ALL;

@@ -14,15 +14,14 @@ CREATE OR REPLACE MACRO tsj_review_counts(category, force, plea_kind, crime_type
     AND in_area(force, area)
     AND (plea_kind = plea OR plea NOT IN ('Anticipated guilty', 'Anticipated not guilty'));
 
--- tsj_reviews_judged(start_month, end_month): every review of stg_tsj_reviews DUE from the first
--- day of start_month to the last day of end_month (YYYY-MM), with as_at (the extract is taken to
--- be made at the end of its latest period: date_anchors, which no single row can move), each
--- marked:
+-- tsj_reviews_judged(): every review of stg_tsj_reviews, with as_at (the extract is taken to be
+-- made at the end of its latest period: date_anchors, which no single row can move), each marked
+-- (queries/derived/tsj_reviews_due_cells counts them by the month they fell due):
 --   judged        completed, or due by as_at (an open review due later cannot be judged yet)
 --   on_time       completed_date <= due_date
 --   late          completed after its due date
 --   open_overdue  still open, and due by as_at
-CREATE OR REPLACE MACRO tsj_reviews_judged(start_month, end_month) AS TABLE
+CREATE OR REPLACE MACRO tsj_reviews_judged() AS TABLE
     SELECT r.*,
         r.completed_date IS NOT NULL OR r.due_date <= r.as_at AS judged,
         coalesce(r.completed_date <= r.due_date, false) AS on_time,
@@ -30,9 +29,7 @@ CREATE OR REPLACE MACRO tsj_reviews_judged(start_month, end_month) AS TABLE
         r.completed_date IS NULL AND r.due_date <= r.as_at AS open_overdue
     FROM (SELECT r.*,
               (SELECT max(anchor) FROM date_anchors WHERE extract = 'tsj_reviews') AS as_at
-          FROM stg_tsj_reviews r) r
-    WHERE r.due_date >= month_start(start_month)
-      AND r.due_date < month_start(end_month) + INTERVAL 1 MONTH;
+          FROM stg_tsj_reviews r) r;
 
 -- disclosure_marked(): every answer of stg_disclosure_assessments, marked applicable (any answer
 -- but Not applicable) and fully_met. queries/derived/disclosure_cells counts them.

@@ -13,26 +13,24 @@ CREATE OR REPLACE MACRO training_for(grp) AS TABLE
     FROM stg_training t
     WHERE grp = 'All staff' OR t.staff_group = grp;
 
--- training_due(grp, start_month, end_month): the courses DUE from the first day of
--- start_month to the last day of end_month (YYYY-MM), each marked:
+-- training_due(): every course of stg_training (training_for('All staff')), each marked
+-- (queries/derived/training_due_cells counts them by the month they fell due):
 --   judged        completed, or due by as_at (an outstanding course due later cannot be judged yet)
 --   on_time       completed_date <= due_date
 --   late          completed after its due date
 --   open_overdue  still outstanding, and due by as_at
-CREATE OR REPLACE MACRO training_due(grp, start_month, end_month) AS TABLE
+CREATE OR REPLACE MACRO training_due() AS TABLE
     SELECT t.*,
         t.completed_date IS NOT NULL OR t.due_date <= t.as_at AS judged,
         coalesce(t.completed_date <= t.due_date, false) AS on_time,
         coalesce(t.completed_date > t.due_date, false) AS late,
         t.completed_date IS NULL AND t.due_date <= t.as_at AS open_overdue
-    FROM training_for(grp) t
-    WHERE t.due_date >= month_start(start_month)
-      AND t.due_date < month_start(end_month) + INTERVAL 1 MONTH;
+    FROM training_for('All staff') t;
 
--- training_open_at(grp, day): the courses outstanding at the end of `day` (assigned by then, not
+-- training_open_at(day): the courses outstanding at the end of `day` (assigned by then, not
 -- completed by then), each marked overdue when its due date is before `day` (a course due on
 -- `day` itself is not yet overdue).
-CREATE OR REPLACE MACRO training_open_at(grp, day) AS TABLE
+CREATE OR REPLACE MACRO training_open_at(day) AS TABLE
     SELECT t.*, t.due_date < day AS overdue
-    FROM training_for(grp) t
+    FROM training_for('All staff') t
     WHERE t.assigned_date <= day AND (t.completed_date IS NULL OR t.completed_date > day);
