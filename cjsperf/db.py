@@ -962,11 +962,11 @@ class Warehouse:
             # The reference lists are read and checked while the extracts' files are read (the
             # reading needs none of them; staging, after both, checks against them): 0.3-0.4 s of
             # statements that mostly wait on one another, on a cursor of their own.
-            jobs = [job for _, jobs in todo.values() for job in jobs]
-            self._side_by_side(
-                [self._load_references] * refs_changed + [lambda: self._ingest_files(jobs)],
-                lambda work: work(),
-            )
+            jobs = [job for _, file_jobs in todo.values() for job in file_jobs]
+            work = [lambda: self._ingest_files(jobs)]
+            if refs_changed:
+                work.insert(0, self._load_references)
+            self._side_by_side(work, lambda job: job())
             if refs_changed:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             dirty = {
