@@ -266,6 +266,7 @@ def query(name: str, **params) -> pd.DataFrame:
 
 
 PREFETCH_WORKERS = 2  # the machine's cores: DuckDB runs a query outside Python's lock
+PREFETCH_THREAD = "cjsperf-query"  # its workers' names begin so (the benchmark tells them apart)
 _pool: list[ThreadPoolExecutor] = []
 _pool_lock = threading.Lock()
 _inflight: dict = {}  # key -> Future of a query `prefetch` started and has not kept yet
@@ -300,7 +301,7 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
 
     with _pool_lock:
         if not _pool:
-            _pool.append(ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="cjsperf-query"))
+            _pool.append(ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix=PREFETCH_THREAD))
         started = []
         for key, args in todo.items():
             with _memo_lock:
@@ -313,6 +314,27 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
             with contextlib.suppress(Exception):
                 future.result()
     return len(started)
+
+
+class Started:
+    """A query a page started ahead of its use (`start`): calling it gives `query`'s frame,
+    waiting for the query if it is still running."""
+
+    __slots__ = ("name", "params")
+
+    def __init__(self, name: str, params: Mapping):
+        self.name, self.params = name, dict(params)
+
+    def __call__(self) -> pd.DataFrame:
+        return query(self.name, **self.params)
+
+
+def start(name: str, **params) -> Started:
+    """Start queries/<name>.sql now, beside the page's other queries (`prefetch`, without
+    waiting), and return the handle the page later calls for its frame. A page starts every query
+    it will need at its top, so they run PREFETCH_WORKERS at a time while it draws."""
+    prefetch([(name, params)], wait=False)
+    return Started(name, params)
 
 
 def _error(text: str) -> None:
@@ -938,10 +960,10 @@ def refused_measures() -> dict[str, str]:
     return per_load("measures_refused", make)  # once per load of the data, like the registry
 
 
-def measures_of(*keys: str, extra: dict | None = None):
+def measures_of(*keys: str, area: str | None = None, extra: dict | None = None):
     """The page's measures from the registry, in order. If one was refused at load (a bad line in
     data/reference/measures.csv), say so plainly and stop the page: no traceback. Their trends'
-    queries start at once (`extra`: the further parameters the page's `trend_of` calls pass)."""
+    queries start at once (`area`, `extra`: the arguments the page's `trend_of` calls pass)."""
     from cjsperf import trends
     from cjsperf.measures import MissingMeasure
 
@@ -953,8 +975,18 @@ def measures_of(*keys: str, extra: dict | None = None):
         st.stop()
     # Their trends' queries start now, while the page does the rest (`trend_of` finds them).
     f = current_filters()
-    prefetch([(m.query, trends.trend_params(m, f, extra=extra)) for m in found], wait=False)
+    prefetch(
+        [(m.query, trends.trend_params(m, f, area=area, extra=extra)) for m in found], wait=False
+    )
     return found
+
+
+def start_trend(m, f: Filters, *, area: str | None = None, extra: dict | None = None) -> None:
+    """Start the query of a trend the page draws later (`trend_of` with the same arguments),
+    where `measures_of` did not (another area or other parameters)."""
+    from cjsperf import trends
+
+    prefetch([(m.query, trends.trend_params(m, f, area=area, extra=extra))], wait=False)
 
 
 def trend_of(m, f: Filters, events=(), *, area: str | None = None, extra: dict | None = None):

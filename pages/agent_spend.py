@@ -34,17 +34,20 @@ block = partial(
     extract="agent_spend",
 )
 spend_m, cost_m, share_m = ui.measures_of(
-    "agent_spend", "cost_per_agent_session", "agent_session_share"
+    "agent_spend", "cost_per_agent_session", "agent_session_share", area=area
 )
+courts_q = ui.start(
+    "agent_spend_by_court", area=area, crime_type=category, start=f.start, end=f.end
+)
+prev = kpis.previous_period(f.start, f.end)
+# counsel fees by offence category: this period, and the one before for a chosen one's tile
+cats_q = ui.start("agent_counsel_fees_by_category", area=area, start=f.start, end=f.end)
+if category != "All crime":
+    cats_before_q = ui.start(
+        "agent_counsel_fees_by_category", area=area, start=prev[0], end=prev[1]
+    )
 ms = {m.key: m for m in (spend_m, cost_m, share_m)}
 events = ui.events()
-prev = kpis.previous_period(f.start, f.end)
-
-
-def both_periods(name: str, **params) -> list:
-    """Query `name` for this period and for the previous one of the same length."""
-    return [ui.query(name, **params, start=s, end=e) for s, e in ((f.start, f.end), prev)]
-
 
 # ---- Headline figures for the period, against the previous period (from the trends' months)
 trends = [ui.trend_of(m, f, events, area=area) for m in (spend_m, cost_m, share_m)]
@@ -58,10 +61,7 @@ if not spend[0].get("payments"):
     st.stop()
 tiles = agent_use.spend_kpis(spend, share, ms)
 if category != "All crime":
-    now, before = (
-        df[df["offence_category"] == category]
-        for df in both_periods("agent_counsel_fees_by_category", area=area)
-    )
+    now, before = (df[df["offence_category"] == category] for df in (cats_q(), cats_before_q()))
     short = now["short_name"].iloc[0] if len(now) else category
     fees, previous = now["counsel_fees"].sum(), before["counsel_fees"].sum()
     tiles.append(
@@ -96,7 +96,7 @@ trend(share_t, key="agent-share-by-month", y_title="Agent share", extract="court
       hover=(Hover("agent_sessions", "Agent sessions"), Hover("sessions", "Sessions listed")))  # fmt: skip
 
 # ---- Spend by court centre: agent fees at magistrates' courts, counsel fees at the Crown Court
-courts = ui.query("agent_spend_by_court", area=area, crime_type=category, start=f.start, end=f.end)
+courts = courts_q()
 for kind, what, measure, hover in (
     ("Agent session fee", "agent fees", "Agent session fees by magistrates' court (£), all crime",
      (Hover("agent_sessions", "Agent sessions"), Hover("cost_per_session", "Per session (£)", ",.2f"))),
@@ -128,7 +128,7 @@ for kind, what, measure, hover in (
     block(fig, table, key=f"{what.replace(' ', '-')}-by-court", title=head, subtitle=sub)
 
 # ---- Counsel fees by offence category (the chosen one highlighted)
-cats = ui.query("agent_counsel_fees_by_category", area=area, start=f.start, end=f.end)
+cats = cats_q()
 if not cats.empty:
     chosen = cats[cats["offence_category"] == category]
     pick = chosen.iloc[0] if len(chosen) else cats.sort_values("counsel_fees").iloc[-1]

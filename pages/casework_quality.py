@@ -55,6 +55,9 @@ what = "all crime" if category == "All crime" else category
 where = f"{f.geography}, {what}"
 p = {"crime_type": category, "area": f.geography}
 m_tsj, m_iqa = ui.measures_of("tsj_reviews_on_time", "disclosure_fully_met")
+later = {name: ui.start(name, **p, start=f.start, end=f.end)
+         for name in ("tsj_reviews_on_time_by_team", "tsj_reviews_on_time_by_type",
+                      "disclosure_fully_met_by_question")}  # fmt: skip
 events = ui.events()
 
 # ---- Headline figures: the period against the previous period and the same period a year before
@@ -125,12 +128,12 @@ ui.show_trend(tsj_t, key="tsj-on-time-by-month", y_title="On time", hover=TSJ_HO
               measure_text=f"TSJ reviews due each month completed by their due date (%), {what}",
               **tsj_block)  # fmt: skip
 t_tsj, _ = m_tsj.target_for(f, category)
-team = ui.query("tsj_reviews_on_time_by_team", **p, start=f.start, end=f.end)
+team = later["tsj_reviews_on_time_by_team"]()
 if len(team):
     sub = f"TSJ reviews due in the period completed on time (%), by team, {where}, {f.period}"
     bars(team, "team", "team", "on_time_rate", "on time", "tsj-on-time-by-team", sub, TSJ_HOVER,
          tsj_block, t_tsj, m_tsj)  # fmt: skip
-kind = ui.query("tsj_reviews_on_time_by_type", **p, start=f.start, end=f.end)
+kind = later["tsj_reviews_on_time_by_type"]()
 if len(kind):
     kind = kind.assign(review=kind["plea_type"] + ": " + kind["review_type"].str.lower())
     sub = (f"TSJ reviews due in the period completed on time (%), by plea and review, {where}, "
@@ -146,7 +149,7 @@ ui.show_trend(iqa_t, key="disclosure-fully-met-by-month", y_title="Fully met",
               measure_text=f"Disclosure answers fully met each month (% of applicable), {what}",
               **iqa_block)  # fmt: skip
 t_iqa, _ = m_iqa.target_for(f, category)
-question = ui.query("disclosure_fully_met_by_question", **p, start=f.start, end=f.end)
+question = later["disclosure_fully_met_by_question"]()
 if len(question):
     sub = (f"Disclosure answers fully met in the period (% of applicable), by question, {where}, "
            f"{f.period}")  # fmt: skip

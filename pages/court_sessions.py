@@ -43,6 +43,10 @@ params = {"area": f.geography, "court_type": court_type}
 listed_m, share_m = ui.measures_of(
     "sessions_listed", "agent_session_share", extra={"court_type": court_type}
 )
+later = {
+    name: ui.start(name, **params, start=f.start, end=f.end)
+    for name in ("sessions_by_court", "sessions_by_list_type")
+}
 events = ui.events()
 magistrates = court_type == "Magistrates' court"  # the agent share target is for these
 # The same measures over the courts chosen: sessions_by_month takes the court type.
@@ -83,7 +87,7 @@ for query, category, suffix, what in (
     ("sessions_by_court", "court_centre", "", "court centre"),
     ("sessions_by_list_type", "list_type", " lists", "list type"),
 ):
-    df = ui.query(query, **params, start=f.start, end=f.end)
+    df = later[query]()
     if df.empty:
         continue
     sub = f"{sessions} listed by {what}, agent and in-house, {where}"

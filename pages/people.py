@@ -48,6 +48,7 @@ ui.no_dimension_note(f, "Training courses", "police force")
 ui.no_comparison_note(f)
 where = f"{HOME_AREA}, all staff"
 m_on, m_over = ui.measures_of("training_on_time", "overdue_training")
+ui.start_trend(m_on, f, extra={"staff_group": ADMIN})
 events = ui.events()
 t_on, _ = m_on.target_for(f, "All crime")
 
@@ -57,6 +58,10 @@ periods = {
     "previous": kpis.previous_period(f.start, f.end),
     "year": (shift_month(f.start, -12), shift_month(f.end, -12)),
 }
+first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
+backlog_q = ui.start("training_backlog_by_month", start=first_month, end=f.end)
+by_group_q = ui.start("training_completion_by_group", start=f.start, end=f.end)
+outstanding_q = ui.start("training_outstanding_by_group", end=f.end)
 on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
 admin_t = dataclasses.replace(
     ui.trend_of(m_on, f, events, extra={"staff_group": ADMIN}),
@@ -66,8 +71,7 @@ on = {k: ui.period_figures(on_t, "training_completion_for_period", s, e)
       for k, (s, e) in periods.items()}  # fmt: skip
 admin = {k: ui.period_figures(admin_t, "training_completion_for_period", s, e, staff_group=ADMIN)
          for k, (s, e) in periods.items()}  # fmt: skip
-first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
-backlog = ui.query("training_backlog_by_month", start=first_month, end=f.end)
+backlog = backlog_q()
 if not on["now"].get("due") or backlog.empty:
     ui.empty_note(f, "training courses due", "training", None)
     st.stop()
@@ -104,7 +108,7 @@ ui.show_trend(admin_t, key="training-on-time-admin-by-month", y_title="By due da
               **block)  # fmt: skip
 
 # ---- By staff group and by course, courses due in the period
-now = ui.query("training_completion_by_group", start=f.start, end=f.end)
+now = by_group_q()
 parts = (
     ("staff_group", "staff group", now[(now["course"] == "All courses") & (now["staff_group"] != "All staff")]),
     ("course", "course", now[(now["staff_group"] == "All staff") & (now["course"] != "All courses")]),
@@ -145,7 +149,7 @@ ui.show_trend(over_t, key="training-backlog-by-month", y_title="Courses", compar
               notes=notes, **block)  # fmt: skip
 
 # ---- Outstanding and overdue at the end of the period, by staff group
-out = ui.query("training_outstanding_by_group", end=f.end)
+out = outstanding_q()
 out = out[(out["course"] == "All courses") & (out["staff_group"] != "All staff")]
 if len(out):
     day = out["as_at"].iloc[0]

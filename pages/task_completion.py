@@ -60,11 +60,15 @@ periods = {
     "previous": kpis.previous_period(f.start, f.end),
     "year": (shift_month(f.start, -12), shift_month(f.end, -12)),
 }
+first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
+backlog_q = ui.start("tasks_backlog_by_month", **p, start=first_month, end=f.end)
+later = {name: ui.start(name, **p, start=f.start, end=f.end)
+         for name in ("tasks_on_time_by_team", "tasks_on_time_by_type")}  # fmt: skip
+age_q = ui.start("tasks_open_age", **p, end=f.end)
 on_t, over_t = (ui.trend_of(m, f, events) for m in (m_on, m_over))
 on = {k: ui.period_figures(on_t, "tasks_on_time_for_period", s, e, **p)
       for k, (s, e) in periods.items()}  # fmt: skip
-first_month = min(*(s for s, _ in periods.values()), shift_month(f.end, -(trends.SPAN - 1)))
-backlog = ui.query("tasks_backlog_by_month", **p, start=first_month, end=f.end)
+backlog = backlog_q()
 if not on["now"].get("due") or backlog.empty:
     ui.empty_note(f, "tasks due", "tasks", category)
     st.stop()
@@ -100,7 +104,7 @@ ui.show_trend(on_t, key="tasks-on-time-by-month", y_title="On time", hover=HOVER
 # ---- On time by team and by task type, tasks due in the period
 for name, dim, label in (("tasks_on_time_by_team", "team", "team"),
                          ("tasks_on_time_by_type", "task_type", "task type")):  # fmt: skip
-    df = ui.query(name, **p, start=f.start, end=f.end).sort_values("on_time_rate", ascending=False)
+    df = later[name]().sort_values("on_time_rate", ascending=False)
     if df.empty:  # the query failed (ui.query said so) or nothing fell due
         continue
     # Small bases never make headlines: the lowest among those with enough tasks due.
@@ -134,7 +138,7 @@ ui.show_trend(over_t, key="tasks-backlog-by-month", y_title="Tasks", comparisons
               notes=notes, **block)  # fmt: skip
 
 # ---- Age of the tasks open at the end of the period
-age = ui.query("tasks_open_age", **p, end=f.end)
+age = age_q()
 old = int(age.loc[age["band_order"] == 4, "tasks"].sum())
 head = f"{old:,} open tasks were over 90 days old" if old else "No open task was over 90 days old"
 sub = f"Tasks open at {month_label(f.end)} end by days since created, {where}"

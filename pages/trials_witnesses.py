@@ -63,6 +63,10 @@ m_eff, m_pros, m_wit = ui.measures_of(
     "effective_trial_rate", "prosecution_attributed_trials", "witness_attendance",
     extra={"court_type": court_type},
 )  # fmt: skip
+later = {
+    name: ui.start(name, **p, start=f.start, end=f.end)
+    for name in ("trials_by_reason", "trials_by_attribution")
+}
 events = ui.events()
 
 # ---- Headline figures: the period against the previous period of the same length
@@ -117,7 +121,7 @@ ui.show_trend(trends[2], key="witness-attendance-by-month", y_title="Attended",
 # ---- Cracked and ineffective trials by reason and by attribution, by court type
 bars = partial(charts.bar_chart, value="share", value_title="Share of trials listed",
                value_suffix="%", value_format=".1f", small="few_cases")  # fmt: skip
-by_reason = ui.query("trials_by_reason", **p, start=f.start, end=f.end)
+by_reason = later["trials_by_reason"]()
 if len(by_reason):
     df = by_reason.assign(few_cases=by_reason["listed"] < FEW_CASES)
     df["reason"] = df["reason"] + " (" + df["outcome"].str.lower() + ")"
@@ -135,7 +139,7 @@ if len(by_reason):
     ui.chart_block(fig, df.drop(columns="few_cases"), key="trials-by-reason", title=head,
                    subtitle=sub, **block)  # fmt: skip
 
-by_who = ui.query("trials_by_attribution", **p, start=f.start, end=f.end)
+by_who = later["trials_by_attribution"]()
 if len(by_who):
     df = by_who.assign(few_cases=by_who["listed"] < FEW_CASES)
     pros = now.get("prosecution_attributed_rate")

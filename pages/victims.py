@@ -45,6 +45,9 @@ crime = "all crime" if f.crime_type == "All crime" else f.crime_type.lower()
 where = f"{f.geography}, {crime}"
 p = {"crime_type": f.crime_type, "area": f.geography}
 m_on, m_q = ui.measures_of("vcl_letters_on_time", "vcl_letter_quality")  # by_flag: Y
+later = {name: ui.start(name, **p, start=f.start, end=f.end)
+         for name in ("vcl_letters_on_time_by_service", "vcl_letters_on_time_by_force",
+                      "vcl_letter_quality_by_grade")}  # fmt: skip
 events = ui.events()
 
 # ---- Headline figures: the period against the previous period and the same period a year before
@@ -92,7 +95,7 @@ ui.show_trend(q_t, key="vcl-quality-by-month", y_title="Good", hover=Q_HOVER,
 t_on, _ = m_on.target_for(f, m_on.crime_type_for(f))
 for name, dim, label in (("vcl_letters_on_time_by_service", "service", "service"),
                          ("vcl_letters_on_time_by_force", "force_area", "police force area")):  # fmt: skip
-    df = ui.query(name, **p, start=f.start, end=f.end)
+    df = later[name]()
     if df.empty:  # the query failed (ui.query said so) or no letter fell due
         continue
     if len(df) == 1:  # one bar compares nothing: say so in words, with its rate
@@ -120,7 +123,7 @@ for name, dim, label in (("vcl_letters_on_time_by_service", "service", "service"
     ui.chart_block(fig, df, key=f"vcl-on-time-by-{dim}", title=head, subtitle=sub, **block)
 
 # ---- Grade mix of the letters assessed in the period
-mix = ui.query("vcl_letter_quality_by_grade", **p, start=f.start, end=f.end)
+mix = later["vcl_letter_quality_by_grade"]()
 if len(mix):
     good = kpis.first_row(mix[mix["quality"] == "Good"])
     head = f"{fmt_value(good.get('share'), '%')} of {int(mix['assessed'].iloc[0]):,} letters assessed were Good"  # fmt: skip

@@ -118,6 +118,15 @@ def test_every_page_has_its_pandas_equivalent(bench):
         "disclosure_assessments",
         "tsj_reviews",
     ]
+    # the queries timed as the page runs them, and one after another: Victims starts its five
+    # ahead (ui.measures_of, ui.start; with one year loaded, the period before is asked of its
+    # own queries as well, in the page's thread), Data quality none of its four
+    ahead, calls = r["pages"]["pages/victims.py"]["queries_started_ahead"]
+    assert ahead == 5 and calls >= 5
+    assert r["pages"]["pages/data_quality.py"]["queries_started_ahead"] == [0, 4]
+    for path, page in r["pages"].items():
+        n = page["queries_only_ms"]["n"]
+        assert page["queries_one_after_another_ms"]["n"] == n >= 10, path
     speed = next(t for t in bench["doc"]["targets"] if t["target"].startswith("every page's q"))
     assert speed["where"].endswith(f"{len(r['pages'])} of {len(r['pages'])} pages")
 
@@ -538,3 +547,39 @@ def test_the_wait_for_a_run_ends_when_the_script_shuts_down_not_by_polling():
     with pytest.raises(RuntimeError, match="timed out after 0.3"):
         run.wait_for_run_end(runner, timeout=0.3)
     assert runner.stop_requested and runner.joined
+
+
+def test_a_pages_queries_are_timed_as_the_page_runs_them():
+    """Issue 11: the calls a page started ahead (recorded on the dashboard's query workers) run
+    on a pool beside the others, which run in turn on the caller's thread; a change of filters
+    keeps which is which."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjsperf import ui
+
+    ran: list[tuple[str, str, dict]] = []
+
+    class Recording:
+        def run_query(self, name, **params):
+            ran.append((threading.current_thread().name, name, params))
+            return pd.DataFrame({"x": range(len(name))})
+
+    calls = [
+        run.Call("query", "trend", {"area": HOME_AREA, "start": "2016-04"}, True),
+        run.Call("query", "by_team", {"start": "2017-04"}, True),
+        run.Call("query", "inline", {"end": "2018-03"}),
+    ]
+    combo = {"months": ("2017-01", "2017-12"), "crime_type": "Hate crime", "geography": "National"}
+    moved = run.with_filters(calls, combo)
+    assert [c.side for c in moved] == [True, True, False]
+    assert moved[0].params == {"area": "National", "start": "2017-01"}
+    assert moved[2].params == {"end": "2017-12"}
+    with ThreadPoolExecutor(ui.PREFETCH_WORKERS, thread_name_prefix="pool") as pool:
+        assert run.run_as_page(Recording(), moved, pool) == len("trend") + len("by_team") + 6
+    threads = {name: thread for thread, name, _ in ran}
+    assert threads["inline"] == threading.current_thread().name
+    assert threads["trend"].startswith("pool") and threads["by_team"].startswith("pool")
+    ran.clear()
+    run.run_calls(Recording(), moved)
+    assert {thread for thread, _, _ in ran} == {threading.current_thread().name}

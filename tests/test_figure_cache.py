@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 
 from cjsperf import charts, trend_chart, ui
-from tests.apptest_support import chart_specs
+from tests.apptest_support import captions, chart_specs, metrics
 
 CHOSEN = {
     "crime_type": "Drugs Offences",
@@ -84,32 +84,67 @@ def test_the_spec_sent_is_the_json_plotly_makes_of_the_figure():
     assert bar["x"] == [1234.5, None] and bar["customdata"] == [[3], [4]]  # plain JSON values
 
 
-@pytest.mark.parametrize(
-    ("page", "ahead"),
-    [
-        # the page's measures (ui.measures_of) and their queries in data/reference/measures.csv
-        ("pages/people.py", {"training_completion_by_month", "training_backlog_by_month"}),
-        ("pages/victims.py", {"vcl_letters_on_time_by_month", "vcl_letter_quality_by_month"}),
-        # drawn for the court type chosen: started with it, not once more without
-        (
-            "pages/trials_witnesses.py",
-            {"trial_effectiveness_by_month", "witness_attendance_by_month"},
-        ),
-        # its agent share is drawn from sessions_by_month too (the registry's agent_share_by_month
-        # takes no court type: not started)
-        ("pages/court_sessions.py", {"sessions_by_month"}),
-    ],
-)
-def test_a_pages_trend_queries_start_ahead_and_draw_the_same_charts(
-    open_app, monkeypatch, page, ahead
-):
-    """Issue 11: naming its measures (`ui.measures_of`) starts their trends' queries in the query
-    threads while the page goes on; each runs once, and the charts are those of a run where every
-    query runs in turn in the page's own thread."""
+# Every query each page needs, read from the page: its measures' trends (ui.measures_of,
+# ui.start_trend; their queries in data/reference/measures.csv) and its breakdowns (ui.start).
+STARTED_AHEAD = {
+    "pages/agent_spend.py": {
+        "agent_spend_by_month",  # agent spend and the cost per agent session
+        "agent_share_by_month",  # the agents' share of magistrates' court sessions
+        "agent_spend_by_court",
+        "agent_counsel_fees_by_category",
+    },
+    # drawn for the court type chosen: started with it, not once more without; its agent share
+    # is drawn from sessions_by_month too (the registry's agent_share_by_month takes no court
+    # type: not started)
+    "pages/court_sessions.py": {"sessions_by_month", "sessions_by_court", "sessions_by_list_type"},
+    "pages/trials_witnesses.py": {
+        "trial_effectiveness_by_month",  # effective trials and those failed for the prosecution
+        "witness_attendance_by_month",
+        "trials_by_reason",
+        "trials_by_attribution",
+    },
+    "pages/casework_quality.py": {
+        "tsj_reviews_on_time_by_month",
+        "disclosure_fully_met_by_month",
+        "tsj_reviews_on_time_by_team",
+        "tsj_reviews_on_time_by_type",
+        "disclosure_fully_met_by_question",
+    },
+    "pages/victims.py": {
+        "vcl_letters_on_time_by_month",
+        "vcl_letter_quality_by_month",
+        "vcl_letters_on_time_by_service",
+        "vcl_letters_on_time_by_force",
+        "vcl_letter_quality_by_grade",
+    },
+    "pages/task_completion.py": {
+        "tasks_on_time_by_month",
+        "tasks_backlog_by_month",  # the overdue trend's and the backlog chart's
+        "tasks_on_time_by_team",
+        "tasks_on_time_by_type",
+        "tasks_open_age",
+    },
+    "pages/people.py": {
+        "training_completion_by_month",  # for all staff, and for administrative staff
+        "training_backlog_by_month",
+        "training_completion_by_group",
+        "training_outstanding_by_group",
+    },
+}
+
+
+@pytest.mark.parametrize("page", list(STARTED_AHEAD))
+def test_a_pages_queries_start_ahead_and_draw_the_same_page(open_app, monkeypatch, page):
+    """Issue 11: a page starts every query it needs at its top (its measures' trends when it
+    names them, `ui.measures_of`; the rest with `ui.start`), so they run in the query threads,
+    PREFETCH_WORKERS at a time, while the page goes on: none in the page's own thread, each once
+    but the two noted in `twice`. Its tiles, captions and
+    charts are those of a run where every query runs in turn in the page's own thread."""
     import threading
 
     from cjsperf.db import Warehouse
 
+    ahead = STARTED_AHEAD[page]
     ran: list[tuple[str, str, str]] = []
     real = Warehouse.run_query
 
@@ -125,14 +160,25 @@ def test_a_pages_trend_queries_start_ahead_and_draw_the_same_charts(
         with ui._memo_lock:
             ui._memo.clear()
         ran.clear()
-        return chart_specs(open_app(page, **CHOSEN))
+        at = open_app(page, **CHOSEN)
+        for future in list(ui._inflight.values()):  # any the page did not wait for
+            future.result()
+        return metrics(at), captions(at), chart_specs(at)
 
     first = fresh()
-    in_threads = {n for t, n, g in ran if t.startswith("cjsperf-query")}
-    assert in_threads == ahead
-    assert sorted(n for t, n, g in ran if n in ahead and not g) == sorted(ahead)  # once each
+    in_threads = [n for t, n, _ in ran if t.startswith("cjsperf-query")]
+    assert set(in_threads) == ahead
+    assert not [n for t, n, _ in ran if n in ahead and not t.startswith("cjsperf-query")]
+    twice = {  # People's on-time trend for two staff groups; for the offence category chosen,
+        # Agent spend's counsel fees in this period and the one before (its tile's change)
+        "pages/people.py": ["training_completion_by_month"],
+        "pages/agent_spend.py": ["agent_counsel_fees_by_category"],
+    }.get(page, [])
+    assert sorted(in_threads) == sorted([*ahead, *twice])
+    assert len(first[0]) >= 3 and len(first[2]) >= 3  # tiles and charts drawn
     monkeypatch.setattr(ui, "prefetch", lambda calls, wait=True: 0)
     in_turn = fresh()
     assert not any(t.startswith("cjsperf-query") for t, _, _ in ran)
+    assert sorted(n for _, n, _ in ran if n in ahead) == sorted(in_threads)
     assert in_turn == first
     st.cache_data.clear()
