@@ -6,20 +6,11 @@
 -- param start: 2000-01 | first month, YYYY-MM (default: everything loaded)
 -- param end: 2099-12 | last month, YYYY-MM (default: everything loaded)
 -- returns: month (YYYY-MM), month_end (DATE), outstanding (courses assigned and not completed), overdue (outstanding past the due date), not_yet_due (outstanding, due on or after the month end), overdue_share (% of outstanding overdue, one decimal, half-up)
-WITH span AS (
-    SELECT date_trunc('month', min(assigned_date)) AS first_month,
-        (SELECT max(anchor) FROM date_anchors WHERE extract = 'training') AS as_at
-    FROM stg_training
-),
-months AS (
+WITH months AS (  -- the period's months within the extract's span (training_span: queries/derived)
     SELECT d::DATE AS m, (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end
-    FROM range(month_start($start), month_start($end) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) r(d)
-    WHERE d >= (SELECT first_month FROM span) AND d <= (SELECT as_at FROM span)
-),
-counts AS (  -- training_open_at at each month end, counted once: queries/derived
-    SELECT day, outstanding, overdue
-    FROM training_open_cells
-    WHERE staff_group = $staff_group AND course = 'All courses'  -- the totals' rows
+    FROM training_span s,
+        range(month_start($start), month_start($end) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) r(d)
+    WHERE d >= s.first_month AND d <= s.as_at
 )
 SELECT
     strftime(m.m, '%Y-%m') AS month,
@@ -29,5 +20,7 @@ SELECT
     coalesce(c.outstanding - c.overdue, 0)::BIGINT AS not_yet_due,
     rate_half_up(c.overdue, c.outstanding) AS overdue_share
 FROM months m
-LEFT JOIN counts c ON c.day = m.month_end
+LEFT JOIN training_open_cells c  -- training_open_at at each month end, counted once: queries/derived
+    ON c.day = m.month_end
+    AND c.staff_group = $staff_group AND c.course = 'All courses'  -- the totals' rows
 ORDER BY m.m

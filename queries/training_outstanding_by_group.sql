@@ -4,10 +4,9 @@
 -- grain: one row per staff group (or All staff) and course (or All courses) with courses outstanding
 -- param end: 2099-12 | the month, YYYY-MM, at whose end (or the extract date, if earlier) the courses are counted
 -- returns: staff_group (or All staff), course (or All courses), as_at (DATE counted at), outstanding, overdue (outstanding past the due date), not_yet_due, overdue_share (% of outstanding overdue, one decimal, half-up)
-WITH at_day AS (
-    SELECT least(
-        (month_start($end) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE,
-        (SELECT max(anchor) FROM date_anchors WHERE extract = 'training')) AS d
+WITH at_day AS (  -- the day the extract was taken, if earlier (training_span: queries/derived)
+    SELECT least((month_start($end) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE, s.as_at) AS d
+    FROM training_span s
 )
 SELECT  -- the totals are rows of the cells: no GROUPING SETS; none on the day gives the Area's zeros
     coalesce(c.staff_group, 'All staff') AS staff_group,

@@ -136,6 +136,30 @@ def test_backlog_and_outstanding_hand_worked(wh):
     assert got[("Manager", "Value for money")] == (1, 0)
 
 
+def test_the_span_and_a_staff_groups_backlog_month_by_month_hand_worked(wh):
+    """training_span (queries/derived) holds the month of the first course assigned (1 Sep 2017)
+    and the day the extract was taken (its file names October 2017: 31 Oct); the backlog has a
+    row for every month between them, however wide the months asked for, with zeros for a month
+    in which the staff group had nothing outstanding."""
+    ((first, as_at),) = wh.sql("SELECT first_month, as_at FROM training_span").values.tolist()
+    assert (str(first)[:10], str(as_at)[:10]) == ("2017-09-01", "2017-10-31")
+    lawyer = wh.run_query(
+        "training_backlog_by_month", staff_group="Lawyer", start="2016-01", end="2019-12"
+    )
+    # 30 Sep: D was completed on 29 Sep, E not yet assigned: nothing outstanding.
+    # 31 Oct: E outstanding, due that day: not overdue.
+    cols = ["month", "month_end", "outstanding", "overdue", "not_yet_due"]
+    assert lawyer[cols].astype(str).values.tolist() == [
+        ["2017-09", "2017-09-30", "0", "0", "0"], ["2017-10", "2017-10-31", "1", "0", "1"],
+    ]  # fmt: skip
+    assert pd.isna(lawyer["overdue_share"].iloc[0]) and lawyer["overdue_share"].iloc[1] == 0.0
+    # Administrative: B (done 5 Oct) and C (due 20 Sep) outstanding on 30 Sep; C alone on 31 Oct
+    admin = wh.run_query("training_backlog_by_month", staff_group="Administrative", end="2017-10")
+    assert admin[["month", "outstanding", "overdue"]].values.tolist() == [
+        ["2017-09", 2, 1], ["2017-10", 1, 1],
+    ]  # fmt: skip
+
+
 def test_by_group_tables_order_their_rows_and_give_the_area_zeros_when_there_is_nothing(wh):
     """The totals are rows of the counts kept for the queries (not grouped again on each run):
     the tables still list each staff group's courses first, then its 'All courses' row, with the

@@ -1,23 +1,19 @@
 -- training_open_cells: training_open_at (queries/shared/training.sql: outstanding, and overdue
 -- when past its due date) counted once for each day the training queries count at, by staff
 -- group and course: the end of every month from the first course assigned to the extract's
--- date, and that date itself. training_backlog_by_month and training_outstanding_by_group sum it
+-- date (training_span), and that date itself. training_backlog_by_month and training_outstanding_by_group sum it
 -- instead of joining every course with every month on each run.
 -- Each day also holds the totals: every staff group with course 'All courses', every course
 -- with staff_group 'All staff', and 'All staff', 'All courses' (see training_due_cells).
 -- Made again by the warehouse whenever what it reads changes (`Warehouse._derive`).
 -- extracts: training
 CREATE OR REPLACE TABLE training_open_cells AS
-WITH span AS (
-    SELECT date_trunc('month', min(assigned_date)) AS first_month,
-        (SELECT max(anchor) FROM date_anchors WHERE extract = 'training') AS as_at
-    FROM stg_training
-),
-days AS (
+WITH days AS (  -- training_span: queries/derived
     SELECT (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS day
-    FROM span, range(span.first_month, span.as_at + INTERVAL 1 DAY, INTERVAL 1 MONTH) r(d)
+    FROM training_span span,
+        range(span.first_month, span.as_at + INTERVAL 1 DAY, INTERVAL 1 MONTH) r(d)
     UNION
-    SELECT as_at FROM span
+    SELECT as_at FROM training_span
 )
 SELECT days.day,
     CASE WHEN grouping(t.staff_group) = 1 THEN 'All staff' ELSE t.staff_group END AS staff_group,
