@@ -117,6 +117,15 @@ def incomplete(df: pd.DataFrame) -> pd.DataFrame:
                        "Domestic abuse": "domestic_abuse_conviction_rate"}.get(f.crime_type, "conviction_rate"))  # fmt: skip
 if all_crime:
     m = replace(m, column=rate_col, label=subject)  # the definition chosen above
+# the page's other views, started now to run while the trend is drawn (ui.start)
+by_force = [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]
+by_area_q = ui.start("conviction_rate_by_area", areas=";".join(by_force), crime_type=f.crime_type,
+                     start=f.start, end=f.end)  # fmt: skip
+cats_q = ui.start("conviction_rate_by_category", area=f.geography, start=f.start, end=f.end)
+four_forces = f.geography in (HOME_AREA, *AREA_FORCES)  # the only ones with flagged outcomes
+if four_forces:
+    flagged_q = ui.start("flagged_rate_by_court_type", area=f.geography, crime_type=f.crime_type,
+                         start=f.start, end=f.end)  # fmt: skip
 t = ui.trend_of(m, f, ui.events())
 areas = [f.geography, *[a for a in f.compare if a != f.geography]]
 frames, no_data = [], []
@@ -205,9 +214,8 @@ ui.show_trend(
 
 
 # ---- By force: the Area's four forces, the Area, and the comparisons, over the whole period
-areas = [HOME_AREA, *AREA_FORCES, *[a for a in f.compare if a not in AREA_FORCES]]
-by_area = ui.query("conviction_rate_by_area", areas=";".join(areas), crime_type=f.crime_type,
-                   start=f.start, end=f.end)  # fmt: skip
+areas = by_force
+by_area = by_area_q()
 no_data2 = [a for a in areas if a not in set(by_area["area"])]
 by_area = by_area if len(by_area) else pd.DataFrame()
 notes2 = []
@@ -280,7 +288,7 @@ else:
     )
 
 # ---- By offence category, for the chosen geography
-cats = ui.query("conviction_rate_by_category", area=f.geography, start=f.start, end=f.end)
+cats = cats_q()
 cats = cats[(cats["cases"] > 0) | cats["missing"].notna()] if len(cats) else cats
 if gone:  # CPS's figures, whatever the crime type chosen
     ui.unpublished_note("Conviction rates by offence category", gone)
@@ -373,16 +381,10 @@ else:
     )  # fmt: skip
 
 st.subheader("Hate crime and domestic abuse, by court type")
-if f.geography not in (HOME_AREA, *AREA_FORCES):
+if not four_forces:
     st.info("Flagged case outcomes are held for the West Midlands forces only.")
 else:
-    fl = ui.query(
-        "flagged_rate_by_court_type",
-        area=f.geography,
-        crime_type=f.crime_type,
-        start=f.start,
-        end=f.end,
-    )
+    fl = flagged_q()
     if fl.empty:
         ui.empty_note(f, "flagged cases", "flagged_outcomes", f.crime_type)
     else:
