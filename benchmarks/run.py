@@ -530,14 +530,26 @@ class CallRecorder:
     def __init__(self):
         self.calls: list[Call] = []
         self.per_build: list[Call] = []
+        self.started: set[tuple] = set()  # the queries the page started ahead (`ui.prefetch`)
         self.active = False
         self._lock = threading.Lock()
 
     def __enter__(self):
         from cjsperf import ui
 
-        self._run, self._sql = Warehouse.run_query, Warehouse.sql
+        self._run, self._sql, self._prefetch = Warehouse.run_query, Warehouse.sql, ui.prefetch
         rec = self
+        started = self.started
+
+        def key(name: str, params) -> tuple:
+            return name, tuple(sorted((k, str(v)) for k, v in dict(params).items()))
+
+        def prefetch(calls, wait=True):
+            calls = list(calls)
+            if rec.active:
+                with rec._lock:
+                    started.update(key(name, params) for name, params in calls)
+            return rec._prefetch(calls, wait)
 
         def called_from() -> list | None:
             """Where the call goes: None for the frame's own, else the list to record it in."""
@@ -550,30 +562,30 @@ class CallRecorder:
                 f = f.f_back
             return rec.calls
 
-        def side() -> bool:
-            return threading.current_thread().name.startswith(ui.PREFETCH_THREAD)
-
         def run_query(wh, name, **params):
             if rec.active and (into := called_from()) is not None:
-                with rec._lock:
-                    into.append(Call("query", name, dict(params), side()))
+                with rec._lock:  # side: started ahead, wherever it ran (`ui.query` takes back)
+                    into.append(Call("query", name, dict(params), key(name, params) in started))
             return rec._run(wh, name, **params)
 
         def sql(wh, text, params=None):
             if rec.active and (into := called_from()) is not None:
                 with rec._lock:
-                    into.append(Call("sql", text, params, side()))
+                    into.append(Call("sql", text, params))
             return rec._sql(wh, text, params)
 
-        Warehouse.run_query, Warehouse.sql = run_query, sql
+        Warehouse.run_query, Warehouse.sql, ui.prefetch = run_query, sql, prefetch
         return self
 
     def __exit__(self, *exc):
-        Warehouse.run_query, Warehouse.sql = self._run, self._sql
+        from cjsperf import ui
+
+        Warehouse.run_query, Warehouse.sql, ui.prefetch = self._run, self._sql, self._prefetch
 
     def take(self) -> list[tuple]:
         with self._lock:
             calls, self.calls = self.calls, []
+            self.started.clear()
         return calls
 
     def take_per_build(self) -> list[tuple]:
@@ -785,10 +797,13 @@ def run_calls(wh: Warehouse, calls: Iterable[Call]) -> int:
 def run_as_page(wh: Warehouse, calls: Sequence[Call], pool: ThreadPoolExecutor) -> int:
     """The page's calls as the page runs them: those it started ahead (`side`, `ui.start` and the
     trends `ui.measures_of` starts) on `pool`, as many at a time as the dashboard's own workers
-    (`ui.PREFETCH_WORKERS`), while the others run one after another on this thread."""
-    futures = [pool.submit(run_calls, wh, [c]) for c in calls if c.side]
+    (`ui.PREFETCH_WORKERS`), while the others run one after another on this thread; then, in
+    turn, the result of each started one, run here if no worker has taken it yet (`ui.query`)."""
+    started = [(c, pool.submit(run_calls, wh, [c])) for c in calls if c.side]
     n = run_calls(wh, [c for c in calls if not c.side])
-    return n + sum(f.result() for f in futures)
+    for c, future in started:
+        n += run_calls(wh, [c]) if future.cancel() else future.result()
+    return n
 
 
 def timed_calls(wh: Warehouse, calls: Sequence[Call], pool: ThreadPoolExecutor | None = None):

@@ -248,7 +248,8 @@ def query(name: str, **params) -> pd.DataFrame:
         # frame on every hit: ~1.5 ms a query); emptied with Streamlit's cache (`_generation`).
         args, key = _query_key(wh, name, params)
         df = _kept(key)
-        if df is None and (future := _inflight.get(key)) is not None:
+        future = _inflight.get(key) if df is None else None
+        if future is not None and not _take_back(key, future):  # queued: run here, below
             with contextlib.suppress(Exception):  # failed ahead: run here, to say why
                 future.result()
             df = _kept(key)
@@ -308,12 +309,26 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
                 if key in _inflight:
                     continue
                 _inflight[key] = future = _pool[0].submit(run, key, args)
-            started.append(future)
+            started.append((key, future))
     if wait:
-        for future in started:
-            with contextlib.suppress(Exception):
-                future.result()
+        for key, future in started:
+            with contextlib.suppress(Exception):  # a failure is the page's own call's to report
+                if _take_back(key, future):  # no worker free for it yet: run it here
+                    run(key, todo[key])
+                else:
+                    future.result()
     return len(started)
+
+
+def _take_back(key, future) -> bool:
+    """Take a started query back from the workers' queue, if none has begun it (the page then runs
+    it itself instead of waiting behind other sessions' queries); False once one has."""
+    if not future.cancel():
+        return False
+    with _memo_lock:
+        if _inflight.get(key) is future:
+            del _inflight[key]
+    return True
 
 
 class Started:
@@ -332,7 +347,9 @@ class Started:
 def start(name: str, **params) -> Started:
     """Start queries/<name>.sql now, beside the page's other queries (`prefetch`, without
     waiting), and return the handle the page later calls for its frame. A page starts every query
-    it will need at its top, so they run PREFETCH_WORKERS at a time while it draws."""
+    it will need at its top, so they run PREFETCH_WORKERS at a time while it draws; one that no
+    worker has taken by the time the page needs it (other sessions' queries ahead of it) the page
+    runs itself (`query`)."""
     prefetch([(name, params)], wait=False)
     return Started(name, params)
 

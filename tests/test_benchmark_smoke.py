@@ -551,18 +551,24 @@ def test_the_wait_for_a_run_ends_when_the_script_shuts_down_not_by_polling():
 
 def test_a_pages_queries_are_timed_as_the_page_runs_them():
     """Issue 11: the calls a page started ahead (recorded on the dashboard's query workers) run
-    on a pool beside the others, which run in turn on the caller's thread; a change of filters
-    keeps which is which."""
+    on a pool beside the others, which run in turn on the caller's thread; one still queued when
+    the caller comes to it (the workers busy) the caller runs itself, as `ui.query` does. A change
+    of filters keeps which is which."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from cjsperf import ui
 
     ran: list[tuple[str, str, dict]] = []
+    taken = threading.Semaphore(0)  # released as each started call begins on a worker
 
     class Recording:
         def run_query(self, name, **params):
             ran.append((threading.current_thread().name, name, params))
+            if name == "inline":  # the page's own call: until both started ones have begun
+                assert taken.acquire(timeout=10) and taken.acquire(timeout=10)
+            else:
+                taken.release()
             return pd.DataFrame({"x": range(len(name))})
 
     calls = [
@@ -575,11 +581,21 @@ def test_a_pages_queries_are_timed_as_the_page_runs_them():
     assert [c.side for c in moved] == [True, True, False]
     assert moved[0].params == {"area": "National", "start": "2017-01"}
     assert moved[2].params == {"end": "2017-12"}
+    here = threading.current_thread().name
     with ThreadPoolExecutor(ui.PREFETCH_WORKERS, thread_name_prefix="pool") as pool:
         assert run.run_as_page(Recording(), moved, pool) == len("trend") + len("by_team") + 6
-    threads = {name: thread for thread, name, _ in ran}
-    assert threads["inline"] == threading.current_thread().name
-    assert threads["trend"].startswith("pool") and threads["by_team"].startswith("pool")
+        threads = {name: thread for thread, name, _ in ran}
+        assert threads["inline"] == here
+        assert threads["trend"].startswith("pool") and threads["by_team"].startswith("pool")
+        # Both workers busy: the started calls wait in the queue, and the caller runs them.
+        ran.clear()
+        release = threading.Event()
+        busy = [pool.submit(release.wait, 10) for _ in range(ui.PREFETCH_WORKERS)]
+        n = run.run_as_page(Recording(), [c for c in moved if c.side], pool)
+        release.set()
+        assert all(f.result() for f in busy)
+    assert n == len("trend") + len("by_team")
+    assert [(t, name) for t, name, _ in ran] == [(here, "trend"), (here, "by_team")]
     ran.clear()
-    run.run_calls(Recording(), moved)
-    assert {thread for thread, _, _ in ran} == {threading.current_thread().name}
+    run.run_calls(Recording(), moved[:2])
+    assert {thread for thread, _, _ in ran} == {here}

@@ -257,7 +257,7 @@ def test_a_flag_narrows_the_tiles_of_data_that_carry_it(open_page, tasks):
 
 def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_page, monkeypatch):
     """Issue 11: the Overview's queries run ahead, PREFETCH_WORKERS at a time (`ui.prefetch`),
-    none of them in the page's own thread: each query of data/reference/measures.csv once per
+    each query of data/reference/measures.csv once per
     crime type it is drawn for (measures sharing a query and crime type share its rows), and
     again for the comparison (National) in the period's last month where the measure has a police
     force and its data holds National (`ui.holds`): the CPS files, each with a National row, not
@@ -292,20 +292,36 @@ def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_pag
     cps = sum(q == "conviction_rate_by_month" and by_force for q, _, by_force in runs)
     expected = len(runs) + cps  # 16 + 3 here (it was 16 + 12 before `ui.holds`)
     ran: list[tuple[str, str]] = []
-    real = Warehouse.run_query
+    ran_with: set[tuple] = set()
+    started: set[tuple] = set()
+    real, real_prefetch = Warehouse.run_query, ui.prefetch
 
     def counted(self, name, **params):
         if name in queries:
             ran.append((threading.current_thread().name, name))
+            ran_with.add((name, tuple(sorted((k, str(v)) for k, v in params.items()))))
         return real(self, name, **params)
 
+    def starting(calls, wait=True):
+        calls = list(calls)
+        started.update(
+            (name, tuple(sorted((k, str(v)) for k, v in params.items())))
+            for name, params in calls
+            if name in queries
+        )
+        return real_prefetch(calls, wait)
+
     monkeypatch.setattr(Warehouse, "run_query", counted)
+    monkeypatch.setattr(ui, "prefetch", starting)
     st.cache_data.clear()
     with ui._memo_lock:
         ui._memo.clear()
     ahead = open_page()
     assert len(ran) == expected
-    assert all(t.startswith("cjsperf-query") for t, _ in ran), ran
+    # every one started ahead, before the tiles are built; the workers take them two at a time,
+    # and the page runs itself any still queued when it comes to it (`ui._take_back`)
+    assert started == ran_with and len(ran_with) == expected
+    assert any(t.startswith(ui.PREFETCH_THREAD) for t, _ in ran)
     # One after another in the page's own thread, with nothing run ahead: the same tiles.
     monkeypatch.setattr(ui, "prefetch", lambda calls: 0)
     st.cache_data.clear()

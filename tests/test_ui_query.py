@@ -155,6 +155,57 @@ def test_a_kept_result_is_run_once_and_each_caller_gets_a_frame_of_its_own(
     st.cache_data.clear()
 
 
+def test_a_started_query_still_queued_when_the_page_needs_it_runs_in_the_page(
+    tmp_path, monkeypatch, real_wh
+):
+    """Issue 11: a page starts its queries on the query workers (`ui.start`); when the workers
+    are busy with other sessions' queries, one still queued by the time the page asks for it runs
+    in the page's own thread, once, rather than waiting behind theirs. One a worker has taken is
+    waited for, and not run again."""
+    import threading
+
+    qdir = tmp_path / "queries"
+    qdir.mkdir()
+    for name, value in (("queued", 7), ("taken", 8)):
+        (qdir / f"{name}.sql").write_text(
+            f"-- A probe.\n-- grain: one row\n-- returns: answer\nSELECT {value} AS answer\n"
+        )
+    monkeypatch.setattr(queries, "QUERIES_DIR", qdir)
+    monkeypatch.setattr(ui, "_warehouse", lambda: real_wh)
+    runs: list[tuple[str, str]] = []
+    real_run = Warehouse.run_query
+    monkeypatch.setattr(
+        Warehouse,
+        "run_query",
+        lambda self, name, **p: (
+            runs.append((threading.current_thread().name, name)) or real_run(self, name, **p)
+        ),
+    )
+    st.cache_data.clear()
+    ui.prefetch([("taken", {}), ("queued", {})], wait=False)  # make sure the pool exists
+    for future in list(ui._inflight.values()):
+        future.result(timeout=30)
+    st.cache_data.clear()
+    runs.clear()
+    release = threading.Event()
+    busy = [ui._pool[0].submit(release.wait, 30) for _ in range(ui.PREFETCH_WORKERS)]
+    try:
+        handle = ui.start("queued")
+        assert handle()["answer"].tolist() == [7]
+        assert runs == [(threading.current_thread().name, "queued")]
+        assert not ui._inflight  # the page took it from the queue
+    finally:
+        release.set()
+    assert all(f.result(timeout=30) for f in busy)
+    taken = ui.start("taken")
+    for future in list(ui._inflight.values()):
+        future.result(timeout=30)  # a worker ran it
+    assert taken()["answer"].tolist() == [8]
+    assert [n for _, n in runs] == ["queued", "taken"]
+    assert runs[1][0].startswith(ui.PREFETCH_THREAD)
+    st.cache_data.clear()
+
+
 def test_no_full_garbage_collection_after_each_run_and_start_up_objects_frozen(open_app):
     """Issue 11: Streamlit's full collection after every run held Python's lock for 131 ms on a
     warm dashboard process (.streamlit/config.toml turns it off), and what the warehouse's start
