@@ -293,9 +293,12 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
     if len(todo) < (2 if wait else 1):
         return 0
 
-    def run(key, args) -> None:
+    def compute(key, args) -> None:
+        _keep(key, wh.run_query(args[0], **dict(args[3])))
+
+    def run(key, args) -> None:  # on a worker: the key's entry in _inflight is this run's
         try:
-            _keep(key, wh.run_query(args[0], **dict(args[3])))
+            compute(key, args)
         finally:
             with _memo_lock:
                 _inflight.pop(key, None)
@@ -313,8 +316,8 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
     if wait:
         for key, future in started:
             with contextlib.suppress(Exception):  # a failure is the page's own call's to report
-                if _take_back(key, future):  # no worker free for it yet: run it here
-                    run(key, todo[key])
+                if _take_back(key, future):  # no worker free for it yet: run it here (its entry
+                    compute(key, todo[key])  # is gone: another session may have started it anew)
                 else:
                     future.result()
     return len(started)

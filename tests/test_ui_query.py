@@ -206,6 +206,55 @@ def test_a_started_query_still_queued_when_the_page_needs_it_runs_in_the_page(
     st.cache_data.clear()
 
 
+def test_a_query_taken_back_leaves_alone_the_same_query_another_session_started_meanwhile(
+    tmp_path, monkeypatch, real_wh
+):
+    """Issue 11: a page waiting for the queries it started (`prefetch(wait=True)`) runs one still
+    queued itself (`ui._take_back`). While it runs, another session may start the same query
+    anew; the page's run must not drop that session's entry from the queries in flight (it did:
+    the other session then found nothing in flight and nothing kept, and ran the query again)."""
+    import threading
+
+    qdir = tmp_path / "queries"
+    qdir.mkdir()
+    for name in ("probe", "other"):
+        (qdir / f"{name}.sql").write_text(
+            "-- A probe.\n-- grain: one row\n-- returns: answer\nSELECT 9 AS answer\n"
+        )
+    monkeypatch.setattr(queries, "QUERIES_DIR", qdir)
+    monkeypatch.setattr(ui, "_warehouse", lambda: real_wh)
+    st.cache_data.clear()
+    ui.prefetch([("probe", {})], wait=False)  # make sure the pool exists
+    for future in list(ui._inflight.values()):
+        future.result(timeout=30)
+    st.cache_data.clear()
+    other: list = []
+    real_run = Warehouse.run_query
+
+    def run_query(self, name, **p):
+        if threading.current_thread() is threading.main_thread() and not other:
+            # another session starts the same query while this page runs it
+            before = dict(ui._inflight)
+            ui.prefetch([(name, {})], wait=False)
+            other.extend(f for k, f in ui._inflight.items() if k not in before)
+        return real_run(self, name, **p)
+
+    monkeypatch.setattr(Warehouse, "run_query", run_query)
+    release = threading.Event()
+    busy = [ui._pool[0].submit(release.wait, 30) for _ in range(ui.PREFETCH_WORKERS)]
+    try:
+        assert ui.prefetch([("probe", {}), ("other", {})], wait=True) == 2
+        assert len(other) == 1
+        assert other[0] in ui._inflight.values()  # still in flight for the other session
+    finally:
+        release.set()
+    assert all(f.result(timeout=30) for f in busy)
+    other[0].result(timeout=30)
+    assert not ui._inflight
+    assert ui.query("probe")["answer"].tolist() == [9]
+    st.cache_data.clear()
+
+
 def test_no_full_garbage_collection_after_each_run_and_start_up_objects_frozen(open_app):
     """Issue 11: Streamlit's full collection after every run held Python's lock for 131 ms on a
     warm dashboard process (.streamlit/config.toml turns it off), and what the warehouse's start
