@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pandas as pd
 import streamlit as st
@@ -247,12 +247,17 @@ def query(name: str, **params) -> pd.DataFrame:
         # Kept in this process too (Streamlit's cache hashes the key and unpickles a copy of the
         # frame on every hit: ~1.5 ms a query); emptied with Streamlit's cache (`_generation`).
         args, key = _query_key(wh, name, params)
+        # In flight first, then kept: a worker keeps its result before it leaves the flight, so
+        # one of the two always sees a query run ahead.
+        future = _inflight.get(key)
         df = _kept(key)
-        future = _inflight.get(key) if df is None else None
-        if future is not None and not _take_back(key, future):  # queued: run here, below
-            with contextlib.suppress(Exception):  # failed ahead: run here, to say why
-                future.result()
-            df = _kept(key)
+        if df is None and future is not None:
+            if (mine := _take_back(key, future)) is not None:  # still queued: run it here
+                df = _run_taken_back(key, mine, lambda: _cached_query(*args))
+            else:
+                with contextlib.suppress(Exception):  # failed ahead: run here, to say why
+                    _inflight.get(key, future).result()
+                df = _kept(key)
         if df is None:
             df = _cached_query(*args)
             _keep(key, df)
@@ -288,17 +293,14 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
             args, key = _query_key(wh, name, params)
         except Exception:  # an unknown query: the page's own call says so
             continue
-        if _kept(key) is None and key not in _inflight:
+        if key not in _inflight and _kept(key) is None:  # in that order: see `query`
             todo[key] = args
     if len(todo) < (2 if wait else 1):
         return 0
 
-    def compute(key, args) -> None:
-        _keep(key, wh.run_query(args[0], **dict(args[3])))
-
     def run(key, args) -> None:  # on a worker: the key's entry in _inflight is this run's
         try:
-            compute(key, args)
+            _keep(key, wh.run_query(args[0], **dict(args[3])))
         finally:
             with _memo_lock:
                 _inflight.pop(key, None)
@@ -316,22 +318,41 @@ def prefetch(calls: Iterable[tuple[str, Mapping]], wait: bool = True) -> int:
     if wait:
         for key, future in started:
             with contextlib.suppress(Exception):  # a failure is the page's own call's to report
-                if _take_back(key, future):  # no worker free for it yet: run it here (its entry
-                    compute(key, todo[key])  # is gone: another session may have started it anew)
+                if (mine := _take_back(key, future)) is not None:  # no worker free: run it here
+                    _run_taken_back(key, mine, lambda a=todo[key]: _cached_query(*a))
                 else:
-                    future.result()
+                    _inflight.get(key, future).result()
     return len(started)
 
 
-def _take_back(key, future) -> bool:
-    """Take a started query back from the workers' queue, if none has begun it (the page then runs
-    it itself instead of waiting behind other sessions' queries); False once one has."""
-    if not future.cancel():
-        return False
+def _take_back(key, future) -> Future | None:
+    """Take a started query back from the workers' queue, if none has begun it, for the page to
+    run itself instead of waiting behind other sessions' queries: its place in flight goes to a
+    future of the page's, already running, which others asking for the query wait for. None when
+    a worker has begun it or another page has taken it back (wait for `_inflight[key]` then)."""
     with _memo_lock:
-        if _inflight.get(key) is future:
-            del _inflight[key]
-    return True
+        if _inflight.get(key) is not future or not future.cancel():
+            return None
+        mine: Future = Future()
+        mine.set_running_or_notify_cancel()
+        _inflight[key] = mine
+    return mine
+
+
+def _run_taken_back(key, mine: Future, run: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Run a query taken back (`_take_back`) here, keep it, and let those waiting for it go."""
+    try:
+        df = run()
+        _keep(key, df)
+        mine.set_result(None)
+        return df
+    except BaseException as exc:
+        mine.set_exception(exc)
+        raise
+    finally:
+        with _memo_lock:
+            if _inflight.get(key) is mine:
+                del _inflight[key]
 
 
 class Started:

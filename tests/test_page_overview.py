@@ -323,7 +323,7 @@ def test_the_tiles_queries_run_two_at_a_time_before_the_tiles_are_built(open_pag
     assert started == ran_with and len(ran_with) == expected
     assert any(t.startswith(ui.PREFETCH_THREAD) for t, _ in ran)
     # One after another in the page's own thread, with nothing run ahead: the same tiles.
-    monkeypatch.setattr(ui, "prefetch", lambda calls: 0)
+    monkeypatch.setattr(ui, "prefetch", lambda calls, wait=True: 0)
     st.cache_data.clear()
     with ui._memo_lock:
         ui._memo.clear()

@@ -206,14 +206,13 @@ def test_a_started_query_still_queued_when_the_page_needs_it_runs_in_the_page(
     st.cache_data.clear()
 
 
-def test_a_query_taken_back_leaves_alone_the_same_query_another_session_started_meanwhile(
-    tmp_path, monkeypatch, real_wh
-):
+def test_a_query_taken_back_is_in_flight_while_the_page_runs_it(tmp_path, monkeypatch, real_wh):
     """Issue 11: a page waiting for the queries it started (`prefetch(wait=True)`) runs one still
-    queued itself (`ui._take_back`). While it runs, another session may start the same query
-    anew; the page's run must not drop that session's entry from the queries in flight (it did:
-    the other session then found nothing in flight and nothing kept, and ran the query again)."""
+    queued itself (`ui._take_back`). While it runs, the query is in flight as the page's: another
+    session starting it starts nothing, and another asking for it waits for the page's result
+    instead of running it again (the query left the flight when taken back, and both ran it)."""
     import threading
+    import time
 
     qdir = tmp_path / "queries"
     qdir.mkdir()
@@ -228,15 +227,19 @@ def test_a_query_taken_back_leaves_alone_the_same_query_another_session_started_
     for future in list(ui._inflight.values()):
         future.result(timeout=30)
     st.cache_data.clear()
-    other: list = []
+    runs: list[tuple[str, str]] = []
+    started_again: list[int] = []
+    asked: list = []
     real_run = Warehouse.run_query
 
     def run_query(self, name, **p):
-        if threading.current_thread() is threading.main_thread() and not other:
-            # another session starts the same query while this page runs it
-            before = dict(ui._inflight)
-            ui.prefetch([(name, {})], wait=False)
-            other.extend(f for k, f in ui._inflight.items() if k not in before)
+        runs.append((threading.current_thread().name, name))
+        if name == "probe" and not started_again:  # while this page runs it, other sessions
+            started_again.append(ui.prefetch([("probe", {})], wait=False))
+            asker = threading.Thread(target=lambda: asked.append(ui.query("probe")))
+            asker.start()
+            asked.append(asker)
+            time.sleep(0.3)  # the other session asks while the page still runs it
         return real_run(self, name, **p)
 
     monkeypatch.setattr(Warehouse, "run_query", run_query)
@@ -244,14 +247,15 @@ def test_a_query_taken_back_leaves_alone_the_same_query_another_session_started_
     busy = [ui._pool[0].submit(release.wait, 30) for _ in range(ui.PREFETCH_WORKERS)]
     try:
         assert ui.prefetch([("probe", {}), ("other", {})], wait=True) == 2
-        assert len(other) == 1
-        assert other[0] in ui._inflight.values()  # still in flight for the other session
     finally:
         release.set()
     assert all(f.result(timeout=30) for f in busy)
-    other[0].result(timeout=30)
+    asked[0].join(timeout=30)
+    assert started_again == [0]
+    assert asked[1]["answer"].tolist() == [9]
+    here = threading.current_thread().name
+    assert runs == [(here, "probe"), (here, "other")]  # each once, both in the page's thread
     assert not ui._inflight
-    assert ui.query("probe")["answer"].tolist() == [9]
     st.cache_data.clear()
 
 
