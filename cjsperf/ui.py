@@ -357,7 +357,7 @@ def _run_taken_back(key, mine: Future, run: Callable[[], pd.DataFrame]) -> pd.Da
 
 class Started:
     """A query a page started ahead of its use (`start`): calling it gives `query`'s frame,
-    waiting for the query if it is still running."""
+    waiting for the query if a worker is running it, running it here if none has begun it."""
 
     __slots__ = ("name", "params")
 
