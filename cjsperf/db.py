@@ -31,7 +31,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -167,6 +167,10 @@ class FileProblem:
 class SyncReport:
     changed_extracts: list[str]
     seconds: float
+    # Where the seconds went, in order: "read" (the files and reference lists read and checked),
+    # "stage" (the extracts staged), "derive" (the working-day calendar, the shared macros and
+    # the derived tables). Empty for a replica, which never ingests.
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def _raw_name(extract: Extract, index: int) -> str:
@@ -967,6 +971,7 @@ class Warehouse:
             if refs_changed:
                 work.insert(0, self._load_references)
             self._side_by_side(work, lambda job: job())
+            read_done = time.perf_counter()
             if refs_changed:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             dirty = {
@@ -975,6 +980,7 @@ class Warehouse:
             }
             to_stage = [e for e in EXTRACTS if e.name in dirty]
             self._stage_all(to_stage)
+            staged_done = time.perf_counter()
             changed = [e.name for e in to_stage]
             self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
@@ -1001,7 +1007,13 @@ class Warehouse:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('shared', ?)", [mark])
             self._derive([p for p in derived if calls[p]], mark, ref_sig)
             self.version = self._compute_version()
-            return SyncReport(changed, time.perf_counter() - t0)
+            done = time.perf_counter()
+            phases = {
+                "read": read_done - t0,
+                "stage": staged_done - read_done,
+                "derive": done - staged_done,
+            }
+            return SyncReport(changed, done - t0, phases)
 
     def _derive(self, paths: list[Path], shared_mark: str, ref_sig: str) -> None:
         """The tables of queries/derived/*.sql: a shared macro worked out once for every value of

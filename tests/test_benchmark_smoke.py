@@ -181,6 +181,13 @@ def test_ingest_counts_match_the_files(bench):
     assert r["ingest"]["ratio_to_bare_ctas"] == pytest.approx(
         r["ingest"]["s"] / r["bare_read"]["ctas_s"], rel=0.05
     )
+    # the cold ingest's phases add up to it, and what follows the read is set against the bare read
+    phases = r["ingest"]["phases_s"]
+    assert list(phases) == ["read", "stage", "derive"]
+    assert sum(phases.values()) == pytest.approx(r["ingest"]["s"], abs=0.03)
+    assert r["ingest"]["after_read_ratio_to_bare_ctas"] == pytest.approx(
+        (phases["stage"] + phases["derive"]) / r["bare_read"]["ctas_s"], abs=0.02
+    )
 
 
 def test_warm_start_reads_nothing_and_one_touched_file_only_that(bench):
