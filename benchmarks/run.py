@@ -1865,7 +1865,9 @@ def run_scale(
         with SyncRecorder() as rec:
             at = AppTest.from_file(str(DASHBOARD), default_timeout=900)
             first = timed_run(at)
-        cold = rec.syncs[0] if rec.syncs else {"s": None, "cpu_s": None, "changed": [], "phases": {}}
+        cold = (
+            rec.syncs[0] if rec.syncs else {"s": None, "cpu_s": None, "changed": [], "phases": {}}
+        )
         after_read = sum(v for k, v in cold["phases"].items() if k != "read")
         res["ingest"] = {
             "s": round(cold["s"], 2),
@@ -2110,7 +2112,8 @@ def print_report(results: dict, targets: list[dict], info: dict, out=sys.stdout)
         if ing.get("phases_s"):
             ph = ing["phases_s"]
             p(
-                "    of which " + ", ".join(f"{k} {v:.2f} s" for k, v in ph.items())
+                "    of which "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in ph.items())
                 + f"; stage and derive {ing['after_read_ratio_to_bare_ctas']:.2f}× the bare read"
                 " (the 1.5× target leaves them 0.5× if the read matches the bare read)"
             )

@@ -1326,7 +1326,11 @@ def test_a_sync_reports_where_its_seconds_went(base, tmp_path, monkeypatch, slow
     extra = 1.2 if slow == "_derive" else 0.6
     assert report.phases[phase] >= extra
     for other in {"read", "stage", "derive"} - {phase}:
-        assert report.phases[other] < quick.phases[other] + 0.5, (other, report.phases, quick.phases)
+        assert report.phases[other] < quick.phases[other] + 0.5, (
+            other,
+            report.phases,
+            quick.phases,
+        )
 
 
 def _touch(path: Path):
