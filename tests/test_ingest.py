@@ -1661,8 +1661,9 @@ def test_a_repeat_in_the_touched_file_of_an_untouched_files_id_is_caught(base, p
     t2_again = "T2,RASSO,Case review,Robbery,2017-11-05,2017-11-09,"
     write(base, NOV, [TASKS_HEADER, T4, t2_again])
     assert wh.sync().changed_extracts == ["tasks"]
-    # the touched file's 2 lines and T2's line in the untouched October file
-    assert wh.staged_lines == {"tasks": 3}
+    # the touched file's 2 lines and the untouched October file's 3: October was kept as read
+    # (its lines leave the view over the kept files, so all are staged from the text layer)
+    assert wh.staged_lines == {"tasks": 2 + 3}
     assert _task_problems(wh) == [
         (NOV, 3, "task_id", "T2", "each task id once; already at tasks/tasks_2017_10.csv line 3")
     ]
@@ -1681,7 +1682,9 @@ def test_a_new_earlier_file_rejects_the_repeat_in_an_untouched_file_and_removing
     t1_first = "T1,RASSO,Correspondence,Robbery,2017-09-28,2017-10-02,2017-09-29"
     write(base, sept, [TASKS_HEADER, t1_first])
     assert wh.sync().changed_extracts == ["tasks"]
-    assert wh.staged_lines == {"tasks": 2}  # September's line and T1 in October (line 2)
+    # September's line and October's 3: October, kept as read and sharing T1 (line 2), leaves
+    # the view over the kept files, so all its lines are staged from the text layer
+    assert wh.staged_lines == {"tasks": 1 + 3}
     # September comes first in path order: October's T1, untouched, is now the repeat
     assert _task_problems(wh) == [
         ("tasks/tasks_2017_10.csv", 2, "task_id", "T1",
@@ -1986,8 +1989,9 @@ def test_a_typed_file_of_more_than_stage_rows_lines_keeps_no_checked_lines_in_me
     base, monkeypatch, limit
 ):
     """The checked lines of a typed staging query are kept once (MATERIALIZED) only when its
-    files hold at most STAGE_ROWS lines; a single file of more is a group of its own and is
-    staged without (as the text layer is), with the same rows either way."""
+    files hold at most STAGE_ROWS lines (KEEP_CHECK_ROWS for the query that checks files to keep
+    as read, tasks here); a single file of more is a group of its own and is staged without (as
+    the text layer is), with the same rows either way."""
     seen = []
     real = Warehouse._typed_query
 
@@ -2001,6 +2005,7 @@ def test_a_typed_file_of_more_than_stage_rows_lines_keeps_no_checked_lines_in_me
 
     monkeypatch.setattr(Warehouse, "_typed_query", spy)
     monkeypatch.setattr(db, "STAGE_ROWS", limit)
+    monkeypatch.setattr(db, "KEEP_CHECK_ROWS", limit)
     wh = Warehouse(base, db_path=None)
     wh.sync()
     assert loaded_keys(wh) == BASE_KEYS and wh.problems().empty

@@ -267,6 +267,7 @@ def test_two_new_files_sharing_a_key_stage_as_through_the_text_layer(
     are staged by one query or each by its own (cjsperf.db.STAGE_ROWS)."""
     if not one_query:
         monkeypatch.setattr("cjsperf.db.STAGE_ROWS", 1)
+        monkeypatch.setattr("cjsperf.db.KEEP_CHECK_ROWS", 1)
     sept = "tasks/tasks_2017_09.csv"
     write(folder, sept, [TASKS_HEADER, "T1,RASSO,Correspondence,Robbery,2017-09-28,2017-10-02,"])
     typed = Warehouse(folder, db_path=None)
@@ -320,9 +321,10 @@ CHANGES = {
                                7, [(NOV, 7, "task_id", "T10",
                                     f"each task id once; already at {NOV} line 2")]),
     # line 4 takes October's T2: October keeps it; both files go to the text layer, and
-    # November's 7 lines and October's line holding T2 are staged
+    # November's 7 lines and October's 3 are staged (October was kept as read: its lines leave
+    # the view over the kept files, so all of them are staged from the text layer)
     "repeat of another file's id": (CLEAN_NOV[:3] + [CLEAN_NOV[3].replace("T12", "T2")]
-                                    + CLEAN_NOV[4:], 7 + 1,
+                                    + CLEAN_NOV[4:], 7 + 3,
                                     [(NOV, 4, "task_id", "T2",
                                       f"each task id once; already at {OCT} line 3")]),
 }  # fmt: skip
@@ -369,3 +371,199 @@ def test_a_typed_file_changed_in_places_stages_only_what_changed_as_a_full_build
         assert again.staged_lines == {"tasks": 0}
         _assert_same(partial, _snapshot(again))
         again.close()
+
+
+# ---------------------------------------------------------------- files kept as read
+def _kept(wh: Warehouse) -> dict[str, list[int]]:
+    """The tasks files kept as read, each with the blocks of lines its table no longer gives."""
+    df = wh.sql("SELECT file, skip FROM as_read WHERE extract = 'tasks' ORDER BY file")
+    return {r.file: [int(b) for b in r.skip] for r in df.itertuples()}
+
+
+def _typed_tables(wh: Warehouse) -> list[str]:
+    df = wh.sql(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+        "AND starts_with(table_name, 'typed_') ORDER BY 1"
+    )
+    return list(df.table_name)
+
+
+def test_a_clean_typed_file_is_kept_as_read_not_written_twice(folder, tmp_path, monkeypatch):
+    """October's three lines pass staging as they were read: the table they were read into is
+    kept, and stg_tasks, a view, reads them there. November has bad lines (text layer): its two
+    good lines are the only rows of the table of other staged rows."""
+    wh = Warehouse(folder, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _kept(wh) == {OCT: []}
+    ((table,),) = wh.sql("SELECT tbl FROM as_read WHERE extract = 'tasks'").itertuples(index=False)
+    assert _typed_tables(wh) == [table]
+    assert wh.sql(f"SELECT count(*) AS n FROM {table}").n[0] == 3
+    rest = wh.sql("SELECT file, line, task_id FROM _rows_tasks ORDER BY line")
+    assert [tuple(r) for r in rest.itertuples(index=False)] == [(NOV, 2, "T4"), (NOV, 6, "T6")]
+    kinds = wh.sql(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'stg_tasks'"
+    )
+    assert list(kinds.table_type) == ["VIEW"]
+    assert wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0] == 5
+    kept = _snapshot(wh)
+    wh.close()
+    _text_only(monkeypatch)
+    text = Warehouse(folder, db_path=None)
+    text.sync()
+    _assert_same(kept, _snapshot(text))
+
+
+def test_a_value_staging_tidies_keeps_its_file_off_the_kept_tables(folder, tmp_path, monkeypatch):
+    """A clean file whose staged rows differ from its lines as read (an id with a space around
+    it, which staging trims) is staged from its typed read into the table, not kept as read."""
+    dec = "tasks/tasks_2017_12.csv"
+    write(folder, dec, [TASKS_HEADER, '" T20 ",RASSO,Case review,Robbery,2017-12-01,2017-12-05,'])
+    wh = Warehouse(folder, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _layers(wh)[dec] == "typed"
+    assert _kept(wh) == {OCT: []}
+    rest = wh.sql("SELECT file, line, task_id FROM _rows_tasks WHERE file = ?", [dec])
+    assert [tuple(r) for r in rest.itertuples(index=False)] == [(dec, 2, "T20")]
+    kept = _snapshot(wh)
+    wh.close()
+    _text_only(monkeypatch)
+    text = Warehouse(folder, db_path=None)
+    text.sync()
+    _assert_same(kept, _snapshot(text))
+
+
+@pytest.mark.parametrize("one_query", [True, False], ids=["checked together", "each alone"])
+def test_a_kept_file_changed_in_one_block_is_read_past_that_block(tmp_path, monkeypatch, one_query):
+    """November, kept as read, changes T13's team (line 5; 2 lines a block: block 2). The view
+    stops reading block 2 from the kept table, and lines 4 and 5 are staged into the table of
+    other rows; touched again with a second change (line 8, block 4), both blocks are skipped.
+    (October and November share no task id: checked by one query or each by its own,
+    cjsperf.db.KEEP_CHECK_ROWS, both are kept.)"""
+    monkeypatch.setattr("cjsperf.db.BLOCK_LINES", 2)
+    if not one_query:
+        monkeypatch.setattr("cjsperf.db.KEEP_CHECK_ROWS", 1)
+    root = make_base(tmp_path / "data")
+    write(root, NOV, CLEAN_NOV)
+    wh = Warehouse(root, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _kept(wh) == {OCT: [], NOV: []}
+    tables = _typed_tables(wh)
+
+    def touch(lines, seconds):
+        write(root, NOV, lines)
+        st = (root / NOV).stat()
+        os.utime(root / NOV, ns=(st.st_atime_ns, st.st_mtime_ns + seconds * 1_000_000_000))
+        wh.sync()
+
+    lines = CLEAN_NOV[:4] + [T13_MOVED] + CLEAN_NOV[5:]
+    touch(lines, 2)
+    assert _kept(wh) == {OCT: [], NOV: [2]}
+    assert _typed_tables(wh) == tables  # nothing read into the database again
+    rest = wh.sql("SELECT line, task_id, team FROM _rows_tasks WHERE file = ? ORDER BY line", [NOV])
+    assert [tuple(r) for r in rest.itertuples(index=False)] == [
+        (4, "T12", "Crown Court Unit Stoke"),
+        (5, "T13", "Complex Casework"),
+    ]
+    lines = lines[:7] + [CLEAN_NOV[7].replace("2017-11-10", "2017-11-11")]
+    touch(lines, 4)
+    assert _kept(wh) == {OCT: [], NOV: [2, 4]}
+    rest = wh.sql(
+        "SELECT line, completed_date FROM _rows_tasks WHERE file = ? ORDER BY line", [NOV]
+    )
+    assert [(r.line, _day(r.completed_date)) for r in rest.itertuples()] == [
+        (4, date(2017, 11, 4)),
+        (5, date(2017, 11, 7)),
+        (8, date(2017, 11, 11)),
+    ]
+    partial = _snapshot(wh)
+    wh.close()
+    full = Warehouse(root, db_path=None)
+    full.sync()
+    _assert_same(partial, _snapshot(full))
+
+
+def test_a_kept_file_removed_leaves_the_view_and_its_table_is_dropped(folder, tmp_path):
+    wh = Warehouse(folder, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _kept(wh) == {OCT: []} and len(_typed_tables(wh)) == 1
+    os.remove(folder / OCT)
+    wh.sync()
+    assert _kept(wh) == {}
+    assert _typed_tables(wh) == []
+    assert sorted(wh.sql("SELECT task_id FROM stg_tasks").task_id) == ["T4", "T6"]
+    partial = _snapshot(wh)
+    wh.close()
+    full = Warehouse(folder, db_path=None)
+    full.sync()
+    _assert_same(partial, _snapshot(full))
+
+
+def test_a_sync_stopped_before_keeping_its_files_leaves_no_table_behind(folder, tmp_path):
+    """The tables a stopped sync read files into are dropped by the next, which stages what a
+    build from nothing gives."""
+    db_path = tmp_path / "wh.duckdb"
+    wh = Warehouse(folder, db_path=db_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Warehouse, "_replace_view", lambda *a: (_ for _ in ()).throw(OSError("stop")))
+        with pytest.raises(OSError, match="stop"):
+            wh.sync()
+        left = _typed_tables(wh)
+        assert len(left) == 1  # October's tasks, read into the database and never kept
+    wh.close()
+    again = Warehouse(folder, db_path=db_path)
+    again.sync()
+    ((table,),) = again.sql("SELECT tbl FROM as_read WHERE extract = 'tasks'").itertuples(
+        index=False
+    )
+    assert _typed_tables(again) == [table] and table not in left
+    resumed = _snapshot(again)
+    again.close()
+    full = Warehouse(folder, db_path=None)
+    full.sync()
+    _assert_same(resumed, _snapshot(full))
+
+
+def test_a_database_from_older_code_is_rebuilt_with_its_views(folder, tmp_path):
+    """A database whose code mark differs (older code) loses every view and table, the view
+    stg_tasks and the kept tables too, and is built again as from nothing."""
+    db_path = tmp_path / "wh.duckdb"
+    wh = Warehouse(folder, db_path=db_path)
+    wh.sync()
+    wh.con.execute("UPDATE meta SET value = 'older' WHERE key = 'code'")
+    wh.close()
+    again = Warehouse(folder, db_path=db_path)
+    assert _typed_tables(again) == []
+    assert (
+        again.sql("SELECT count(*) AS n FROM duckdb_views() WHERE view_name = 'stg_tasks'").n[0]
+        == 0
+    )
+    again.sync()
+    assert _kept(again) == {OCT: []}
+    rebuilt = _snapshot(again)
+    again.close()
+    full = Warehouse(folder, db_path=None)
+    full.sync()
+    _assert_same(rebuilt, _snapshot(full))
+
+
+def test_stg_tasks_staged_as_a_table_before_becomes_the_view(folder, tmp_path, monkeypatch):
+    """Staged once by code that kept no file as read (stg_tasks a table), a touched file stages
+    the extract whole, into the view over kept files."""
+    db_path = tmp_path / "wh.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Warehouse, "_as_read_columns", lambda self, extract: None)
+        wh = Warehouse(folder, db_path=db_path)
+        wh.sync()
+        assert _kept(wh) == {}
+        wh.close()
+    again = Warehouse(folder, db_path=db_path)
+    st = (folder / OCT).stat()
+    os.utime(folder / OCT, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    again.sync()
+    assert _kept(again) == {OCT: []}
+    assert again.staged_lines["tasks"] == 3 + 6  # whole: October's 3 lines and November's 6
+    now = _snapshot(again)
+    again.close()
+    full = Warehouse(folder, db_path=None)
+    full.sync()
+    _assert_same(now, _snapshot(full))
