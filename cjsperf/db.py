@@ -11,6 +11,9 @@ Data flows one way (see README "Architecture"):
 3. `queries/staging/<extract>.sql` renames, casts and validates in SQL. Its result carries a
    `problems` list per row; rows with an error go to `load_problems` (file, line, column, value found,
    what was expected) and not into `stg_<extract>`; warnings are recorded and the row still loads.
+   Where staging changes no value of a clean line (tasks, training, TSJ reviews, disclosure),
+   `stg_<extract>` is a view over the tables its clean files were read into, kept as read, and
+   the table of its other staged rows (`Warehouse._keep_as_read`).
 4. `run_query(name, **params)` runs `queries/<name>.sql` with DuckDB parameters.
 """
 
@@ -1484,8 +1487,8 @@ class Warehouse:
                 # the text layer reads a field holding only NULL_MARK as missing, and finds a
                 # quoted line break (the one-thread reader of a .gz file accepts it, and the
                 # lines after it would be numbered wrong here); in the same pass, the
-                # fingerprint of each block of lines (line_blocks), and of its lines alone (v: the
-                # fingerprint the staged rows of a file kept as read must have, `_keep_as_read`)
+                # fingerprint of each block of lines (line_blocks; also what the staged rows of a
+                # file kept as read must give, `_keep_as_read`)
                 marked = (
                     " OR ".join(
                         f'"{c}" = $mark OR contains("{c}", chr(10)) OR contains("{c}", chr(13))'
@@ -1500,7 +1503,6 @@ class Warehouse:
                     f"""CREATE OR REPLACE TABLE {self._blocks_table(table)} AS
                     SELECT (rowid + 2) // {BLOCK_LINES} AS block,
                         bit_xor(hash(rowid + 2, {fields}, {len(mapping)})) AS h,
-                        bit_xor(hash(rowid + 2, {fields})) AS v,
                         count(*) AS n, count(*) FILTER (WHERE {marked}) AS marked
                     FROM {table} GROUP BY 1""",
                     {"mark": NULL_MARK} if texts else {},
@@ -2293,7 +2295,7 @@ class Warehouse:
         """Of the files read into typed columns (`typed`: file → table), those to keep as read,
         each with its table, now in the database: every line passes the staging query with no
         problem (by one query over each group of them, writing nothing) and is staged as read (the
-        staged rows' fingerprint is the read lines' `v`, `_read_typed`), and no key of theirs is
+        staged rows' fingerprint is the read lines', `_read_typed`), and no key of theirs is
         on a line of another file (of another group, read as text, or with a problem)."""
         con = self.con
         fields = ", ".join(f'"{_raw_name(extract, i)}"' for i in range(len(extract.columns)))
@@ -2312,13 +2314,13 @@ class Warehouse:
             query = self._typed_query(extract, group, sql, materialize=size <= KEEP_CHECK_ROWS)
             for rel, bad, h in con.execute(
                 f"SELECT file, count(*) FILTER (WHERE len(problems) > 0), "
-                f"bit_xor(hash(line, {fields})) FROM ({query}) GROUP BY file"
+                f"bit_xor(hash(line, {fields}, _fields)) FROM ({query}) GROUP BY file"
             ).fetchall():
                 staged[rel] = (bad, h)
         keep = {}
         for rel, table in sorted(typed.items()):
-            (v,) = con.execute(f"SELECT bit_xor(v) FROM {self._blocks_table(table)}").fetchall()[0]
-            if staged.get(rel) == (0, v):
+            (h,) = con.execute(f"SELECT bit_xor(h) FROM {self._blocks_table(table)}").fetchall()[0]
+            if staged.get(rel) == (0, h):
                 keep[rel] = table
         # A key given twice in one group is a problem of its second line; between groups, or
         # with a line of a file not kept, it is looked for here.
