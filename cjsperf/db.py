@@ -2286,6 +2286,20 @@ class Warehouse:
         self._as_read_cols[name] = list(got) if got == want else None
         return self._as_read_cols[name]
 
+    def _groups(self, typed: dict[str, str], limit: int) -> tuple[list[dict[str, str]], list[int]]:
+        """Typed files (file → table) in path order, in groups of at most `limit` lines (a file of
+        more is a group of its own), with each group's lines."""
+        groups: list[dict[str, str]] = [{}]
+        sizes = [0]
+        for rel, table in sorted(typed.items()):
+            (n,) = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+            if groups[-1] and sizes[-1] + n > limit:
+                groups.append({})
+                sizes.append(0)
+            groups[-1][rel] = table
+            sizes[-1] += n
+        return groups, sizes
+
     def _staged_table(self, extract: Extract) -> str:
         """The table of the extract's staged rows: stg_<extract> itself, or, when that is a view
         over files kept as read, the table of the other rows."""
@@ -2300,15 +2314,7 @@ class Warehouse:
         con = self.con
         fields = ", ".join(f'"{_raw_name(extract, i)}"' for i in range(len(extract.columns)))
         # in groups of files up to KEEP_CHECK_ROWS lines, to bound the memory one query holds
-        groups: list[dict[str, str]] = [{}]
-        sizes = [0]
-        for rel, table in sorted(typed.items()):
-            (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-            if groups[-1] and sizes[-1] + n > KEEP_CHECK_ROWS:
-                groups.append({})
-                sizes.append(0)
-            groups[-1][rel] = table
-            sizes[-1] += n
+        groups, sizes = self._groups(typed, KEEP_CHECK_ROWS)
         staged = {}
         for group, size in zip(groups, sizes, strict=True):
             query = self._typed_query(extract, group, sql, materialize=size <= KEEP_CHECK_ROWS)
@@ -2481,15 +2487,7 @@ class Warehouse:
                 fast_table = f"_scratch.staged_{self._scratch_seq}"
         if typed:
             # in groups of files up to STAGE_ROWS lines, to bound the memory one query holds
-            groups: list[dict[str, str]] = [{}]
-            sizes = [0]
-            for rel, table in sorted(typed.items()):
-                (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-                if groups[-1] and sizes[-1] + n > STAGE_ROWS:
-                    groups.append({})
-                    sizes.append(0)
-                groups[-1][rel] = table
-                sizes[-1] += n
+            groups, sizes = self._groups(typed, STAGE_ROWS)
             for i, group in enumerate(groups):
                 # (a file of more than STAGE_ROWS lines is a group of its own)
                 keep = sizes[i] <= STAGE_ROWS

@@ -374,6 +374,15 @@ def test_a_typed_file_changed_in_places_stages_only_what_changed_as_a_full_build
 
 
 # ---------------------------------------------------------------- files kept as read
+def _assert_as_built_from_nothing(wh: Warehouse, root: Path) -> None:
+    """What `wh` shows is what a build of the same folder from nothing shows; `wh` is closed."""
+    got = _snapshot(wh)
+    wh.close()
+    full = Warehouse(root, db_path=None)
+    full.sync()
+    _assert_same(got, _snapshot(full))
+
+
 def _kept(wh: Warehouse) -> dict[str, list[int]]:
     """The tasks files kept as read, each with the blocks of lines its table no longer gives."""
     df = wh.sql("SELECT file, skip FROM as_read WHERE extract = 'tasks' ORDER BY file")
@@ -475,11 +484,7 @@ def test_a_kept_file_changed_in_one_block_is_read_past_that_block(tmp_path, monk
         (5, date(2017, 11, 7)),
         (8, date(2017, 11, 11)),
     ]
-    partial = _snapshot(wh)
-    wh.close()
-    full = Warehouse(root, db_path=None)
-    full.sync()
-    _assert_same(partial, _snapshot(full))
+    _assert_as_built_from_nothing(wh, root)
 
 
 def test_a_kept_file_removed_leaves_the_view_and_its_table_is_dropped(folder, tmp_path):
@@ -491,11 +496,7 @@ def test_a_kept_file_removed_leaves_the_view_and_its_table_is_dropped(folder, tm
     assert _kept(wh) == {}
     assert _typed_tables(wh) == []
     assert sorted(wh.sql("SELECT task_id FROM stg_tasks").task_id) == ["T4", "T6"]
-    partial = _snapshot(wh)
-    wh.close()
-    full = Warehouse(folder, db_path=None)
-    full.sync()
-    _assert_same(partial, _snapshot(full))
+    _assert_as_built_from_nothing(wh, folder)
 
 
 def test_a_sync_stopped_before_keeping_its_files_leaves_no_table_behind(folder, tmp_path):
@@ -516,11 +517,7 @@ def test_a_sync_stopped_before_keeping_its_files_leaves_no_table_behind(folder, 
         index=False
     )
     assert _typed_tables(again) == [table] and table not in left
-    resumed = _snapshot(again)
-    again.close()
-    full = Warehouse(folder, db_path=None)
-    full.sync()
-    _assert_same(resumed, _snapshot(full))
+    _assert_as_built_from_nothing(again, folder)
 
 
 def test_a_database_from_older_code_is_rebuilt_with_its_views(folder, tmp_path):
@@ -539,11 +536,7 @@ def test_a_database_from_older_code_is_rebuilt_with_its_views(folder, tmp_path):
     )
     again.sync()
     assert _kept(again) == {OCT: []}
-    rebuilt = _snapshot(again)
-    again.close()
-    full = Warehouse(folder, db_path=None)
-    full.sync()
-    _assert_same(rebuilt, _snapshot(full))
+    _assert_as_built_from_nothing(again, folder)
 
 
 def test_stg_tasks_staged_as_a_table_before_becomes_the_view(folder, tmp_path, monkeypatch):
@@ -562,8 +555,4 @@ def test_stg_tasks_staged_as_a_table_before_becomes_the_view(folder, tmp_path, m
     again.sync()
     assert _kept(again) == {OCT: []}
     assert again.staged_lines["tasks"] == 3 + 6  # whole: October's 3 lines and November's 6
-    now = _snapshot(again)
-    again.close()
-    full = Warehouse(folder, db_path=None)
-    full.sync()
-    _assert_same(now, _snapshot(full))
+    _assert_as_built_from_nothing(again, folder)
