@@ -2130,6 +2130,32 @@ class Warehouse:
         ).fetchall()
         return {f for row in rows for f in row} & (fast_files | typed_files)
 
+    def _typed_sharing_text_keys(self, extract: Extract, files: set[str]) -> list[str]:
+        """Typed files not among `files` (their lines all staged) holding a key that a line of
+        one of `files` read as text (raw_<extract>) holds too."""
+        keys = self._repeat_keys(extract)
+        unchanged = sorted(self._typed_files(extract) - files)
+        if keys is None or not unchanged:
+            return []
+        raw_key, stg_key = keys
+        params = {"files": sorted(files), "unchanged": unchanged}
+        (text_lines,) = self.con.execute(
+            f"SELECT count(*) FROM raw_{extract.name} "
+            "WHERE file IN (SELECT unnest($files::VARCHAR[]))",
+            {"files": params["files"]},
+        ).fetchall()[0]
+        if not text_lines:
+            return []
+        rows = self.con.execute(
+            f"""SELECT DISTINCT file FROM stg_{extract.name}
+            WHERE file IN (SELECT unnest($unchanged::VARCHAR[]))
+              AND {stg_key} IN (SELECT {raw_key} FROM raw_{extract.name}
+                                WHERE file IN (SELECT unnest($files::VARCHAR[])))
+            ORDER BY file""",
+            params,
+        ).fetchall()
+        return [f for (f,) in rows]
+
     def _drop_typed_rows(self, table: str, keep: set[str], typed: dict[str, str]) -> None:
         """Take the rows of typed files that went to the text layer out of `table`."""
         if len(keep) < len(typed):
@@ -2516,6 +2542,14 @@ class Warehouse:
                 if rel in kept_before:  # its lines leave the view: all are staged from the text
                     files.add(rel)
             self._drop_typed_rows(fast_table, staged_typed, typed)
+        if files is not None:
+            # An unchanged typed file holding a key that a changed file's line read as text
+            # holds too: the repeat rule decides between them, so it goes to the text layer (and,
+            # kept as read, is staged whole: its lines leave the view).
+            for rel in self._typed_sharing_text_keys(extract, files):
+                self._to_text(extract, rel)
+                if rel in kept_before:
+                    files.add(rel)
         diffs = {r: b for r, b in diffs.items() if r in staged_typed}
         typed_lines = (
             con.execute(f"SELECT count(*) FROM {fast_table}").fetchall()[0][0] if typed else 0

@@ -556,3 +556,26 @@ def test_stg_tasks_staged_as_a_table_before_becomes_the_view(folder, tmp_path, m
     assert _kept(again) == {OCT: []}
     assert again.staged_lines["tasks"] == 3 + 6  # whole: October's 3 lines and November's 6
     _assert_as_built_from_nothing(again, folder)
+
+
+def test_a_new_file_read_as_text_repeating_an_id_of_an_unchanged_typed_file(tmp_path):
+    """November, clean, is staged from its typed read (kept as read). September comes later with a
+    bad line, so it is read as text, and it holds November's T36: September comes first in path
+    order, so November's T36 is now the repeat, as a build from nothing says."""
+    root = make_base(tmp_path / "data")
+    os.remove(root / OCT)
+    write(root, NOV, [TASKS_HEADER, "T17,RASSO,Case review,Robbery,2017-11-01,2017-11-04,",
+                      "T36,Complex Casework,Case review,Robbery,2017-11-02,2017-11-09,"])  # fmt: skip
+    wh = Warehouse(root, db_path=tmp_path / "wh.duckdb")
+    wh.sync()
+    assert _kept(wh) == {NOV: []}
+    sept = "tasks/tasks_2017_09.csv"
+    write(root, sept, [TASKS_HEADER, "T36,RASSO,Case review,Robbery,2017-09-02,2017-09-07,",
+                       "T22,Nobody,Case review,Robbery,2017-09-02,2017-09-05,"])  # fmt: skip
+    wh.sync()
+    assert _layers(wh)[sept] == "text" and _kept(wh) == {}
+    got = [(r.file, int(r.line), r.column, r.value) for r in wh.problems().itertuples()]
+    assert got == [(sept, 3, "team", "Nobody"), (NOV, 3, "task_id", "T36")]
+    t36 = wh.sql("SELECT file, team FROM stg_tasks WHERE task_id = 'T36'")
+    assert [tuple(r) for r in t36.itertuples(index=False)] == [(sept, "RASSO")]
+    _assert_as_built_from_nothing(wh, root)
