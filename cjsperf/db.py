@@ -994,10 +994,15 @@ class Warehouse:
             self._in_place = {
                 e.name for e in EXTRACTS if e.name not in self._partial and self._as_read_columns(e)
             }
+            # what a sync of this process that stopped left of its typed reads: read again (its
+            # extracts are still marked to be staged whole)
+            for table in self._typed.values():
+                self._drop_scratch(table)
+            self._typed.clear()
             # tables of lines read into the database by a sync that stopped before keeping them
             for (orphan,) in con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-                "AND starts_with(table_name, 'typed_') "
+                "AND database_name = current_database() AND starts_with(table_name, 'typed_') "
                 "AND table_name NOT IN (SELECT tbl FROM as_read)"
             ).fetchall():
                 con.execute(f'DROP TABLE "{orphan}"')

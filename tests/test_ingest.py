@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+import types
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1308,29 +1309,32 @@ def test_first_sync_reads_all_then_nothing_until_something_changes(persisted):
 
 @pytest.mark.parametrize("slow", ["_ingest_files", "_stage_all", "_derive"])
 def test_a_sync_reports_where_its_seconds_went(base, tmp_path, monkeypatch, slow):
-    """The sync's phases (read, stage, derive) add up to its time, and a phase made 0.6 s slower
-    shows it in that phase alone: the benchmark's breakdown of a cold ingest rests on this."""
+    """The sync's phases (read, stage, derive) add up to its time, and a phase made 100 s slower
+    shows it in that phase alone: the benchmark's breakdown of a cold ingest rests on this. (The
+    100 s pass on the sync's clock, not the machine's, so the test does not hang on how busy the
+    machine is: the real phases of this small sync take about a second.)"""
     phase = {"_ingest_files": "read", "_stage_all": "stage", "_derive": "derive"}[slow]
-    quick = Warehouse(base, db_path=tmp_path / "quick.duckdb").sync()
+    passed = [0.0]
+    clock = types.SimpleNamespace(
+        **{n: getattr(time, n) for n in dir(time) if not n.startswith("_")},
+    )
+    clock.perf_counter = lambda: time.perf_counter() + passed[0]
+    monkeypatch.setattr(db, "time", clock)
     real = getattr(Warehouse, slow)
 
     def slowed(self, *args):
         real(self, *args)
-        time.sleep(0.6)
+        passed[0] += 100.0
 
     monkeypatch.setattr(Warehouse, slow, slowed)
     report = Warehouse(base, db_path=tmp_path / "slow.duckdb").sync()
     assert list(report.phases) == ["read", "stage", "derive"]
     assert sum(report.phases.values()) == pytest.approx(report.seconds, abs=1e-6)
-    # _derive runs twice (the tables that call no shared macro, then those that do): 1.2 s
-    extra = 1.2 if slow == "_derive" else 0.6
-    assert report.phases[phase] >= extra
+    # _derive runs twice (the tables that call no shared macro, then those that do): 200 s
+    extra = 200.0 if slow == "_derive" else 100.0
+    assert extra <= report.phases[phase] < extra + 50
     for other in {"read", "stage", "derive"} - {phase}:
-        assert report.phases[other] < quick.phases[other] + 0.5, (
-            other,
-            report.phases,
-            quick.phases,
-        )
+        assert report.phases[other] < 50, (other, report.phases)
 
 
 def _touch(path: Path):

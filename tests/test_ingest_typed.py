@@ -579,3 +579,30 @@ def test_a_new_file_read_as_text_repeating_an_id_of_an_unchanged_typed_file(tmp_
     t36 = wh.sql("SELECT file, team FROM stg_tasks WHERE task_id = 'T36'")
     assert [tuple(r) for r in t36.itertuples(index=False)] == [(sept, "RASSO")]
     _assert_as_built_from_nothing(wh, root)
+
+
+def test_a_sync_after_one_that_failed_in_the_same_process_stages_as_a_build_from_nothing(
+    folder, tmp_path, monkeypatch
+):
+    """The first extract staged fails: the others' typed reads are left (in _scratch, and tasks'
+    in the database). The next sync on the same warehouse, as the dashboard's process makes,
+    reads them again and stages what a build from nothing gives."""
+    monkeypatch.setattr("cjsperf.db.STAGERS", 1)
+    wh = Warehouse(folder, db_path=tmp_path / "wh.duckdb")
+    real = Warehouse._stage_extract
+    calls = []
+
+    def first_fails(self, extract):
+        calls.append(extract.name)
+        if len(calls) == 1:
+            raise OSError("stop")
+        return real(self, extract)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Warehouse, "_stage_extract", first_fails)
+        with pytest.raises(OSError, match="stop"):
+            wh.sync()
+    wh.sync()
+    assert _kept(wh) == {OCT: []}
+    assert _typed_tables(wh) == list(wh.sql("SELECT tbl FROM as_read").tbl)
+    _assert_as_built_from_nothing(wh, folder)
