@@ -374,6 +374,16 @@ def test_a_typed_file_changed_in_places_stages_only_what_changed_as_a_full_build
 
 
 # ---------------------------------------------------------------- files kept as read
+def _assert_as_through_the_text_layer(wh: Warehouse, root: Path, monkeypatch) -> None:
+    """What `wh` shows is what the folder synced with the typed read off shows; `wh` is closed."""
+    got = _snapshot(wh)
+    wh.close()
+    _text_only(monkeypatch)
+    text = Warehouse(root, db_path=None)
+    text.sync()
+    _assert_same(got, _snapshot(text))
+
+
 def _assert_as_built_from_nothing(wh: Warehouse, root: Path) -> None:
     """What `wh` shows is what a build of the same folder from nothing shows; `wh` is closed."""
     got = _snapshot(wh)
@@ -414,12 +424,7 @@ def test_a_clean_typed_file_is_kept_as_read_not_written_twice(folder, tmp_path, 
     )
     assert list(kinds.table_type) == ["VIEW"]
     assert wh.sql("SELECT lines FROM stage_counts WHERE extract = 'tasks'").lines[0] == 5
-    kept = _snapshot(wh)
-    wh.close()
-    _text_only(monkeypatch)
-    text = Warehouse(folder, db_path=None)
-    text.sync()
-    _assert_same(kept, _snapshot(text))
+    _assert_as_through_the_text_layer(wh, folder, monkeypatch)
 
 
 def test_a_value_staging_tidies_keeps_its_file_off_the_kept_tables(folder, tmp_path, monkeypatch):
@@ -433,12 +438,7 @@ def test_a_value_staging_tidies_keeps_its_file_off_the_kept_tables(folder, tmp_p
     assert _kept(wh) == {OCT: []}
     rest = wh.sql("SELECT file, line, task_id FROM _rows_tasks WHERE file = ?", [dec])
     assert [tuple(r) for r in rest.itertuples(index=False)] == [(dec, 2, "T20")]
-    kept = _snapshot(wh)
-    wh.close()
-    _text_only(monkeypatch)
-    text = Warehouse(folder, db_path=None)
-    text.sync()
-    _assert_same(kept, _snapshot(text))
+    _assert_as_through_the_text_layer(wh, folder, monkeypatch)
 
 
 @pytest.mark.parametrize("one_query", [True, False], ids=["checked together", "each alone"])
