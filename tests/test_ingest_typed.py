@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cjsperf.db import Warehouse, repeat_key_columns
+from cjsperf.db import Warehouse, repeat_key, repeat_key_columns, without_repeat_rule
 from cjsperf.extracts import EXTRACTS, TEAMS
 from cjsperf.extracts import TASKS as TASKS_EXTRACT
 from tests.test_ingest import (
@@ -606,3 +606,54 @@ def test_a_sync_after_one_that_failed_in_the_same_process_stages_as_a_build_from
     assert _kept(wh) == {OCT: []}
     assert _typed_tables(wh) == list(wh.sql("SELECT tbl FROM as_read").tbl)
     _assert_as_built_from_nothing(wh, folder)
+
+
+def test_every_staging_query_with_a_repeat_rule_can_run_without_it():
+    """The staging of lines among which no key repeats drops the repeat rule
+    (`without_repeat_rule`): each staging query with a rule has exactly one `repeated` to empty,
+    and loses nothing else."""
+    emptied = []
+    for path in sorted(Path("queries/staging").glob("*.sql")):
+        sql = path.read_text()
+        if not repeat_key(sql):
+            with pytest.raises(ValueError, match="found 0"):
+                without_repeat_rule(sql)
+            continue
+        out = without_repeat_rule(sql)
+        assert repeat_key(out) is None  # no GROUP BY … HAVING left in `repeated`
+        head, _, tail = out.partition(" WHERE false")
+        assert sql.startswith(head) and sql.rstrip().endswith(tail.rstrip()), path.name
+        assert "HAVING count(*) > 1" in sql[len(head) :] and len(out) < len(sql)
+        emptied.append(path.stem)
+    assert emptied == [
+        "agent_spend", "court_sessions", "disclosure_assessments", "tasks", "training", "trials",
+        "tsj_reviews", "vcl_letters",
+    ]  # fmt: skip
+
+
+def test_lines_with_no_repeated_key_stage_as_with_the_repeat_rule(folder, monkeypatch):
+    """Staged without the repeat rule where no key repeats among the lines a staging query reads,
+    the rows, problems and counts are those staged with the rule always in place. The rule stays
+    where a key does repeat: November's T4 (lines 2 and 5), read as text."""
+    real = Warehouse._repeat_rule_if_needed
+    ran = []
+
+    def spy(self, extract, sql, lines):
+        out = real(self, extract, sql, lines)
+        ran.append((extract.name, "typed" if lines.startswith("(") else "text", out != sql))
+        return out
+
+    monkeypatch.setattr(Warehouse, "_repeat_rule_if_needed", spy)
+    wh = Warehouse(folder, db_path=None)
+    wh.sync()
+    assert ("tasks", "text", False) in ran  # the rule kept: T4 twice in November
+    assert ("tasks", "typed", True) in ran  # October's three ids, once each: dropped
+    assert ("court_sessions", "typed", True) in ran
+    got = _snapshot(wh)
+    wh.close()
+    monkeypatch.setattr(Warehouse, "_repeat_rule_if_needed", lambda self, e, sql, lines: sql)
+    always = Warehouse(folder, db_path=None)
+    always.sync()
+    _assert_same(got, _snapshot(always))
+    rejected = always.problems().query("extract == 'tasks' and line == 5")
+    assert list(rejected.expected) == [f"each task id once; already at {NOV} line 2"]
