@@ -84,11 +84,10 @@ DATED_BEFORE_PERIOD = (
 )
 SCHEMA_VERSION = "8"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
-READERS = max(1, min(4, os.cpu_count() or 1))  # files read side by side on a sync
-STAGERS = max(1, min(2, os.cpu_count() or 1))  # small extracts staged side by side on a sync
-# An extract of more lines than this is staged on its own: DuckDB spreads its staging over the
-# cores itself (a row group holds 122,880 rows); side by side, two such took more time and memory.
-STAGE_ALONE_LINES = 250_000
+# Files read and extracts staged side by side on a sync (`_read_and_stage`): a gzip file is read
+# on one thread, and an extract is staged while other files are still read.
+READERS = max(1, min(4, os.cpu_count() or 1))
+STAGERS = max(1, min(2, os.cpu_count() or 1))  # derived tables made side by side (`_derive`)
 STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
 # Typed files checked, to be kept as read, by one query that writes nothing (`_keep_as_read`), its
 # checked lines held once: up to this many lines together. 6 million tasks at scale 10 took 2.0 s
@@ -571,7 +570,7 @@ class Warehouse:
         self.notice: str | None = None
         self.read_only = read_only
         self._lock = threading.RLock()
-        self._local = threading.local()  # a stager's own cursor (see `con`, `_stage_all`)
+        self._local = threading.local()  # a worker's own cursor (see `con`, `_as_ready`)
         self._swap_lock = threading.Lock()  # guards _build and its count of queries in flight
         self.version = ""
         # Lines of each extract staged by the last sync: every line of a re-staged extract, or,
@@ -604,8 +603,9 @@ class Warehouse:
     # ---------------------------------------------------------------- connection
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
-        """The connection this thread works on: while extracts are staged side by side
-        (`_stage_all`), each stager's own cursor; else the warehouse's connection."""
+        """The connection this thread works on: while files are read, extracts staged or
+        derived tables made side by side (`_as_ready`), each worker's own cursor; else the
+        warehouse's connection."""
         return getattr(self._local, "con", None) or self._con
 
     @con.setter
@@ -1026,24 +1026,15 @@ class Warehouse:
                 "AND table_name NOT IN (SELECT tbl FROM as_read)"
             ).fetchall():
                 con.execute(f'DROP TABLE "{orphan}"')
-            # The reference lists are read and checked while the extracts' files are read (the
-            # reading needs none of them; staging, after both, checks against them): 0.3-0.4 s of
-            # statements that mostly wait on one another, on a cursor of their own.
             jobs = [job for _, file_jobs in todo.values() for job in file_jobs]
-            work = [lambda: self._ingest_files(jobs)]
-            if refs_changed:
-                work.insert(0, self._load_references)
-            self._side_by_side(work, lambda job: job())
-            read_done = time.perf_counter()
-            if refs_changed:
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
             dirty = {
                 k.removeprefix("dirty:")
                 for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
             }
             to_stage = [e for e in EXTRACTS if e.name in dirty]
-            self._stage_all(to_stage)
-            staged_done = time.perf_counter()
+            read_done, staged_done = self._read_and_stage(
+                jobs, to_stage, ref_sig if refs_changed else None
+            )
             changed = [e.name for e in to_stage]
             self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
@@ -1140,11 +1131,16 @@ class Warehouse:
         deps: dict[str, set[str]],
         work: dict[str, Callable[[], None]],
         weight: dict[str, float],
+        ended: dict[str, float] | None = None,
+        workers: int | None = None,
     ) -> None:
-        """`work[k]()` for every k, each once every item of `deps[k]` has run, STAGERS at a time
-        (each thread on a cursor of its own), the ready item of most `weight` first; one at a time
-        when STAGERS is 1. A cycle runs its items one after another. The first failure is raised
-        once the items running meanwhile end (none starts after it), naming any other."""
+        """`work[k]()` for every k, each once every item of `deps[k]` has run, `workers` (else
+        STAGERS) at a time (each thread on a cursor of its own), the ready item of most `weight`
+        first; one at a time when that is 1. A cycle runs its items one after another. The first
+        failure (of the items that failed, the one started first) is raised once the items running
+        meanwhile end (none starts after it), naming any other. `ended`: each item's end (`time.perf_counter()`), filled in."""
+        workers = STAGERS if workers is None else workers
+        ended = {} if ended is None else ended
         done: set[str] = set()
         todo = dict(deps)
 
@@ -1155,12 +1151,13 @@ class Warehouse:
             return sorted(out, key=lambda k: (-weight.get(k, 0), k))
 
         running: dict = {}
-        if STAGERS < 2:
+        if workers < 2:
             while todo:
                 k = ready()[0]
                 del todo[k]
                 work[k]()
                 done.add(k)
+                ended[k] = time.perf_counter()
             return
 
         def run(k: str) -> None:
@@ -1171,24 +1168,26 @@ class Warehouse:
             finally:
                 self._local.con = None
                 cur.close()
+                ended[k] = time.perf_counter()
 
-        failed: list[BaseException] = []
-        with ThreadPoolExecutor(STAGERS, thread_name_prefix="cjsperf-stage") as pool:
+        failed: list = []
+        with ThreadPoolExecutor(workers, thread_name_prefix="cjsperf-stage") as pool:
             while todo or running:
                 if not failed:
-                    for k in ready()[: STAGERS - len(running)]:
+                    for k in ready()[: workers - len(running)]:
                         del todo[k]
-                        running[pool.submit(run, k)] = k
+                        running[pool.submit(run, k)] = (len(ended) + len(running), k)
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    k = running.pop(future)
+                    seq, k = running.pop(future)
                     if future.exception() is not None:
-                        failed.append(future.exception())
+                        failed.append((seq, future.exception()))
                     else:
                         done.add(k)
         if failed:
+            failed = [exc for _, exc in sorted(failed, key=lambda f: f[0])]  # in order started
             for other in failed[1:]:
                 failed[0].add_note(f"Also failed meanwhile: {other!r}")
             raise failed[0]
@@ -1360,25 +1359,50 @@ class Warehouse:
         staged) leaves it, and the next sync stages the extract whatever the files look like."""
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [f"dirty:{extract.name}"])
 
-    def _ingest_files(self, jobs: list[tuple]) -> None:
-        """Read files side by side, one connection each: DuckDB reads a gzip file on one thread,
-        and appends from several connections to one table do not conflict. Largest first."""
-        jobs = sorted(jobs, key=lambda j: -j[3])
-        if len(jobs) < 2 or READERS < 2:
-            for extract, rel, path, size, mtime_ns in jobs:
-                self._ingest_file(extract, path, rel, size, mtime_ns, self.con)
-            return
+    def _read_and_stage(
+        self, jobs: list[tuple], extracts: list[Extract], ref_sig: str | None
+    ) -> tuple[float, float]:
+        """Read the files (`jobs`: extract, relative name, path, size, modification time) and,
+        when they changed (`ref_sig`), the reference lists, and stage `extracts`: each extract as
+        soon as its files and the lists are read (staging reads only its own extract's lines and
+        the lists), while other files are still read. READERS at a time, each on a cursor of its
+        own (`_as_ready`): the lists first, then the largest file, an extract before any file
+        once it can be staged. Returns when the last file was read and when the last extract was
+        staged (`time.perf_counter()`).
 
-        def run(job: tuple) -> None:
-            extract, rel, path, size, mtime_ns = job
-            cur = self.con.cursor()
-            try:
-                self._ingest_file(extract, path, rel, size, mtime_ns, cur)
-            finally:
-                cur.close()
+        Staged after all the reading (as before), a cold ingest at scale 10 left a core idle
+        while the last files were read, and while small extracts were staged."""
+        deps: dict[str, set[str]] = {}
+        work: dict[str, Callable[[], None]] = {}
+        weight: dict[str, float] = {}
+        if ref_sig is not None:
 
-        with ThreadPoolExecutor(max_workers=READERS) as pool:
-            list(pool.map(run, jobs))  # list(): re-raise any failure here
+            def references() -> None:
+                self._load_references()
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
+
+            deps["references"], work["references"] = set(), references
+            weight["references"] = float("inf")
+        reads: dict[str, set[str]] = {}
+        for extract, rel, path, size, mtime_ns in jobs:
+            key = f"read {rel}"
+            deps[key] = set()
+            work[key] = partial(self._ingest_job, extract, path, rel, size, mtime_ns)
+            weight[key] = size
+            reads.setdefault(extract.name, set()).add(key)
+        for extract in extracts:
+            key = f"stage {extract.name}"
+            deps[key] = reads.get(extract.name, set()) | ({"references"} & set(deps))
+            work[key] = partial(self._stage, extract)
+            weight[key] = 1 + sum(weight[r] for r in reads.get(extract.name, ()))
+        t0 = time.perf_counter()
+        ended: dict[str, float] = {}
+        self._as_ready(deps, work, weight, ended=ended, workers=READERS)
+        read = [t for k, t in ended.items() if not k.startswith("stage ")]
+        return max(read, default=t0), max(ended.values(), default=t0)
+
+    def _ingest_job(self, extract: Extract, path: Path, rel: str, size: int, mtime_ns: int) -> None:
+        self._ingest_file(extract, path, rel, size, mtime_ns, self.con)
 
     # ---------------------------------------------------------------- one file
     def _ingest_file(
@@ -2298,47 +2322,6 @@ class Warehouse:
                 f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest($keep::VARCHAR[]))",
                 {"keep": sorted(keep)},
             )
-
-    def _stage_all(self, extracts: list[Extract]) -> None:
-        """Stage the extracts (each `_stage` clears its mark when stg_<extract> is in place). One
-        of more than STAGE_ALONE_LINES lines is staged on its own; the smaller ones side by side,
-        each on a cursor of its own (STAGERS at a time, the largest first), as most of a small
-        extract's staging runs on one thread. Each puts only its own tables in place, and none
-        reads another's staged rows."""
-        lines = dict(
-            self.con.execute("SELECT extract, sum(rows_read) FROM load_files GROUP BY 1").fetchall()
-        )
-        extracts = sorted(extracts, key=lambda e: -(lines.get(e.name) or 0))
-        alone = [e for e in extracts if (lines.get(e.name) or 0) > STAGE_ALONE_LINES]
-        for extract in alone:
-            self._stage(extract)
-        self._side_by_side([e for e in extracts if e not in alone], self._stage)
-
-    def _side_by_side(self, items: list, work: Callable) -> None:
-        """`work(item)` for each item, STAGERS at a time, each thread on a cursor of its own (the
-        `con` it sees); one after another when there are fewer than two."""
-        if len(items) < 2 or STAGERS < 2:
-            for item in items:
-                work(item)
-            return
-
-        def run(item) -> None:
-            cur = self._con.cursor()
-            self._local.con = cur
-            try:
-                work(item)
-            finally:
-                self._local.con = None
-                cur.close()
-
-        with ThreadPoolExecutor(STAGERS, thread_name_prefix="cjsperf-stage") as pool:
-            futures = [pool.submit(run, item) for item in items]
-        # every item has run: the first failure is raised, naming any other
-        failed = [f.exception() for f in futures if f.exception() is not None]
-        if failed:
-            for other in failed[1:]:
-                failed[0].add_note(f"Also failed meanwhile: {other!r}")
-            raise failed[0]
 
     def _stage(self, extract: Extract) -> None:
         """Stage `extract`: its files read into typed columns each on its own, the rest from the

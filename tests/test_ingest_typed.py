@@ -400,9 +400,10 @@ def _kept(wh: Warehouse) -> dict[str, list[int]]:
 
 
 def _typed_tables(wh: Warehouse) -> list[str]:
+    """The tables of typed reads in the database file (not the sync's scratch database)."""
     df = wh.sql(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "AND starts_with(table_name, 'typed_') ORDER BY 1"
+        "AND database_name = current_database() AND starts_with(table_name, 'typed_') ORDER BY 1"
     )
     return list(df.table_name)
 

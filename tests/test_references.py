@@ -408,7 +408,7 @@ def test_the_reference_lists_are_checked_while_the_files_are_read_with_the_same_
 
     def refs(self):
         # a file is being read meanwhile (one after the other, none would be yet: no wait)
-        overlapped.append(reading.wait(20 if db.STAGERS > 1 else 0))
+        overlapped.append(reading.wait(20 if db.READERS > 1 else 0))
         return real_refs(self)
 
     def one_file(self, *args, **kwargs):
@@ -419,7 +419,7 @@ def test_the_reference_lists_are_checked_while_the_files_are_read_with_the_same_
     monkeypatch.setattr(Warehouse, "_ingest_file", one_file)
     got = {}
     for stagers in (1, 2):
-        monkeypatch.setattr(db, "STAGERS", stagers)
+        monkeypatch.setattr(db, "READERS", stagers)
         reading.clear()
         wh = loaded(base)
         problems = wh.problems()[["extract", "file", "line", "column"]].values.tolist()
