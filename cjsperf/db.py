@@ -51,6 +51,7 @@ from cjsperf.extracts import (
     FLAGS,
     OFFENCE_CATEGORIES,
     REFERENCE_FILES,
+    VCL_LETTERS,
     Extract,
 )
 from cjsperf.queries import (
@@ -63,6 +64,7 @@ from cjsperf.queries import (
     load_query,
     macro_bodies,
     sql_code,
+    sql_extracts,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,10 +86,9 @@ DATED_BEFORE_PERIOD = (
 )
 SCHEMA_VERSION = "8"  # bump when tables change shape or how they are filled: rebuilds saved DBs
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
-# Files read and extracts staged side by side on a sync (`_read_and_stage`): a gzip file is read
-# on one thread, and an extract is staged while other files are still read.
+# A sync's files read, extracts staged and derived tables made side by side (`_sync_items`): a
+# gzip file is read on one thread, and an extract is staged while other files are still read.
 READERS = max(1, min(4, os.cpu_count() or 1))
-STAGERS = max(1, min(2, os.cpu_count() or 1))  # derived tables made side by side (`_derive`)
 STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
 # Typed files checked, to be kept as read, by one query that writes nothing (`_keep_as_read`), its
 # checked lines held once: up to this many lines together. 6 million tasks at scale 10 took 2.0 s
@@ -1032,11 +1033,7 @@ class Warehouse:
                 for (k,) in con.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%'").fetchall()
             }
             to_stage = [e for e in EXTRACTS if e.name in dirty]
-            read_done, staged_done = self._read_and_stage(
-                jobs, to_stage, ref_sig if refs_changed else None
-            )
             changed = [e.name for e in to_stage]
-            self._working_days()  # the calendar queries/shared/vcl.sql counts due dates in
             # Macros the queries share (queries/shared/*.sql); they read stg_* tables, so they are
             # made once those exist, and made again only when their text changes (they name the
             # tables, which a sync may replace, and are bound when a query runs).
@@ -1049,8 +1046,6 @@ class Warehouse:
                 "WHERE function_name IN (SELECT unnest($names::VARCHAR[]))",
                 {"names": names},
             ).fetchall()[0]
-            # Tables made from the staged rows (queries/derived), with the macros when they are to
-            # be made again: each as soon as what it reads is in place (`_derive`).
             make_macros = None
             if not row or row[0][0] != mark or found < len(names):
 
@@ -1059,7 +1054,17 @@ class Warehouse:
                         self.con.execute(text)
                     self.con.execute("INSERT OR REPLACE INTO meta VALUES ('shared', ?)", [mark])
 
-            self._derive(sorted(DERIVED_DIR.glob("*.sql")), mark, ref_sig, make_macros)
+            # The files read, the extracts staged and the tables made from the staged rows
+            # (queries/derived), each as soon as what it needs is in place (`_sync_items`).
+            ended = self._sync_items(
+                jobs, to_stage, ref_sig, refs_changed, sorted(DERIVED_DIR.glob("*.sql")),
+                mark, make_macros,
+            )  # fmt: skip
+            read_done = max(
+                (t for k, t in ended.items() if k.startswith("read ") or k == "references"),
+                default=t0,
+            )
+            staged_done = max([read_done, *(t for k, t in ended.items() if k.startswith("stage "))])
             self.version = self._compute_version()
             done = time.perf_counter()
             phases = {
@@ -1069,52 +1074,87 @@ class Warehouse:
             }
             return SyncReport(changed, done - t0, phases)
 
-    def _derive(
+    def _sync_items(
         self,
-        paths: list[Path],
-        shared_mark: str,
+        jobs: list[tuple],
+        extracts: list[Extract],
         ref_sig: str,
-        make_macros: Callable[[], None] | None = None,
-    ) -> None:
-        """The tables of queries/derived/*.sql: a shared macro worked out once for every value of
-        its parameters, for the queries to read. Each file names the extracts it reads
-        (`-- extracts: a, b`); it runs again when the table is missing or when its text, the
-        shared macros, the reference lists, the working-day calendar or a file of those extracts
-        (name, size, time, status) differ from when it last ran: never on a sync that changed
-        none of them.
+        refs_changed: bool,
+        derived: list[Path],
+        shared_mark: str,
+        make_macros: Callable[[], None] | None,
+    ) -> dict[str, float]:
+        """A sync's work, each item as soon as what it needs is in place (`_as_ready`, READERS at a
+        time, each on a cursor of its own); returns when each item ended.
 
-        `make_macros`: makes the shared macros, when they are to be made again. DuckDB binds a
-        macro's tables when it is made, so it runs once the derived tables a macro reads are
-        made, and a table whose query calls a macro waits for it.
+        * the reference lists, read and checked when they changed (`refs_changed`);
+        * each file read (`jobs`: extract, relative name, path, size, modification time);
+        * each extract of `extracts` staged once its files and the lists are read (staging reads
+          only its own extract's lines and the lists), while other files are still read;
+        * the working-day calendar, once the letters are staged;
+        * the tables of queries/derived/*.sql (`_derive_one`), each once its extracts are staged,
+          the calendar made and the derived tables it reads made: a shared macro worked out once
+          for every value of its parameters, for the queries to read;
+        * the shared macros (`make_macros`), when they are to be made again: DuckDB binds a
+          macro's tables when it is made, so once every extract is staged and the derived tables
+          a macro reads are made; a table whose query calls a macro waits for them.
 
-        STAGERS at a time, each as soon as the tables it reads are made (not in waves, where the
-        quickest wait for the slowest), those of the most staged lines first. One touched tasks
-        file at scale 10: its two tables side by side, 0.50 -> 0.3 s."""
-        con = self.con
-        calendar = con.execute("SELECT value FROM meta WHERE key = 'working_days'").fetchall()
-        lines = dict(con.execute("SELECT extract, lines FROM stage_counts").fetchall())
-        reads = derived_reads()
-        bodies = macro_bodies()
-        names = {p.stem for p in paths}
-        macro = "(the shared macros)"
+        The ready item on the longest path of bytes read goes first (the lists first of all), so
+        a large extract's reading, staging and tables run ahead. Staged after all the reading, a
+        cold ingest at scale 10 left a core idle while the last files were read and small
+        extracts staged; made after all the staging, the derived tables waited for the last
+        extract."""
         deps: dict[str, set[str]] = {}
         work: dict[str, Callable[[], None]] = {}
         weight: dict[str, float] = {}
-        for path in paths:
-            code = sql_code(path.read_text())
-            calls = any(re.search(rf"\b{n}\s*\(", code) for n in bodies)
-            deps[path.stem] = set(reads.get(path.stem, frozenset()) & names)
-            if make_macros is not None and calls:
-                deps[path.stem].add(macro)
-            work[path.stem] = partial(self._derive_one, path, shared_mark, ref_sig, calendar)
-            weight[path.stem] = sum(lines.get(e) or 0 for e in derived_extracts(path.read_text()))
+        if refs_changed:
+
+            def references() -> None:
+                self._load_references()
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
+
+            deps["references"], work["references"] = set(), references
+            weight["references"] = float("inf")
+        reads: dict[str, set[str]] = {}
+        size: dict[str, int] = {}
+        for extract, rel, path, nbytes, mtime_ns in jobs:
+            key = f"read {rel}"
+            deps[key] = set()
+            work[key] = partial(self._ingest_job, extract, path, rel, nbytes, mtime_ns)
+            weight[key] = nbytes
+            reads.setdefault(extract.name, set()).add(key)
+            size[extract.name] = size.get(extract.name, 0) + nbytes
+        stage = {e.name: f"stage {e.name}" for e in extracts}
+        for extract in extracts:
+            deps[stage[extract.name]] = reads.get(extract.name, set()) | (
+                {"references"} & set(deps)
+            )
+            work[stage[extract.name]] = partial(self._stage, extract)
+            weight[stage[extract.name]] = 1 + size.get(extract.name, 0)  # ahead of a file read
+        calendar = "working days"  # queries/shared/vcl.sql counts due dates in it
+        deps[calendar] = {stage[VCL_LETTERS.name]} if VCL_LETTERS.name in stage else set()
+        work[calendar] = self._working_days
+        reads_of = derived_reads()
+        bodies = macro_bodies()
+        tables = {p.stem for p in derived}
+        macro = "(the shared macros)"
+        for path in derived:
+            text = path.read_text()
+            calls = any(re.search(rf"\b{n}\s*\(", sql_code(text)) for n in bodies)
+            deps[path.stem] = (
+                set(reads_of.get(path.stem, frozenset()) & tables)
+                | {calendar}
+                | {stage[e] for e in {*derived_extracts(text), *sql_extracts(text)} if e in stage}
+                | ({macro} if make_macros is not None and calls else set())
+            )
+            work[path.stem] = partial(self._derive_one, path, shared_mark, ref_sig)
+            weight[path.stem] = sum(size.get(e, 0) for e in derived_extracts(text))
         if make_macros is not None:
             deps[macro] = {
-                t for t in names if any(re.search(rf"\b{t}\b", b) for b in bodies.values())
-            }
+                t for t in tables if any(re.search(rf"\b{t}\b", b) for b in bodies.values())
+            } | {calendar, *stage.values()}
             work[macro] = make_macros
-        # first the items on the longest path of staged lines (an item, then what waits for it)
-        after: dict[str, float] = {}
+        after: dict[str, float] = {}  # an item's weight and the most of what waits for it
 
         def path_weight(k: str, seen: frozenset = frozenset()) -> float:
             if k not in after:
@@ -1124,7 +1164,9 @@ class Warehouse:
                 )
             return after[k]
 
-        self._as_ready(deps, work, {k: path_weight(k) for k in deps})
+        ended: dict[str, float] = {}
+        self._as_ready(deps, work, {k: path_weight(k) for k in deps}, ended=ended)
+        return ended
 
     def _as_ready(
         self,
@@ -1135,11 +1177,11 @@ class Warehouse:
         workers: int | None = None,
     ) -> None:
         """`work[k]()` for every k, each once every item of `deps[k]` has run, `workers` (else
-        STAGERS) at a time (each thread on a cursor of its own), the ready item of most `weight`
+        READERS) at a time (each thread on a cursor of its own), the ready item of most `weight`
         first; one at a time when that is 1. A cycle runs its items one after another. The first
         failure (of the items that failed, the one started first) is raised once the items running
         meanwhile end (none starts after it), naming any other. `ended`: each item's end (`time.perf_counter()`), filled in."""
-        workers = STAGERS if workers is None else workers
+        workers = READERS if workers is None else workers
         ended = {} if ended is None else ended
         done: set[str] = set()
         todo = dict(deps)
@@ -1192,9 +1234,13 @@ class Warehouse:
                 failed[0].add_note(f"Also failed meanwhile: {other!r}")
             raise failed[0]
 
-    def _derive_one(self, path: Path, shared_mark: str, ref_sig: str, calendar) -> None:
-        """Make the table of one queries/derived file, unless its inputs are as they were."""
+    def _derive_one(self, path: Path, shared_mark: str, ref_sig: str) -> None:
+        """Make the table of one queries/derived file, unless its inputs are as they were: its
+        text, the shared macros, the reference lists, the working-day calendar and the files of
+        the extracts it names (`-- extracts: a, b`: name, size, time, status). Never on a sync
+        that changed none of them."""
         con = self.con
+        calendar = con.execute("SELECT value FROM meta WHERE key = 'working_days'").fetchall()
         text = path.read_text()
         table = path.stem
         extracts = derived_extracts(text)
@@ -1358,48 +1404,6 @@ class Warehouse:
         stg_<extract> in place, so a sync that fails or is killed in between (a file read but not
         staged) leaves it, and the next sync stages the extract whatever the files look like."""
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [f"dirty:{extract.name}"])
-
-    def _read_and_stage(
-        self, jobs: list[tuple], extracts: list[Extract], ref_sig: str | None
-    ) -> tuple[float, float]:
-        """Read the files (`jobs`: extract, relative name, path, size, modification time) and,
-        when they changed (`ref_sig`), the reference lists, and stage `extracts`: each extract as
-        soon as its files and the lists are read (staging reads only its own extract's lines and
-        the lists), while other files are still read. READERS at a time, each on a cursor of its
-        own (`_as_ready`): the lists first, then the largest file, an extract before any file
-        once it can be staged. Returns when the last file was read and when the last extract was
-        staged (`time.perf_counter()`).
-
-        Staged after all the reading (as before), a cold ingest at scale 10 left a core idle
-        while the last files were read, and while small extracts were staged."""
-        deps: dict[str, set[str]] = {}
-        work: dict[str, Callable[[], None]] = {}
-        weight: dict[str, float] = {}
-        if ref_sig is not None:
-
-            def references() -> None:
-                self._load_references()
-                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", [ref_sig])
-
-            deps["references"], work["references"] = set(), references
-            weight["references"] = float("inf")
-        reads: dict[str, set[str]] = {}
-        for extract, rel, path, size, mtime_ns in jobs:
-            key = f"read {rel}"
-            deps[key] = set()
-            work[key] = partial(self._ingest_job, extract, path, rel, size, mtime_ns)
-            weight[key] = size
-            reads.setdefault(extract.name, set()).add(key)
-        for extract in extracts:
-            key = f"stage {extract.name}"
-            deps[key] = reads.get(extract.name, set()) | ({"references"} & set(deps))
-            work[key] = partial(self._stage, extract)
-            weight[key] = 1 + sum(weight[r] for r in reads.get(extract.name, ()))
-        t0 = time.perf_counter()
-        ended: dict[str, float] = {}
-        self._as_ready(deps, work, weight, ended=ended, workers=READERS)
-        read = [t for k, t in ended.items() if not k.startswith("stage ")]
-        return max(read, default=t0), max(ended.values(), default=t0)
 
     def _ingest_job(self, extract: Extract, path: Path, rel: str, size: int, mtime_ns: int) -> None:
         self._ingest_file(extract, path, rel, size, mtime_ns, self.con)

@@ -588,7 +588,7 @@ def test_a_sync_after_one_that_failed_in_the_same_process_stages_as_a_build_from
     """The first extract staged fails: the others' typed reads are left (in _scratch, and tasks'
     in the database). The next sync on the same warehouse, as the dashboard's process makes,
     reads them again and stages what a build from nothing gives."""
-    monkeypatch.setattr("cjsperf.db.STAGERS", 1)
+    monkeypatch.setattr("cjsperf.db.READERS", 1)
     wh = Warehouse(folder, db_path=tmp_path / "wh.duckdb")
     real = Warehouse._stage_extract
     calls = []
