@@ -1180,7 +1180,8 @@ class Warehouse:
         READERS) at a time (each thread on a cursor of its own), the ready item of most `weight`
         first; one at a time when that is 1. A cycle runs its items one after another. The first
         failure (of the items that failed, the one started first) is raised once the items running
-        meanwhile end (none starts after it), naming any other. `ended`: each item's end (`time.perf_counter()`), filled in."""
+        meanwhile end (none starts after it), naming any other. `ended`: each item's end
+        (`time.perf_counter()`), filled in."""
         workers = READERS if workers is None else workers
         ended = {} if ended is None else ended
         done: set[str] = set()
@@ -1213,12 +1214,14 @@ class Warehouse:
                 ended[k] = time.perf_counter()
 
         failed: list = []
+        started = 0
         with ThreadPoolExecutor(workers, thread_name_prefix="cjsperf-stage") as pool:
             while todo or running:
                 if not failed:
                     for k in ready()[: workers - len(running)]:
                         del todo[k]
-                        running[pool.submit(run, k)] = (len(ended) + len(running), k)
+                        running[pool.submit(run, k)] = (started, k)
+                        started += 1
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
