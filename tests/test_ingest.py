@@ -1516,6 +1516,44 @@ def test_two_extracts_changed_at_once_stage_only_their_changed_lines(base, persi
     assert wh.problems().empty
 
 
+def test_duckdb_threads_are_cut_while_files_are_read_side_by_side(base, monkeypatch):
+    """While READERS threads run statements side by side, DuckDB's own threads are cut so that
+    the two together make its usual count: READERS 2 on 4 threads gives 3 while a cold sync runs,
+    and 4 again after it, even after a sync that failed. A sync reading one file keeps all 4 (it
+    reads that file on every thread)."""
+    monkeypatch.setattr(db, "READERS", 2)
+    real_stage = Warehouse._stage
+    seen: list[int] = []
+    fail = []
+
+    def stage(self, extract):
+        (n,) = self.con.execute("SELECT current_setting('threads')").fetchone()
+        seen.append(n)
+        if fail:
+            raise RuntimeError("staging stopped")
+        return real_stage(self, extract)
+
+    monkeypatch.setattr(Warehouse, "_stage", stage)
+    wh = Warehouse(base, db_path=None)
+    wh.con.execute("SET threads = 4")
+
+    def threads() -> int:
+        return wh.con.execute("SELECT current_setting('threads')").fetchone()[0]
+
+    assert wh.sync().changed_extracts == ALL_EXTRACTS
+    assert seen == [3] * len(ALL_EXTRACTS) and threads() == 4
+    seen.clear()
+    _append_t4(base / "tasks/tasks_2017_10.csv")
+    assert wh.sync().changed_extracts == ["tasks"]
+    assert seen == [4] and threads() == 4
+    seen.clear()
+    fail.append(True)
+    with pytest.raises(RuntimeError, match="staging stopped"):
+        wh.sync(force=True)
+    assert seen and set(seen) == {3} and threads() == 4
+    wh.close()
+
+
 def test_extracts_staged_side_by_side_load_and_report_what_one_at_a_time_does(base, monkeypatch):
     """Extracts are staged two at a time (READERS), each on a cursor of its own, beside the
     reading of other files: the rows loaded and the problems reported are those of reading and
