@@ -88,7 +88,18 @@ SCHEMA_VERSION = "8"  # bump when tables change shape or how they are filled: re
 OVERFLOW_COLUMNS = 4  # spare columns that catch rows with more fields than the header
 # A sync's files read, extracts staged and derived tables made side by side (`_sync_items`): a
 # gzip file is read on one thread, and an extract is staged while other files are still read.
-READERS = max(1, min(4, os.cpu_count() or 1))
+CORES = max(1, os.cpu_count() or 1)
+READERS = max(1, min(4, CORES))
+# A page runs the queries it starts ahead this many at a time (`ui.prefetch`).
+QUERY_WORKERS = 2
+
+
+def duckdb_threads(side_by_side: int) -> int:
+    """DuckDB's threads while `side_by_side` threads of ours run statements at once: each
+    statement is run by its own thread too, so that the two make the machine's cores."""
+    return max(1, CORES - side_by_side + 1)
+
+
 STAGE_ROWS = 2_500_000  # typed files staged by one query: up to this many lines together
 # Typed files checked, to be kept as read, by one query that writes nothing (`_keep_as_read`), its
 # checked lines held once: up to this many lines together. 6 million tasks at scale 10 took 2.0 s
@@ -598,6 +609,7 @@ class Warehouse:
             self.version = self._build.build
             return
         self.con = self._connect()
+        self._serving_threads(self.con)
         self._build = _Build(self.con, None, "", "")
         self._setup()
 
@@ -622,6 +634,15 @@ class Warehouse:
                 self.notice = f"Could not open {self.db_path} ({exc}); working in memory."
                 self.db_path = None
         return duckdb.connect()
+
+    @staticmethod
+    def _serving_threads(con: duckdb.DuckDBPyConnection) -> None:
+        """DuckDB's threads for the pages' queries, which a page runs QUERY_WORKERS at a time:
+        `duckdb_threads(QUERY_WORKERS)`, 1 on 2 cores, where a page's queries took 5-25% less
+        (at scales 1 and 10, 25 runs each way in turn) but Task completion's at scale 10 (57 ms
+        on 2 threads, 84 on 1, against 4.5 s the pandas way). A sync sets its own
+        (`_side_by_side_threads`)."""
+        con.execute(f"SET threads = {duckdb_threads(QUERY_WORKERS)}")
 
     def close(self) -> None:
         with self._swap_lock:
@@ -652,6 +673,7 @@ class Warehouse:
         try:
             st = source.stat()
             con = duckdb.connect(str(source), read_only=True)
+            self._serving_threads(con)
         except (duckdb.Error, OSError) as exc:
             raise WarehouseUnavailable(f"Could not open {self.db_path}: {exc}") from exc
         finally:
@@ -1292,21 +1314,20 @@ class Warehouse:
 
     @contextlib.contextmanager
     def _side_by_side_threads(self, files: int):
-        """While a sync reads `files` files, at least READERS of them: DuckDB's threads cut so
-        that its workers and the READERS threads running statements side by side make its usual
-        count (`threads`, the cores), not READERS - 1 more; its own setting again afterwards.
-        Each statement's thread runs it too, so on 2 cores two statements at once ran on four
-        threads. A cold sync at scale 10 in fresh processes, three pairs in turn: 8.98 / 9.31 /
-        9.73 s (CPU 17.1-18.3 s) with the usual 2 threads, 8.44 / 8.31 / 8.66 s (CPU 15.9-16.3 s)
-        with 1. One touched tasks file is read alone, on every thread (1.52-1.72 s against
-        1.85-2.04 s with 1)."""
+        """DuckDB's threads while a sync reads `files` files: `duckdb_threads(READERS)` when
+        READERS of them or more are read side by side, else every core (one file is read on all
+        of them); the setting the pages' queries run with (`_serving_threads`) again afterwards.
+        Each statement is run by its own thread too, so on 2 cores two statements at once ran
+        on four threads. A cold sync at scale 10 in fresh processes, three pairs in turn: 8.98 /
+        9.31 / 9.73 s (CPU 17.1-18.3 s) on 2 threads, 8.44 / 8.31 / 8.66 s (CPU 15.9-16.3 s) on
+        1. One touched tasks file: 1.52-1.72 s on 2 threads, 1.85-2.04 s on 1."""
         con = self.con
         (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
-        cut = max(1, int(threads) - READERS + 1)
-        if READERS < 2 or files < READERS or cut == int(threads):
+        want = duckdb_threads(READERS) if READERS > 1 and files >= READERS else CORES
+        if want == int(threads):
             yield
             return
-        con.execute(f"SET threads = {cut}")
+        con.execute(f"SET threads = {want}")
         try:
             yield
         finally:

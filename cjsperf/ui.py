@@ -26,7 +26,7 @@ import streamlit as st
 from plotly.basedatatypes import BaseFigure
 
 from cjsperf import charts, downloads
-from cjsperf.db import Warehouse, WarehouseUnavailable
+from cjsperf.db import QUERY_WORKERS, Warehouse, WarehouseUnavailable
 from cjsperf.extracts import EXTRACTS, HOME_AREA
 from cjsperf.filters import (
     Filters,
@@ -271,7 +271,9 @@ def query(name: str, **params) -> pd.DataFrame:
     return pd.DataFrame(columns=list(columns))
 
 
-PREFETCH_WORKERS = 2  # the machine's cores: DuckDB runs a query outside Python's lock
+# the machine's cores: DuckDB runs a query outside Python's lock (and on fewer threads of its own
+# for that, `db.duckdb_threads`)
+PREFETCH_WORKERS = QUERY_WORKERS
 PREFETCH_THREAD = "cjsperf-query"  # its workers' names begin so (the benchmark tells them apart)
 _pool: list[ThreadPoolExecutor] = []
 _pool_lock = threading.Lock()

@@ -1516,12 +1516,14 @@ def test_two_extracts_changed_at_once_stage_only_their_changed_lines(base, persi
     assert wh.problems().empty
 
 
-def test_duckdb_threads_are_cut_while_files_are_read_side_by_side(base, monkeypatch):
-    """While READERS threads run statements side by side, DuckDB's own threads are cut so that
-    the two together make its usual count: READERS 2 on 4 threads gives 3 while a cold sync runs,
-    and 4 again after it, even after a sync that failed. A sync reading one file keeps all 4 (it
-    reads that file on every thread)."""
+def test_duckdb_threads_are_cut_while_statements_run_side_by_side(base, monkeypatch):
+    """DuckDB's threads and ours running statements side by side make the machine's cores: on
+    4 cores, the pages' queries (QUERY_WORKERS 2 at a time) run on 3; a cold sync reading files
+    READERS 2 at a time on 3 too, one reading a single file on all 4, and the pages' 3 again
+    after each, even after a sync that failed. (Each statement is run by its own thread too.)"""
+    monkeypatch.setattr(db, "CORES", 4)
     monkeypatch.setattr(db, "READERS", 2)
+    monkeypatch.setattr(db, "QUERY_WORKERS", 2)
     real_stage = Warehouse._stage
     seen: list[int] = []
     fail = []
@@ -1535,22 +1537,23 @@ def test_duckdb_threads_are_cut_while_files_are_read_side_by_side(base, monkeypa
 
     monkeypatch.setattr(Warehouse, "_stage", stage)
     wh = Warehouse(base, db_path=None)
-    wh.con.execute("SET threads = 4")
 
     def threads() -> int:
         return wh.con.execute("SELECT current_setting('threads')").fetchone()[0]
 
+    assert threads() == 3
+    wh.con.execute("SET threads = 2")  # the cold sync's 3 is its own, not the setting before
     assert wh.sync().changed_extracts == ALL_EXTRACTS
-    assert seen == [3] * len(ALL_EXTRACTS) and threads() == 4
+    assert seen == [3] * len(ALL_EXTRACTS) and threads() == 2
     seen.clear()
     _append_t4(base / "tasks/tasks_2017_10.csv")
     assert wh.sync().changed_extracts == ["tasks"]
-    assert seen == [4] and threads() == 4
+    assert seen == [4] and threads() == 2
     seen.clear()
     fail.append(True)
     with pytest.raises(RuntimeError, match="staging stopped"):
         wh.sync(force=True)
-    assert seen and set(seen) == {3} and threads() == 4
+    assert seen and set(seen) == {3} and threads() == 2
     wh.close()
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cjsperf import db as db_module
 from cjsperf.__main__ import main
 from cjsperf.db import Warehouse, WarehouseUnavailable, build_database
 from cjsperf.extracts import EXTRACTS
@@ -77,6 +78,24 @@ def test_query_in_flight_finishes_on_old_build_next_sees_new_old_closed_after(tm
     assert _closed(old_con)  # retired when its last query ended
     assert wh.build_info() == {"build": "second", "built_at": "then", "rows": {"tasks": 20}}
     assert wh.refresh() is False  # same file: nothing to do
+    wh.close()
+
+
+def test_each_build_a_replica_opens_runs_queries_on_the_pages_threads(tmp_path, monkeypatch):
+    """A replica's pages run their queries QUERY_WORKERS at a time, and DuckDB's threads make up
+    the rest of the cores: 4 cores and 2 workers give 3 threads, on the first build and on the
+    next it opens."""
+    monkeypatch.setattr(db_module, "CORES", 4)
+    monkeypatch.setattr(db_module, "QUERY_WORKERS", 2)
+    db = tmp_path / "served.duckdb"
+    _write_build(db, 10, "first")
+    wh = Warehouse(tmp_path, db_path=db, read_only=True)
+    setting = "SELECT current_setting('threads') AS n"
+    assert wh.sql(setting)["n"].iloc[0] == 3
+    monkeypatch.setattr(db_module, "CORES", 6)
+    _write_build(db, 20, "second")
+    assert wh.refresh() is True and wh.version == "second"
+    assert wh.sql(setting)["n"].iloc[0] == 5
     wh.close()
 
 
