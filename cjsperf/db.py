@@ -773,8 +773,9 @@ class Warehouse:
         # Not compressed: the files an extract staged whole may keep as read (tasks among them)
         # are read into the database file itself (`_in_place`), and what waits here at scale 10
         # (court sessions, trials, letters, agent spend) took the same peak memory either way
-        # (0.73-0.89 GB), while compressing it cost a cold sync 0.1-0.4 s (seven pairs in turn:
-        # 8.29-9.81 s against 8.60-11.75 s). It compressed 6 million tasks when they waited here.
+        # (0.73-0.89 GB), while compressing it cost a cold sync 0.2-0.5 s (seven pairs in turn:
+        # 8.29-9.81 s against 8.60-11.75 s; 1.4-1.9 s in the two taken while the machine slowed).
+        # It compressed 6 million tasks when they waited here.
         con.execute("ATTACH IF NOT EXISTS ':memory:' AS _scratch")
         row = con.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if row is None or row[0] != code_hash:
