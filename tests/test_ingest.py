@@ -1914,7 +1914,9 @@ def test_a_derived_table_that_reads_another_is_made_once_that_one_is_made(base, 
     from nothing the shared macros are made once vcl_letters_due (which vcl_marked reads) is, and
     before any table whose query calls one starts."""
     monkeypatch.setattr(db, "READERS", 2)
-    monkeypatch.setattr(db, "derived_reads", lambda: {"outcome_units": {"vcl_letter_cells"}})
+    reads = {**db.derived_reads(), "outcome_units": frozenset({"vcl_letter_cells"})}
+    assert reads["training_open_cells"] == {"training_span"}  # the real ones kept
+    monkeypatch.setattr(db, "derived_reads", lambda: reads)
     events: list[tuple[str, str, str]] = []
     real = Warehouse._derive_one
 
